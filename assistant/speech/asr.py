@@ -1,0 +1,229 @@
+"""Speech recognition: one streaming interface, two engines (Vosk, faster-whisper).
+
+``recognizer_for(model).stream(grammar)`` gives a stream; ``accept(pcm)`` takes
+16 kHz mono int16 chunks and may return a ``Partial``; ``finish()`` returns the
+``Transcript``. Models are loaded once per process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+from typing import Protocol
+
+import numpy as np
+from pydantic import BaseModel
+
+from assistant.audio import SAMPLE_RATE
+from assistant.errors import UserError
+from assistant.models import InstalledModel
+
+
+class Word(BaseModel):
+    word: str
+    start: float
+    end: float
+    confidence: float
+
+
+class Transcript(BaseModel):
+    text: str
+    words: list[Word]
+    engine: str
+    model: str
+    audio_seconds: float
+    processing_seconds: float
+
+
+class Partial(BaseModel):
+    text: str
+
+
+class RecognizerStream(Protocol):
+    def accept(self, pcm: np.ndarray) -> Partial | None: ...
+    def finish(self) -> Transcript: ...
+
+
+class Recognizer(Protocol):
+    engine: str
+    model: InstalledModel
+    supports_grammar: bool
+
+    def stream(self, grammar: list[str] | None = None) -> RecognizerStream: ...
+
+
+_loaded: dict[tuple[str, str], object] = {}
+_load_lock = threading.Lock()
+
+
+def recognizer_for(model: InstalledModel) -> Recognizer:
+    """The recognizer for an installed model, its weights loaded once per process."""
+    key = (model.engine, str(model.path))
+    with _load_lock:
+        if key not in _loaded:
+            _loaded[key] = VoskRecognizer(model) if model.engine == "vosk" else WhisperRecognizer(model)
+        return _loaded[key]  # type: ignore[return-value]
+
+
+def transcribe_pcm(recognizer: Recognizer, pcm: np.ndarray, grammar: list[str] | None = None,
+                   chunk: int = SAMPLE_RATE // 5) -> Transcript:
+    """Run a whole int16 signal through the streaming interface."""
+    s = recognizer.stream(grammar)
+    for i in range(0, len(pcm), chunk):
+        s.accept(pcm[i : i + chunk])
+    return s.finish()
+
+
+# ---------------------------------------------------------------- Vosk
+
+class VoskRecognizer:
+    engine = "vosk"
+    supports_grammar = True
+
+    def __init__(self, model: InstalledModel):
+        import vosk
+
+        vosk.SetLogLevel(-2)  # keep Kaldi's info and warnings (e.g. "[unk]" not in a vocabulary) off the screen
+        self.model = model
+        self._vosk = vosk
+        try:
+            self._model = vosk.Model(str(model.path.resolve()))
+        except Exception as e:  # vosk raises a bare Exception when Kaldi fails to load
+            raise UserError(f"Vosk could not load the model '{model.name}' at {model.path} ({e}); check it with `iep-assistant models verify {model.name}`") from None
+
+    def stream(self, grammar: list[str] | None = None) -> VoskStream:
+        return VoskStream(self, grammar)
+
+
+class VoskStream:
+    def __init__(self, owner: VoskRecognizer, grammar: list[str] | None):
+        self._owner = owner
+        if grammar:
+            # "[unk]" lets anything outside the grammar come out as unknown rather
+            # than being forced onto the nearest allowed word.
+            self._rec = owner._vosk.KaldiRecognizer(owner._model, SAMPLE_RATE, json.dumps([*grammar, "[unk]"], ensure_ascii=False))
+        else:
+            self._rec = owner._vosk.KaldiRecognizer(owner._model, SAMPLE_RATE)
+        self._rec.SetWords(True)
+        self._words: list[Word] = []
+        self._texts: list[str] = []
+        self._samples = 0
+        self._busy = 0.0
+
+    def _collect(self, result_json: str) -> None:
+        r = json.loads(result_json)
+        for w in r.get("result", []):
+            if w["word"] == "[unk]":
+                continue
+            self._words.append(Word(word=w["word"], start=round(w["start"], 3), end=round(w["end"], 3),
+                                    confidence=float(min(1.0, max(0.0, w.get("conf", 1.0))))))
+        text = " ".join(t for t in r.get("text", "").split() if t != "[unk]")
+        if text:
+            self._texts.append(text)
+
+    def accept(self, pcm: np.ndarray) -> Partial | None:
+        t0 = time.perf_counter()
+        pcm = np.asarray(pcm, dtype=np.int16)
+        self._samples += len(pcm)
+        if self._rec.AcceptWaveform(pcm.tobytes()):
+            self._collect(self._rec.Result())  # an endpoint: keep these words
+            out = Partial(text=" ".join(self._texts))
+        else:
+            part = json.loads(self._rec.PartialResult()).get("partial", "")
+            out = Partial(text=" ".join([*self._texts, part]).strip())
+        self._busy += time.perf_counter() - t0
+        return out
+
+    def finish(self) -> Transcript:
+        t0 = time.perf_counter()
+        self._collect(self._rec.FinalResult())
+        self._busy += time.perf_counter() - t0
+        m = self._owner.model
+        return Transcript(text=" ".join(self._texts), words=self._words, engine="vosk", model=m.name,
+                          audio_seconds=round(self._samples / SAMPLE_RATE, 3), processing_seconds=round(self._busy, 3))
+
+
+# ---------------------------------------------------------------- Whisper
+
+class WhisperRecognizer:
+    """faster-whisper on the CPU (int8, one thread a core).
+
+    Whisper has no grammar: with one, the free transcript is matched to the
+    allowed phrases (``match_grammar``) and anything else comes out empty.
+    """
+
+    engine = "whisper"
+    supports_grammar = False
+
+    def __init__(self, model: InstalledModel):
+        from faster_whisper import WhisperModel
+
+        self.model = model
+        try:
+            self._model = WhisperModel(str(model.path), device="cpu", compute_type="int8", cpu_threads=os.cpu_count() or 1)
+        except Exception as e:  # ctranslate2 raises RuntimeError / ValueError for bad files
+            raise UserError(f"Whisper could not load the model '{model.name}' at {model.path} ({e}); check it with `iep-assistant models verify {model.name}`") from None
+        self.multilingual = bool(self._model.model.is_multilingual)
+
+    def stream(self, grammar: list[str] | None = None) -> WhisperStream:
+        return WhisperStream(self, grammar)
+
+    def decode(self, audio: np.ndarray) -> tuple[str, list[Word]]:
+        segments, _info = self._model.transcribe(
+            audio, language="en" if not self.multilingual else None, beam_size=1,
+            word_timestamps=True, vad_filter=True, condition_on_previous_text=False,
+        )
+        words: list[Word] = []
+        texts: list[str] = []
+        for seg in segments:
+            texts.append(seg.text.strip())
+            for w in seg.words or []:
+                if w.word.strip():
+                    words.append(Word(word=w.word.strip(), start=round(w.start, 3), end=round(w.end, 3),
+                                      confidence=round(float(w.probability), 4)))
+        return " ".join(t for t in texts if t), words
+
+
+class WhisperStream:
+    def __init__(self, owner: WhisperRecognizer, grammar: list[str] | None):
+        self._owner = owner
+        self._grammar = grammar
+        self._chunks: list[np.ndarray] = []
+        self._samples = 0
+
+    def accept(self, pcm: np.ndarray) -> Partial | None:
+        pcm = np.asarray(pcm, dtype=np.int16)
+        self._chunks.append(pcm)
+        self._samples += len(pcm)
+        return None
+
+    def finish(self) -> Transcript:
+        t0 = time.perf_counter()
+        audio = (np.concatenate(self._chunks).astype(np.float32) / 32768.0) if self._chunks else np.zeros(0, np.float32)
+        text, words = self._owner.decode(audio) if len(audio) else ("", [])
+        if self._grammar is not None:
+            text, words = match_grammar(text, words, self._grammar)
+        return Transcript(text=text, words=words, engine="whisper", model=self._owner.model.name,
+                          audio_seconds=round(self._samples / SAMPLE_RATE, 3),
+                          processing_seconds=round(time.perf_counter() - t0, 3))
+
+
+def normalize(text: str) -> str:
+    """Lower case, letters, digits and apostrophes only, single spaces."""
+    return " ".join(re.sub(r"[^\w']+", " ", text.lower()).split())
+
+
+def match_grammar(text: str, words: list[Word], grammar: list[str]) -> tuple[str, list[Word]]:
+    """Map a free transcript onto a grammar: the phrase it is, or the one phrase it
+    contains; anything else is no match (empty)."""
+    said = normalize(text)
+    phrases = {normalize(p): p for p in grammar}
+    if said in phrases:
+        return phrases[said], words
+    hits = [p for n, p in phrases.items() if n and re.search(rf"\b{re.escape(n)}\b", said)]
+    if len(hits) == 1:
+        return hits[0], [w for w in words if normalize(w.word) in normalize(hits[0]).split()]
+    return "", []

@@ -1,0 +1,53 @@
+"""Listen for one answer: microphone -> end-pointing -> streaming recognition."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.audio.devices import Microphone
+from assistant.speech.asr import Partial, Recognizer, Transcript
+from assistant.speech.endpoint import EndpointConfig, Endpointer, State
+
+
+@dataclass
+class Heard:
+    transcript: Transcript
+    audio: np.ndarray  # everything recorded, 16 kHz mono int16
+    state: State  # why listening stopped
+    speech_start: float | None
+    speech_end: float | None
+    overflows: int
+
+
+Progress = Callable[[float, float, str], None]  # (seconds, level dBFS, partial text)
+
+
+def listen(recognizer: Recognizer, input_device: str | int | None = None, config: EndpointConfig | None = None,
+           grammar: list[str] | None = None, on_progress: Progress | None = None) -> Heard:
+    """Record until the speaker has finished (or a limit is hit) and transcribe.
+
+    Audio goes to the recognizer as it arrives, so with a streaming engine the
+    transcript is nearly ready when the speaker stops.
+    """
+    endpointer = Endpointer(config)
+    stream = recognizer.stream(grammar)
+    chunks: list[np.ndarray] = []
+    partial = ""
+    with Microphone(input_device) as mic:
+        for chunk in mic.chunks():
+            chunks.append(chunk)
+            endpointer.feed(chunk)
+            result: Partial | None = stream.accept(chunk)
+            if result is not None:
+                partial = result.text
+            if on_progress:
+                on_progress(endpointer.seconds, endpointer.level_db, partial)
+            if endpointer.finished:
+                break
+        overflows = mic.overflows
+    transcript = stream.finish()
+    return Heard(transcript, np.concatenate(chunks) if chunks else np.zeros(0, np.int16), endpointer.state,
+                 endpointer.speech_start, endpointer.speech_end, overflows)

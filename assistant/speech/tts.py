@@ -1,0 +1,141 @@
+"""Text-to-speech: render with pyttsx3 in a child process, cache, play with sounddevice."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from assistant.audio.devices import Player
+from assistant.audio.wav import Audio, read_wav
+from assistant.errors import UserError
+from assistant.models import cache_dir
+
+DEFAULT_RATE = 165  # words per minute: a little slower than espeak's 175 default
+INSTALL_HINT = "install it: sudo apt-get install espeak-ng (Linux)"
+
+
+class TTSWorker:
+    """A long-lived pyttsx3 child process; restarted if it dies or hangs."""
+
+    def __init__(self, start_timeout: float = 20.0):
+        self._proc: subprocess.Popen | None = None
+        self._stderr = None
+        self._start_timeout = start_timeout
+
+    def _start(self) -> None:
+        self._stderr = tempfile.TemporaryFile()
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "assistant.speech.tts_worker"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, text=True, encoding="utf-8",
+        )
+        first = self._read(self._start_timeout)
+        if "error" in first:
+            self.close()
+            raise UserError(f"text-to-speech is unavailable: {first['error']}; {INSTALL_HINT}")
+
+    def _died(self) -> UserError:
+        why = ""
+        if self._stderr is not None:
+            self._stderr.seek(0)
+            lines = [ln.strip() for ln in self._stderr.read().decode("utf-8", "replace").splitlines() if ln.strip()]
+            why = f" ({lines[-1]})" if lines else ""
+        self.close()
+        return UserError(f"text-to-speech is unavailable: espeak-ng stopped{why}; {INSTALL_HINT}")
+
+    def _read(self, timeout: float) -> dict:
+        assert self._proc and self._proc.stdout
+        ready, _, _ = select.select([self._proc.stdout], [], [], timeout)
+        if not ready:
+            self.close()
+            raise UserError(f"text-to-speech did not answer within {timeout:.0f} s; try again")
+        line = self._proc.stdout.readline()
+        if not line:
+            raise self._died()
+        return json.loads(line)
+
+    def request(self, timeout: float, **req) -> dict:
+        if self._proc is None or self._proc.poll() is not None:
+            self._start()
+        assert self._proc and self._proc.stdin
+        try:
+            self._proc.stdin.write(json.dumps(req, ensure_ascii=False) + "\n")
+            self._proc.stdin.flush()
+        except BrokenPipeError:
+            raise self._died() from None
+        return self._read(timeout)
+
+    def close(self) -> None:
+        if self._proc is not None:
+            if self._proc.poll() is None:
+                self._proc.kill()
+            self._proc.wait()
+            self._proc = None
+
+
+class Speaker:
+    """Speaks text aloud. Renders are cached by (text, voice, rate), so a prompt
+    heard before starts at once. ``stop()`` interrupts playback from any thread."""
+
+    def __init__(self, voice: str | None = None, rate: int = DEFAULT_RATE, output_device: str | int | None = None,
+                 cache: Path | None = None):
+        if not 60 <= rate <= 400:
+            raise UserError(f"speech rate {rate} is out of range: use 60 to 400 words per minute")
+        self.voice, self.rate = voice, rate
+        self.output_device = output_device
+        self.cache = cache or cache_dir() / "tts"
+        self._worker = TTSWorker()
+        self._player: Player | None = None
+
+    def _key(self, text: str) -> str:
+        return hashlib.sha256(json.dumps([text, self.voice, self.rate]).encode()).hexdigest()[:32]
+
+    def render(self, text: str) -> Path:
+        """The WAV of ``text`` spoken with this voice and rate (cached)."""
+        text = " ".join(text.split())
+        if not text:
+            raise UserError("nothing to say: the text is empty")
+        path = self.cache / f"{self._key(text)}.wav"
+        if path.exists():
+            return path
+        self.cache.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp.wav")
+        reply = self._worker.request(timeout=30 + len(text) / 20, op="render", text=text, voice=self.voice, rate=self.rate, out=str(tmp))
+        if "error" in reply:
+            tmp.unlink(missing_ok=True)
+            if "unknown_voice" in reply:
+                raise UserError(f"unknown voice '{self.voice}'; `iep-assistant say --list-voices` lists them")
+            raise UserError(f"text-to-speech failed: {reply['error']}")
+        tmp.replace(path)
+        return path
+
+    def voices(self) -> list[dict]:
+        return self._worker.request(timeout=20, op="voices")["voices"]
+
+    def save(self, text: str, out: Path) -> Path:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(self.render(text), out)
+        return out
+
+    def audio(self, text: str) -> Audio:
+        return read_wav(self.render(text))
+
+    def speak(self, text: str) -> float:
+        """Say ``text`` on the output device; returns the seconds played."""
+        audio = self.audio(text)
+        if self._player is None:
+            self._player = Player(self.output_device)
+        return self._player.play(audio.samples, audio.rate)
+
+    def stop(self) -> None:
+        if self._player is not None:
+            self._player.stop()
+
+    def close(self) -> None:
+        self._worker.close()
