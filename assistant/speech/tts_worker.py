@@ -14,6 +14,16 @@ import json
 import os
 import sys
 
+def render(engine, synchronize, text: str, out: str) -> None:
+    engine.save_to_file(text, out)
+    engine.runAndWait()
+    # pyttsx3's espeak driver can end its loop before espeak-ng has delivered
+    # all of a long text; the rest (and the file) would only come with the next
+    # request. espeak_Synchronize waits for the end of the synthesis.
+    if synchronize:
+        synchronize()
+    if not os.path.exists(out):
+        raise RuntimeError("the speech engine wrote no audio")
 
 def main() -> int:
     proto = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
@@ -29,6 +39,11 @@ def main() -> int:
 
         engine = pyttsx3.init("espeak" if sys.platform.startswith("linux") else None)
         default_voice = engine.getProperty("voice")
+        synchronize = None
+        if sys.platform.startswith("linux"):
+            from pyttsx3.drivers import _espeak
+
+            synchronize = _espeak.Synchronize
     except Exception as e:  # a missing library surfaces as RuntimeError or OSError
         reply(error=f"{type(e).__name__}: {e}")
         return 1
@@ -48,17 +63,13 @@ def main() -> int:
                     continue
                 engine.setProperty("voice", req.get("voice") or default_voice)
                 engine.setProperty("rate", int(req["rate"]))
-                engine.save_to_file(req["text"], req["out"])
-                engine.runAndWait()
-                if not os.path.exists(req["out"]):
-                    raise RuntimeError("the speech engine wrote no audio")
+                render(engine, synchronize, req["text"], req["out"])
                 reply(ok=True)
             else:
                 reply(error=f"unknown request {req['op']!r}")
         except Exception as e:
             reply(error=f"{type(e).__name__}: {e}")
     return 0
-
 
 if __name__ == "__main__":
     raise SystemExit(main())

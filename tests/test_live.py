@@ -1,0 +1,113 @@
+"""The live loop on real (virtual) audio devices: a PulseAudio daemon of our own
+with a virtual microphone and speaker, seen by sounddevice through ALSA."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+from assistant.audio.wav import read_wav
+from assistant.evaluate import normalize_words
+from tests.conftest import ROOT
+
+
+def share_of_words(said: str, heard: str) -> float:
+    words, got = normalize_words(said), set(normalize_words(heard))
+    return sum(w in got for w in words) / len(words)
+
+
+def start_cli(pulse, *args):
+    return subprocess.Popen([sys.executable, "-m", "assistant", *map(str, args)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=pulse.env, cwd=ROOT)
+
+
+def wait_for_stderr(proc, text, timeout=120.0) -> str:
+    """Read the child's stderr until ``text`` appears."""
+    seen = ""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        seen += line
+        if text in line:
+            return seen
+    proc.kill()
+    raise AssertionError(f"never saw {text!r}; stderr was:\n{seen}{proc.stderr.read()}")
+
+
+def test_devices_lists_the_virtual_devices(cli, pulse):
+    r = cli("devices", env=pulse.env)
+    assert r.returncode == 0, r.stderr
+    mics, speakers = r.stdout.split("Speakers and headsets (output):")
+    assert "<- default" in mics and "<- default" in speakers
+    assert "pulse" in mics and "pulse" in speakers
+
+
+def test_listen_transcribes_an_answer_played_into_the_mic(pulse, speech, tmp_path):
+    answer = "I am good at drawing and I like building robots with my friends"
+    wav = speech(answer, speed=140)
+    saved = tmp_path / "answer.wav"
+    proc = start_cli(pulse, "listen", "--json", "--max-seconds", "30", "--no-speech-timeout", "20", "--save", saved)
+    wait_for_stderr(proc, "speak now")
+    time.sleep(0.5)
+    pulse.play_into_mic(wav)
+    played_at = time.monotonic()
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    result = json.loads(out)
+    assert share_of_words(answer, result["text"]) >= 0.8, result["text"]
+    assert result["end"] == "done"  # ended by end-pointing, not by a limit
+    # it stopped about one hang-over after the answer, well before the 30 s limit
+    assert time.monotonic() - played_at < 15
+    assert result["speech_start"] is not None and result["speech_end"] > result["speech_start"]
+    assert abs(read_wav(saved).seconds - result["audio_seconds"]) < 0.1
+
+
+def test_say_plays_on_the_virtual_speaker(cli, pulse, tmp_path):
+    sentence = "Please tell me three things you are good at."
+    recording = tmp_path / "heard.wav"
+    rec = pulse.record_speaker(recording)
+    time.sleep(0.5)
+    r = cli("say", "--output-device", "pulse", sentence, env=pulse.env)
+    time.sleep(0.5)
+    pulse.stop_recording(rec)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == ""
+    heard = cli("transcribe", recording)
+    assert heard.returncode == 0, heard.stderr
+    audio = read_wav(recording)
+    assert share_of_words(sentence, heard.stdout) >= 0.8, (heard.stdout, audio.seconds, r.stderr)
+
+
+def test_say_can_be_interrupted(pulse, tmp_path):
+    long_text = " ".join(["This is a very long prompt that the student wants to stop."] * 8)
+    recording = tmp_path / "interrupted.wav"
+    rec = pulse.record_speaker(recording)
+    proc = start_cli(pulse, "say", long_text)
+    time.sleep(4.0)  # rendering, then a little playback
+    proc.send_signal(signal.SIGINT)
+    t0 = time.monotonic()
+    out, err = proc.communicate(timeout=20)
+    stopped_in = time.monotonic() - t0
+    time.sleep(0.3)
+    pulse.stop_recording(rec)
+    assert proc.returncode == 130 and "stopped" in err and "Traceback" not in err, err
+    assert stopped_in < 2.0
+    # far less than the whole prompt (about 30 s) reached the speaker
+    assert read_wav(recording).seconds < 15
+
+
+def test_devices_test_reports_the_level(cli, pulse, speech):
+    talk = speech(" ".join(["My name is Sam and I am counting one two three four five."] * 4), speed=150)
+    player = pulse.start_playing_into_mic(talk)
+    try:
+        r = cli("devices", "test", "--seconds", "2", env=pulse.env)
+    finally:
+        player.wait(timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "microphone: good" in r.stdout, r.stdout
+    assert "After the beep" in r.stdout  # shown, and spoken on the speaker
+    quiet = cli("devices", "test", "--seconds", "1", env=pulse.env)
+    assert "microphone: no sound at all" in quiet.stdout, quiet.stdout
