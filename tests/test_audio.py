@@ -84,7 +84,7 @@ def _feed(endpointer, pcm, chunk=800):
 def test_endpoint_waits_through_a_childs_pause(speech):
     first = read_wav(speech("I like math")).to_pcm16()
     second = read_wav(speech("and drawing")).to_pcm16()
-    pause = np.zeros(int(16000 * 0.8), np.int16)
+    pause = np.zeros(int(16000 * 0.5), np.int16)  # with espeak's own trailing quiet, about 0.9 s without speech
     tail = np.zeros(16000 * 3, np.int16)
     pcm = np.concatenate([first, pause, second, tail])
     ep = Endpointer(EndpointConfig(hangover=1.2))
@@ -119,3 +119,17 @@ def test_write_then_read_roundtrip(tmp_path):
     x = (np.sin(np.arange(16000) / 5) * 10000).astype(np.int16)
     a = read_wav(write_wav(tmp_path / "x.wav", x, 16000))
     assert a.rate == 16000 and np.array_equal(a.to_pcm16(), x)
+
+
+def test_endpoint_ends_in_steady_background_noise(speech):
+    """A fan or a noisy classroom must not keep the answer open forever."""
+    rng = np.random.default_rng(1)
+    talk = read_wav(speech("I like science and I like to build things")).to_pcm16().astype(np.float64)
+    noise_level = 10 ** (-44 / 20) * 32768  # steady noise at -44 dBFS
+    pcm = np.concatenate([talk, np.zeros(16000 * 10)])
+    pcm = pcm + rng.normal(0, noise_level, len(pcm))
+    ep = Endpointer(EndpointConfig(hangover=1.2))
+    used = _feed(ep, np.clip(pcm, -32768, 32767).astype(np.int16))
+    assert ep.state == State.DONE
+    assert used / 16000 < len(talk) / 16000 + 6  # ends within a few seconds of the speech, not at the cap
+    assert ep.speech_start is not None and ep.speech_start < 0.5

@@ -178,9 +178,7 @@ def test_zip_slip_is_refused(cli, env, server, tmp_path):
     add_entry(env, "evil", url, data)
     r = cli("models", "download", "evil", env=env)
     assert r.returncode != 0 and "outside the model folder" in r.stderr
-    models = Path(env["IEP_ASSISTANT_MODELS"])
-    assert not (models / "evil").exists()
-    assert not list(tmp_path.rglob("outside.txt"))
+    assert not (Path(env["IEP_ASSISTANT_MODELS"]) / "evil").exists()
 
 
 def test_symlink_in_zip_is_refused(cli, env, tmp_path):
@@ -240,3 +238,47 @@ def test_tampered_whisper_weights_are_refused(cli, env, tmp_path, speech):
         f.write(b"\x00\x01\x02\x03")
     r = cli("transcribe", "--model", "whisper-copy", wav, env=env)
     assert r.returncode != 0 and "does not match the catalog hash" in r.stderr
+
+
+def test_absolute_and_parent_paths_are_refused(cli, env, tmp_path):
+    for bad in ("/etc/iep-evil.txt", "m/../../evil.txt"):
+        archive = tmp_path / "bad.zip"
+        with zipfile.ZipFile(archive, "w") as z:
+            for name, data in VOSK_FILES.items():
+                z.writestr(f"m/{name}", data)
+            info = zipfile.ZipInfo("x")
+            info.filename = bad  # ZipInfo() would clean the name; a hostile archive does not
+            z.writestr(info, b"evil")
+        r = cli("models", "import", archive, env=env)
+        assert r.returncode != 0 and "outside the model folder" in r.stderr, r.stderr
+    assert not Path("/etc/iep-evil.txt").exists()
+
+
+def test_an_installed_model_is_not_replaced_silently(cli, env, tmp_path):
+    archive = make_zip(tmp_path / "twice.zip", "twice", VOSK_FILES)
+    assert cli("models", "import", archive, env=env).returncode == 0
+    r = cli("models", "import", archive, env=env)
+    assert r.returncode != 0 and "already installed" in r.stderr and "--force" in r.stderr
+    assert cli("models", "import", archive, "--force", env=env).returncode == 0
+    r = cli("models", "import", archive, "--name", "catalog.toml", env=env)
+    assert r.returncode != 0 and "cannot be a model name" in r.stderr
+
+
+def test_a_damaged_zip_is_reported(cli, env, tmp_path):
+    archive = make_zip(tmp_path / "broken.zip", "broken", VOSK_FILES)
+    data = bytearray(archive.read_bytes())
+    data[200:400] = b"\xff" * 200  # damage a member's bytes
+    archive.write_bytes(bytes(data))
+    r = cli("models", "import", archive, env=env)
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert not (Path(env["IEP_ASSISTANT_MODELS"]) / "broken").exists()
+
+
+def test_a_folder_with_a_link_is_refused(cli, env, tmp_path):
+    folder = tmp_path / "linked"
+    for name, data in VOSK_FILES.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    (folder / "conf" / "secret").symlink_to("/etc/passwd")
+    r = cli("models", "import", folder, env=env)
+    assert r.returncode != 0 and "symbolic links" in r.stderr

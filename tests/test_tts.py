@@ -1,7 +1,5 @@
 """Text-to-speech through pyttsx3 and espeak-ng: rendering, caching, voices."""
 
-import time
-
 import pytest
 
 from assistant.audio.level import dbfs
@@ -27,20 +25,22 @@ def test_long_prompts_are_rendered_whole(speaker):
 
 def test_renders_are_cached(speaker):
     text = "What are you good at?"
-    t0 = time.perf_counter()
     first = speaker.render(text)
-    t1 = time.perf_counter()
+    mtime = first.stat().st_mtime_ns
+    speaker.close()  # no speech engine running now
     again = speaker.render("  What are you   good at? ")  # the same words
-    t2 = time.perf_counter()
-    assert first == again and first.stat().st_size > 10000
-    assert (t2 - t1) < (t1 - t0)
+    assert again == first and again.stat().st_mtime_ns == mtime
+    assert speaker._worker._proc is None  # served from the cache, no synthesis
     speaker.rate = 120
-    assert speaker.render(text) != first  # another rate is another recording
+    slower = speaker.render(text)
+    assert slower != first and read_wav(slower).seconds > read_wav(first).seconds
 
 
 def test_voice_and_language(speaker):
     ids = {v["id"] for v in speaker.voices()}
-    assert {"gmw/en-us", "sit/cmn", "roa/es"} <= ids or len(ids) > 50
+    assert {"gmw/en-us", "roa/es"} <= ids
+    text = "Hola, me gusta dibujar."
+    english = read_wav(speaker.render(text)).samples
     speaker.voice = "es"
-    spanish = read_wav(speaker.render("Hola, ¿qué te gusta hacer?"))
-    assert spanish.seconds > 1
+    spanish = read_wav(speaker.render(text)).samples
+    assert len(spanish) != len(english) or not (spanish == english).all()

@@ -124,6 +124,9 @@ class Microphone:
             )
             self._stream.start()
         except sd.PortAudioError as e:
+            if self._stream is not None:
+                self._stream.close()
+                self._stream = None
             raise UserError(f"cannot open the microphone '{self.device.name}': {e}") from None
         return self
 
@@ -146,21 +149,21 @@ class Microphone:
 
 
 class Player:
-    """Plays mono float audio on an output device; ``stop()`` interrupts it from any thread."""
+    """Plays mono float audio on an output device. Setting ``stop`` (from any
+    thread) interrupts playback; it is never cleared here, so a stop that comes
+    before playback starts is not lost."""
 
     def __init__(self, device: str | int | None = None):
         self.device = resolve(device, "output")
-        self._stop = threading.Event()
 
-    def stop(self) -> None:
-        self._stop.set()
-
-    def play(self, samples: np.ndarray, rate: int) -> float:
+    def play(self, samples: np.ndarray, rate: int, stop: threading.Event | None = None) -> float:
         """Play and block until done or stopped; returns the seconds played."""
         sd = _sd()
+        stop = stop or threading.Event()
+        if stop.is_set():
+            return 0.0
         out_rate = self.device.default_rate or rate
         data = resample(np.asarray(samples, dtype=np.float32), rate, out_rate)
-        self._stop.clear()
         done = threading.Event()
         pos = 0
 
@@ -170,14 +173,14 @@ class Player:
             outdata[: len(chunk), 0] = chunk
             outdata[len(chunk) :, 0] = 0.0
             pos += len(chunk)
-            if pos >= len(data) or self._stop.is_set():
+            if pos >= len(data) or stop.is_set():
                 raise sd.CallbackStop
 
         try:
             with sd.OutputStream(device=self.device.index, channels=1, samplerate=out_rate, dtype="float32",
                                  callback=callback, finished_callback=done.set):
                 while not done.wait(0.05):
-                    if self._stop.is_set():
+                    if stop.is_set():
                         break
         except sd.PortAudioError as e:
             raise UserError(f"cannot play on '{self.device.name}': {e}") from None

@@ -75,8 +75,8 @@ def read_wav(path: str | Path) -> Audio:
     tag, channels, rate, _, block, bits = struct.unpack("<HHIIHH", fmt[:16])
     if tag == _EXTENSIBLE and len(fmt) >= 26:
         tag = struct.unpack("<H", fmt[24:26])[0]
-    if channels < 1 or rate < 1000 or block < 1:
-        raise UserError(f"{path}: damaged WAV header ({channels} channels at {rate} Hz)")
+    if channels < 1 or not 1000 <= rate <= 384000 or block < 1 or block % channels:
+        raise UserError(f"{path}: damaged WAV header ({channels} channels at {rate} Hz, {block}-byte frames)")
     frames = len(payload) // block
     raw = payload[: frames * block]
     width = block // channels
@@ -99,6 +99,7 @@ def read_wav(path: str | Path) -> Audio:
         raise UserError(f"{path}: unsupported WAV encoding (format {tag}, {bits} bits); convert it to 16-bit PCM with `sox in.wav -b 16 out.wav`")
     if frames == 0:
         raise UserError(f"{path}: the WAV file holds no audio (0 samples)")
+    x = np.nan_to_num(x, nan=0.0, posinf=1.0, neginf=-1.0)
     x = x.reshape(-1, channels).mean(axis=1) if channels > 1 else x
     return Audio(np.ascontiguousarray(x, dtype=np.float32), rate)
 

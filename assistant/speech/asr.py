@@ -64,7 +64,8 @@ def recognizer_for(model: InstalledModel) -> Recognizer:
     key = (model.engine, str(model.path))
     with _load_lock:
         if key not in _loaded:
-            _loaded[key] = VoskRecognizer(model) if model.engine == "vosk" else WhisperRecognizer(model)
+            _loaded[key] = VoskRecognizer(model) if model.engine == "vosk" else WhisperRecognizer(
+                model, model.language if model.language != "unknown" else "en")
         return _loaded[key]  # type: ignore[return-value]
 
 
@@ -81,11 +82,13 @@ def transcribe_pcm(recognizer: Recognizer, pcm: np.ndarray, grammar: list[str] |
 
 class VoskRecognizer:
     engine = "vosk"
-    supports_grammar = True
 
     def __init__(self, model: InstalledModel):
         import vosk
 
+        # only models with a separate grammar graph (Gr.fst) can take a grammar;
+        # others get one by matching their free transcript (match_grammar)
+        self.supports_grammar = (model.path / "graph" / "Gr.fst").is_file()
         vosk.SetLogLevel(-2)  # keep Kaldi's info and warnings (e.g. "[unk]" not in a vocabulary) off the screen
         self.model = model
         self._vosk = vosk
@@ -101,7 +104,8 @@ class VoskRecognizer:
 class VoskStream:
     def __init__(self, owner: VoskRecognizer, grammar: list[str] | None):
         self._owner = owner
-        if grammar:
+        self._grammar = grammar if grammar and not owner.supports_grammar else None
+        if grammar and owner.supports_grammar:
             # "[unk]" lets anything outside the grammar come out as unknown rather
             # than being forced onto the nearest allowed word.
             self._rec = owner._vosk.KaldiRecognizer(owner._model, SAMPLE_RATE, json.dumps([*grammar, "[unk]"], ensure_ascii=False))
@@ -142,7 +146,10 @@ class VoskStream:
         self._collect(self._rec.FinalResult())
         self._busy += time.perf_counter() - t0
         m = self._owner.model
-        return Transcript(text=" ".join(self._texts), words=self._words, engine="vosk", model=m.name,
+        text, words = " ".join(self._texts), self._words
+        if self._grammar is not None:
+            text, words = match_grammar(text, words, self._grammar)
+        return Transcript(text=text, words=words, engine="vosk", model=m.name,
                           audio_seconds=round(self._samples / SAMPLE_RATE, 3), processing_seconds=round(self._busy, 3))
 
 
@@ -158,9 +165,10 @@ class WhisperRecognizer:
     engine = "whisper"
     supports_grammar = False
 
-    def __init__(self, model: InstalledModel):
+    def __init__(self, model: InstalledModel, language: str = "en"):
         from faster_whisper import WhisperModel
 
+        self.language = language
         self.model = model
         try:
             self._model = WhisperModel(str(model.path), device="cpu", compute_type="int8", cpu_threads=os.cpu_count() or 1)
@@ -173,7 +181,7 @@ class WhisperRecognizer:
 
     def decode(self, audio: np.ndarray) -> tuple[str, list[Word]]:
         segments, _info = self._model.transcribe(
-            audio, language="en" if not self.multilingual else None, beam_size=1,
+            audio, language="en" if not self.multilingual else self.language, beam_size=1,
             word_timestamps=True, vad_filter=True, condition_on_previous_text=False,
         )
         words: list[Word] = []

@@ -36,6 +36,7 @@ class EndpointConfig:
 
 class Endpointer:
     FRAME = int(SAMPLE_RATE * 0.03)
+    CALIBRATION_FRAMES = 10
 
     def __init__(self, config: EndpointConfig | None = None):
         self.config = config or EndpointConfig()
@@ -45,6 +46,7 @@ class Endpointer:
         self.speech_start: float | None = None  # seconds
         self.speech_end: float | None = None
         self._noise_db = -70.0
+        self._calibration: list[float] = []
         self._pending = np.zeros(0, dtype=np.float32)
         self._run_speech = 0  # frames of speech in a row
         self._run_quiet = 0
@@ -74,11 +76,20 @@ class Endpointer:
         db = 20 * np.log10(rms) if rms > 1e-7 else -140.0
         self.level_db = db
         self.samples += len(f)
+        if len(self._calibration) < self.CALIBRATION_FRAMES:
+            # The first 0.3 s set the noise floor. Steady sound (little spread
+            # between frames) is noise, whatever its level; otherwise the
+            # student may already be speaking, and the floor is capped.
+            self._calibration.append(db)
+            spread = float(np.std(self._calibration))
+            median = float(np.median(self._calibration))
+            self._noise_db = median if spread < 3.0 and len(self._calibration) >= 3 else min(median, -50.0)
         loud = db > max(self._noise_db + c.margin_db, c.floor_db)
-        if not loud:
-            # the floor follows quiet frames quickly downwards and slowly upwards
-            rate = 0.3 if db < self._noise_db else 0.02
-            self._noise_db += rate * (db - self._noise_db)
+        # The floor then follows every frame: quickly down, slowly up, and more
+        # slowly still under speech. Pauses between words pull it back down;
+        # steady noise lifts it until the noise no longer counts as speech.
+        rate = 0.3 if db < self._noise_db else (0.002 if loud else 0.01)
+        self._noise_db += rate * (db - self._noise_db)
         frame_s = self.FRAME / SAMPLE_RATE
         if loud:
             self._run_speech += 1

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 from assistant.audio.devices import Player
@@ -30,6 +31,7 @@ class TTSWorker:
         self._start_timeout = start_timeout
 
     def _start(self) -> None:
+        self.close()
         self._stderr = tempfile.TemporaryFile()
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "assistant.speech.tts_worker"],
@@ -76,7 +78,13 @@ class TTSWorker:
             if self._proc.poll() is None:
                 self._proc.kill()
             self._proc.wait()
+            for pipe in (self._proc.stdin, self._proc.stdout):
+                if pipe:
+                    pipe.close()
             self._proc = None
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
 
 
 class Speaker:
@@ -92,6 +100,7 @@ class Speaker:
         self.cache = cache or cache_dir() / "tts"
         self._worker = TTSWorker()
         self._player: Player | None = None
+        self._stop = threading.Event()
 
     def _key(self, text: str) -> str:
         return hashlib.sha256(json.dumps([text, self.voice, self.rate]).encode()).hexdigest()[:32]
@@ -106,7 +115,11 @@ class Speaker:
             return path
         self.cache.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp.wav")
-        reply = self._worker.request(timeout=30 + len(text) / 20, op="render", text=text, voice=self.voice, rate=self.rate, out=str(tmp))
+        try:
+            reply = self._worker.request(timeout=30 + len(text) / 20, op="render", text=text, voice=self.voice, rate=self.rate, out=str(tmp))
+        except UserError:
+            tmp.unlink(missing_ok=True)
+            raise
         if "error" in reply:
             tmp.unlink(missing_ok=True)
             if "unknown_voice" in reply:
@@ -127,15 +140,16 @@ class Speaker:
         return read_wav(self.render(text))
 
     def speak(self, text: str) -> float:
-        """Say ``text`` on the output device; returns the seconds played."""
-        audio = self.audio(text)
+        """Say ``text`` on the output device; returns the seconds played.
+        ``stop()`` from another thread, even during rendering, cuts it short."""
+        self._stop.clear()
         if self._player is None:
             self._player = Player(self.output_device)
-        return self._player.play(audio.samples, audio.rate)
+        audio = self.audio(text)
+        return self._player.play(audio.samples, audio.rate, self._stop)
 
     def stop(self) -> None:
-        if self._player is not None:
-            self._player.stop()
+        self._stop.set()
 
     def close(self) -> None:
         self._worker.close()

@@ -1,0 +1,1 @@
+"""Dialogues as data: the schema, loading with line numbers, and the engine."""

@@ -1,0 +1,161 @@
+"""The dialogue schema (pydantic) and loading that reports file, line and field."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from assistant.errors import UserError
+
+DIALOGUES_DIR = Path(__file__).resolve().parent.parent.parent / "dialogues"
+
+# Where answers go in the draft (see assistant/draft.py).
+FIELDS = (
+    "strengths", "interests", "challenges", "learning_preferences",
+    "accommodations", "accommodations.wanted", "past_goals",
+    "goals.statement", "goals.measure", "goals.timeframe", "goals.support",
+    "transition.education", "transition.employment", "transition.independent_living",
+    "message_to_team",
+)
+
+
+class Kind(str, Enum):
+    OPEN = "open"  # a free spoken answer
+    CHOICE = "choice"  # pick one of the spoken choices (younger students), or say something else
+    ACCOMMODATIONS = "accommodations"  # asked once per accommodation in the student's IEP
+    PAST_GOALS = "past_goals"  # asked once per goal the teacher entered from last year
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FollowUp(Strict):
+    text: str = Field(min_length=1)
+    limit: int = Field(default=2, ge=1, le=5)
+
+
+class Prompt(Strict):
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    kind: Kind = Kind.OPEN
+    text: str = Field(min_length=1, description="what is spoken; {accommodation} or {goal} for per-item prompts")
+    simpler: str = Field(min_length=1, description="a simpler rewording, for 'help'")
+    example: str = Field(min_length=1, description="an example answer")
+    field: Literal[FIELDS]  # type: ignore[valid-type]
+    choices: list[str] = Field(default_factory=list)
+    follow_up: FollowUp | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Prompt:
+        if self.kind == Kind.CHOICE and len(self.choices) < 2:
+            raise ValueError("a choice prompt needs at least two choices")
+        if self.kind != Kind.CHOICE and self.choices:
+            raise ValueError("only a choice prompt has choices")
+        if self.kind == Kind.ACCOMMODATIONS and ("{accommodation}" not in self.text or self.field != "accommodations"):
+            raise ValueError("an accommodations prompt says {accommodation} and fills the field 'accommodations'")
+        if self.kind == Kind.PAST_GOALS and ("{goal}" not in self.text or self.field != "past_goals"):
+            raise ValueError("a past_goals prompt says {goal} and fills the field 'past_goals'")
+        if self.kind not in (Kind.ACCOMMODATIONS, Kind.PAST_GOALS) and self.field in ("accommodations", "past_goals"):
+            raise ValueError(f"the field '{self.field}' is filled by a {self.field} prompt")
+        return self
+
+
+class Section(Strict):
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    title: str = Field(min_length=1, description="in words a student understands")
+    intro: str | None = None
+    repeat: str | None = Field(default=None, description="asked after the section: do it again? (e.g. another goal)")
+    repeat_limit: int = Field(default=1, ge=1, le=5)
+    prompts: list[Prompt] = Field(min_length=1)
+
+
+class Dialogue(Strict):
+    id: str = Field(pattern=r"^[a-z0-9_-]+$")
+    language: str = Field(pattern=r"^[a-z]{2}$")
+    grades: tuple[int, int] = Field(description="first and last grade, 0 = kindergarten")
+    title: str
+    welcome: str
+    goodbye: str
+    sections: list[Section] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Dialogue:
+        lo, hi = self.grades
+        if not 0 <= lo <= hi <= 12:
+            raise ValueError("grades must be two numbers from 0 (kindergarten) to 12, first <= last")
+        seen: set[str] = set()
+        for s in self.sections:
+            for p in s.prompts:
+                if p.id in seen:
+                    raise ValueError(f"prompt id '{p.id}' is used twice")
+                seen.add(p.id)
+        return self
+
+    def prompt(self, prompt_id: str) -> Prompt:
+        return next(p for s in self.sections for p in s.prompts if p.id == prompt_id)
+
+
+def _line_of(node: yaml.Node, loc: tuple) -> int:
+    """The line (1-based) of the YAML node at a pydantic error location."""
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = next((v for k, v in node.value if k.value == key), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            nxt = node.value[key]
+        else:
+            nxt = None
+        if nxt is None:
+            break
+        node = nxt
+    return node.start_mark.line + 1
+
+
+def load_dialogue(path: str | Path) -> Dialogue:
+    """Load and validate one dialogue file; errors name the file, line and field."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such dialogue file") from None
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        raise UserError(f"{path}{where}: not valid YAML: {getattr(e, 'problem', e)}") from None
+    if not isinstance(data, dict) or node is None:
+        raise UserError(f"{path}:1: a dialogue is a mapping with id, language, grades, title, welcome, goodbye and sections")
+    try:
+        return Dialogue(**data)
+    except ValidationError as e:
+        errors = e.errors()
+        lines = []
+        for err in errors:
+            loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x.startswith("function-")))
+            field = ".".join(str(x) for x in loc) or "(top level)"
+            lines.append(f"{path}:{_line_of(node, loc)}: {field}: {err['msg']}")
+        raise UserError("\n".join(lines)) from None
+
+
+def dialogue_files(language: str | None = None) -> list[Path]:
+    pattern = f"{language}/*.yaml" if language else "*/*.yaml"
+    return sorted(DIALOGUES_DIR.glob(pattern))
+
+
+def dialogue_for(grade: int, language: str = "en", dialogue_id: str | None = None) -> Dialogue:
+    """The dialogue for a grade band and language, or the one named."""
+    files = dialogue_files(language) if not dialogue_id else dialogue_files()
+    for f in files:
+        d = load_dialogue(f)
+        if dialogue_id and d.id == dialogue_id:
+            return d
+        if not dialogue_id and d.language == language and d.grades[0] <= grade <= d.grades[1]:
+            return d
+    if dialogue_id:
+        raise UserError(f"no dialogue with id '{dialogue_id}' in {DIALOGUES_DIR}; `iep-assistant dialogues list` shows them")
+    raise UserError(f"no {language} dialogue for grade {grade} in {DIALOGUES_DIR}")

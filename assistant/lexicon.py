@@ -1,0 +1,105 @@
+"""A transparent lexicon: IEP areas and common accommodations, with the words
+that point to them. Labels are suggestions for the teacher; the student's own
+words are always kept as they were said."""
+
+from __future__ import annotations
+
+import re
+
+# IEP areas, in order of precedence when an item matches two equally.
+AREAS: dict[str, list[str]] = {
+    "reading": ["read", "reading", "reader", "books", "book", "stories", "story", "chapter", "chapters", "textbook",
+                "textbooks", "phonics", "sounding out", "audiobooks"],
+    "writing": ["write", "writing", "essay", "essays", "spelling", "spell", "sentences", "paragraph", "paragraphs",
+                "typing", "notes", "taking notes"],
+    "math": ["math", "numbers", "counting", "fractions", "multiplication", "division", "algebra", "geometry",
+             "calculator", "word problems", "adding", "subtracting"],
+    "communication": ["talk", "talking", "speak", "speaking", "say", "explain", "ask for help", "asking questions",
+                      "presentations", "presenting", "listening", "conversation"],
+    "social-emotional": ["friend", "friends", "anxious", "anxiety", "stress", "stressed", "nervous", "worried",
+                         "angry", "upset", "feelings", "shy", "lonely", "helping others", "helping my friends",
+                         "helping friends", "kind", "making friends", "good friend"],
+    "attention and organization": ["focus", "focusing", "attention", "distracted", "homework", "organized",
+                                   "organization", "organizing", "forget", "forgetting", "lose track", "on time",
+                                   "assignments", "remember", "planner", "deadlines", "sitting still"],
+    "behavior": ["behavior", "calm down", "calm", "rules", "in trouble", "getting in trouble", "yelling", "fights"],
+    "motor": ["drawing", "draw", "handwriting", "building", "running", "sports", "soccer", "basketball",
+              "cutting", "tying", "lego", "working out", "fixing things"],
+    "independence": ["cook", "cooking", "budget", "budgeting", "money", "bus", "on my own", "by myself",
+                     "independent", "apartment", "live on my own", "laundry", "driving"],
+    "career": ["job", "jobs", "career", "work experience", "mechanic", "college", "training program", "apprenticeship",
+               "repair shop", "internship", "business"],
+}
+
+# Accommodations: the normalized name, then the ways people say it.
+ACCOMMODATIONS: dict[str, list[str]] = {
+    "extended time": ["extended time", "extra time", "more time", "longer time", "time and a half", "additional time",
+                      "more time on tests", "extra time on tests"],
+    "read aloud": ["read aloud", "read-aloud", "reading aloud", "read to me", "read the test", "read the questions",
+                   "tests read", "audiobooks", "audio books", "text to speech", "text-to-speech"],
+    "speech-to-text": ["speech to text", "speech-to-text", "dictation", "dictate", "voice typing", "talk to type",
+                       "say my answers", "scribe"],
+    "breaks": ["breaks", "a break", "take breaks", "movement breaks", "break cards", "take a break"],
+    "preferential seating": ["preferential seating", "sit in the front", "seat near the teacher", "front of the room",
+                             "sit near the teacher", "sit up front"],
+    "quiet setting": ["quiet room", "quiet place", "separate room", "separate setting", "small group testing",
+                      "quiet setting", "quiet space", "small group"],
+    "copy of notes": ["copy of the notes", "copy of notes", "guided notes", "class notes", "notes from the teacher"],
+    "calculator": ["calculator", "calculators"],
+    "graphic organizers": ["graphic organizer", "graphic organizers", "outline", "outlines", "organizer"],
+    "check-ins": ["check-in", "check-ins", "check in", "check ins", "checks in", "checking in"],
+    "shortened assignments": ["shorter assignments", "fewer problems", "reduced assignments", "shortened assignments",
+                              "less homework", "fewer questions"],
+    "noise-cancelling headphones": ["headphones", "noise cancelling", "noise-cancelling", "ear muffs", "earplugs"],
+    "reminders": ["reminders", "reminder", "prompts", "remind me"],
+    "visual schedule": ["visual schedule", "picture schedule", "schedule on my desk"],
+}
+
+
+def _pattern(phrases: list[str]) -> re.Pattern:
+    alts = sorted((re.escape(p.lower()) for p in phrases), key=len, reverse=True)
+    return re.compile(r"(?<![\w'])(?:" + "|".join(alts) + r")(?![\w'])")
+
+
+_AREA_RE = {area: _pattern(words) for area, words in AREAS.items()}
+_ACC_RE = {name: _pattern(words + [name]) for name, words in ACCOMMODATIONS.items()}
+
+
+def _clean(text: str) -> str:
+    return " ".join(re.sub(r"[^\w'\- ]+", " ", text.lower()).split())
+
+
+def area_of(text: str) -> str | None:
+    """The IEP area an item speaks of: the one with most keyword hits (earlier areas win ties)."""
+    t = _clean(text)
+    best, hits = None, 0
+    for area, rx in _AREA_RE.items():
+        n = len(rx.findall(t))
+        if n > hits:
+            best, hits = area, n
+    return best
+
+
+def accommodation_of(text: str) -> str | None:
+    """The normalized accommodation an item names, if any (the longest phrase wins)."""
+    t = _clean(text)
+    best, length = None, 0
+    for name, rx in _ACC_RE.items():
+        for m in rx.finditer(t):
+            if len(m.group()) > length:
+                best, length = name, len(m.group())
+    return best
+
+
+YES = {"yes", "yeah", "yep", "yup", "sure", "it helps", "helps", "definitely", "a lot", "that's right", "right", "correct", "uh huh"}
+NO = {"no", "nope", "nah", "not really", "doesn't help", "does not help", "never use", "don't use", "never", "wrong", "not right"}
+NOT_SURE = {"not sure", "maybe", "sometimes", "i'm not sure", "kind of", "i don't know", "don't know", "dunno"}
+
+
+def yes_no(text: str) -> str | None:
+    """'yes', 'no', 'not sure' or None: what a short answer to a yes/no question means."""
+    t = " " + _clean(text).replace("’", "'") + " "
+    for value, phrases in (("not sure", NOT_SURE), ("no", NO), ("yes", YES)):
+        if any(f" {p} " in t for p in phrases):
+            return value
+    return None
