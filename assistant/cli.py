@@ -236,6 +236,174 @@ def cmd_models(args) -> int:
     raise AssertionError(args.action)
 
 
+# ---------------------------------------------------------------- students, sessions, drafts
+
+def _store(args):
+    from assistant.store import Store
+
+    return Store(Path(args.data_dir) if args.data_dir else None)
+
+
+def cmd_student(args) -> int:
+    store = _store(args)
+    if args.action == "add":
+        s = store.add_student(" ".join(args.name), args.grade, args.language, args.accommodation or [], args.past_goal or [])
+        print(f"added {s.label} (grade {s.grade}, {s.language}; {len(s.accommodations)} accommodations, {len(s.past_goals)} past goals)")
+        return 0
+    if args.action == "list":
+        students = store.students()
+        if not students:
+            print("(no students yet: iep-assistant student add NAME --grade N)")
+        for s in students:
+            last = store.latest_session(s.id)
+            state = f"session {last.status}" if last else "no session yet"
+            print(f"{s.label:<30} grade {s.grade:<3} {s.language:<3} {state}")
+        return 0
+    s = store.find_student(" ".join(args.name))
+    if args.action == "show":
+        print(f"{s.label}: grade {s.grade}, language {s.language}, speech rate {s.rate or 'default'}")
+        print("accommodations in the IEP: " + ("; ".join(s.accommodations) or "(none)"))
+        print("last year's goals: " + ("; ".join(s.past_goals) or "(none)"))
+        for sess in store.sessions(s.id):
+            n = sum(1 for a in store.answers(sess.id) if a.confirmed and a.kind == "answer" and not a.superseded)
+            print(f"session {sess.id}: {sess.dialogue_id}, {sess.status}, {n} confirmed answers, started {sess.started}")
+        return 0
+    if args.action == "remove":
+        if not args.yes:
+            typed = input(f"This deletes all of {s.label}'s answers and recordings. Type the name to confirm: ") if sys.stdin.isatty() else ""
+            if " ".join(typed.split()).casefold() != s.name.casefold():
+                raise UserError(f"not removed: confirm by typing the name, or pass --yes")
+        for path in store.remove_student(s.id):
+            Path(path).unlink(missing_ok=True)
+        print(f"removed {s.label} and their recordings")
+        return 0
+    raise AssertionError(args.action)
+
+
+def _engine_for_session(args, store, student, ears_factory):
+    from assistant.dialogue.engine import DialogueEngine
+    from assistant.dialogue.schema import dialogue_for
+    from assistant.session import Screen, SpokenVoice
+    from assistant.speech.tts import DEFAULT_RATE, Speaker
+
+    dialogue = dialogue_for(student.grade, student.language, args.dialogue)
+    screen = Screen()
+    rate = args.rate or student.rate or DEFAULT_RATE
+    speaker = None if args.no_voice else Speaker(voice=args.voice or student.voice, rate=rate, output_device=args.output_device)
+    voice = SpokenVoice(screen, speaker)
+    return DialogueEngine(dialogue, student, store, voice, ears_factory(screen)), speaker
+
+
+def cmd_session(args) -> int:
+    from assistant.session import ListeningEars, TypedEars
+
+    store = _store(args)
+    student = store.find_student(args.student)
+    if args.text:
+        factory = lambda screen: TypedEars(sys.stdin, screen)  # noqa: E731
+    else:
+        from assistant.audio.devices import resolve
+
+        recognizer = _recognizer(args)
+        device = resolve(args.input_device, "input")
+        factory = lambda screen: ListeningEars(recognizer, store.audio_dir / f"student-{student.id}", screen, device.index)  # noqa: E731
+    engine, speaker = _engine_for_session(args, store, student, factory)
+    try:
+        result = engine.run(resume=args.resume)
+    finally:
+        if speaker:
+            speaker.close()
+    if result == "paused":
+        _err(f"paused: continue with iep-assistant session --student '{student.label}' --resume")
+    else:
+        _err(f"finished: see the draft with iep-assistant export --student '{student.label}' --format md")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from assistant.draft import build_draft, to_markdown
+
+    store = _store(args)
+    student = store.find_student(args.student)
+    session = store.latest_session(student.id)
+    if session is None:
+        raise UserError(f"{student.label} has no session yet: run iep-assistant session --student '{student.label}'")
+    draft = build_draft(student, store.answers(session.id))
+    text = draft.model_dump_json(indent=2) + "\n" if args.format == "json" else to_markdown(draft)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        _err(f"wrote {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_dialogues(args) -> int:
+    from assistant.dialogue.schema import dialogue_files, load_dialogue
+
+    files = [Path(f) for f in args.files] or dialogue_files()
+    if args.action == "list":
+        for f in files:
+            d = load_dialogue(f)
+            print(f"{d.id:<10} {d.language}  grades {d.grades[0]}-{d.grades[1]}  {sum(len(s.prompts) for s in d.sections)} prompts  {f}")
+        return 0
+    bad = 0
+    for f in files:
+        try:
+            load_dialogue(f)
+            print(f"{f}: OK")
+        except UserError as e:
+            print(str(e), file=sys.stderr)
+            bad += 1
+    if bad:
+        raise UserError(f"{bad} of {len(files)} dialogue file{'s' * (len(files) > 1)} failed validation")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    import tempfile
+
+    from assistant import demo
+    from assistant.dialogue.engine import DialogueEngine
+    from assistant.dialogue.schema import dialogue_for
+    from assistant.draft import build_draft, to_markdown
+    from assistant.models import choose_model
+    from assistant.session import ListeningEars, Screen, SimulatedStudent, SpokenVoice
+    from assistant.speech.asr import recognizer_for
+    from assistant.speech.tts import Speaker
+    from assistant.store import Store
+
+    data_dir = Path(args.data_dir) if args.data_dir else Path(tempfile.mkdtemp(prefix="iep-demo-"))
+    store = Store(data_dir)
+    student = store.add_student(demo.STUDENT, demo.GRADE, "en", demo.ACCOMMODATIONS, demo.PAST_GOALS)
+    recognizer = recognizer_for(choose_model(args.engine, args.model, "en"))
+    _err(f"demo: a simulated student answers aloud; recognition with {recognizer.engine} ({recognizer.model.name}); data in {data_dir}")
+    screen = Screen()
+    speaker = Speaker(rate=args.rate or 175, output_device=args.output_device)
+    try:
+        from assistant.audio.devices import resolve
+
+        resolve(args.output_device, "output")
+    except UserError:
+        _err("demo: no speaker found, so the prompts are rendered to speech but not played")
+        speaker.output_device = None
+        speaker.speak = lambda text: speaker.render(text) and 0.0  # type: ignore[method-assign]
+    student_voice = SimulatedStudent(demo.demo_policy())
+    ears = ListeningEars(recognizer, store.audio_dir / f"student-{student.id}", screen, sources=student_voice)
+    engine = DialogueEngine(dialogue_for(student.grade, "en"), student, store, SpokenVoice(screen, speaker), ears)
+    student_voice.engine = engine
+
+    try:
+        engine.run()
+    finally:
+        speaker.close()
+        student_voice.close()
+    draft = build_draft(student, store.answers(engine.session.id))
+    print("\n" + "=" * 60 + "\n")
+    print(to_markdown(draft))
+    return 0
+
+
 # ---------------------------------------------------------------- parser
 
 def build_parser() -> argparse.ArgumentParser:
@@ -283,6 +451,51 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--quiet", action="store_true", help="download: no progress bar")
     m.add_argument("--force", action="store_true", help="download, import: replace a model of the same name")
     m.set_defaults(func=cmd_models)
+    st = sub.add_parser("student", help="add, list, show or remove students")
+    st.add_argument("action", choices=["add", "list", "show", "remove"])
+    st.add_argument("name", nargs="*", help="the student's name (NAME#ID when two share a name)")
+    st.add_argument("--grade", type=int, help="add: 0 (kindergarten) to 12")
+    st.add_argument("--language", default="en")
+    st.add_argument("--accommodation", action="append", metavar="TEXT", help="add: an accommodation in the current IEP (repeatable)")
+    st.add_argument("--past-goal", action="append", metavar="TEXT", help="add: one of last year's goals (repeatable)")
+    st.add_argument("--yes", action="store_true", help="remove: do not ask for a typed confirmation")
+    st.add_argument("--data-dir", help="where students and sessions are kept")
+    st.set_defaults(func=cmd_student)
+
+    se = sub.add_parser("session", help="the student's spoken session")
+    se.add_argument("--student", required=True, help="the student's name (NAME#ID when two share a name)")
+    se.add_argument("--dialogue", help="a dialogue id (default: the one for the student's grade and language)")
+    se.add_argument("--text", action="store_true", help="typed answers on standard input instead of the microphone")
+    se.add_argument("--no-voice", action="store_true", help="do not speak the prompts (text only)")
+    se.add_argument("--input-device")
+    se.add_argument("--output-device")
+    se.add_argument("--engine", choices=ENGINES, default="auto")
+    se.add_argument("--model")
+    se.add_argument("--rate", type=int, help="speech rate in words per minute (default: the student's, or 165)")
+    se.add_argument("--voice")
+    se.add_argument("--data-dir")
+    se.add_argument("--resume", action="store_true", help="continue the paused session at the same question")
+    se.set_defaults(func=cmd_session)
+
+    ex = sub.add_parser("export", help="export a student's draft")
+    ex.add_argument("--student", required=True)
+    ex.add_argument("--format", choices=["json", "md"], default="md")
+    ex.add_argument("--out", help="write to this file (default: standard output)")
+    ex.add_argument("--data-dir")
+    ex.set_defaults(func=cmd_export)
+
+    dl = sub.add_parser("dialogues", help="list or validate the dialogue files")
+    dl.add_argument("action", choices=["list", "validate"])
+    dl.add_argument("files", nargs="*")
+    dl.set_defaults(func=cmd_dialogues)
+
+    de = sub.add_parser("demo", help="a whole session with a simulated student, through the real speech pipeline")
+    de.add_argument("--engine", choices=ENGINES, default="auto")
+    de.add_argument("--model")
+    de.add_argument("--rate", type=int)
+    de.add_argument("--output-device")
+    de.add_argument("--data-dir", help="keep the demo's data here (default: a new temporary folder)")
+    de.set_defaults(func=cmd_demo)
     return p
 
 
@@ -293,6 +506,10 @@ def main(argv: list[str] | None = None) -> int:
         from assistant.speech.tts import DEFAULT_RATE
 
         args.rate = DEFAULT_RATE
+    if args.command == "student" and args.action != "list" and not args.name:
+        parser.error(f"student {args.action} needs a name")
+    if args.command == "student" and args.action == "add" and args.grade is None:
+        parser.error("student add needs --grade N (0 for kindergarten)")
     if args.command == "models" and args.action != "list" and not args.target:
         parser.error(f"models {args.action} needs a {'path' if args.action == 'import' else 'model name'}")
     try:

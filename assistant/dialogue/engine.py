@@ -108,6 +108,9 @@ class DialogueEngine:
         self.silence_reprompts = silence_reprompts
         self.session = None
         self._introduced: set[int] = set()
+        # what is being asked now: the step, and "answer", "confirm" or "review"
+        self.current: Step | None = None
+        self.phase = "answer"
 
     # ------------------------------------------------------------ helpers
 
@@ -218,8 +221,10 @@ class DialogueEngine:
     def _ask(self, step: Step, next_key: str) -> str:
         """Ask one step until it is answered, skipped or left; returns what to do next."""
         self._intro(step)
-        expect = "yes_no" if step.gate or step.prompt.kind == Kind.ACCOMMODATIONS else (
-            "choice" if step.prompt.kind == Kind.CHOICE else "answer")
+        self.current, self.phase = step, "answer"
+        # Only yes/no questions are recognised with a grammar; an answer about an
+        # accommodation is free speech ("No, I never use it"), classified afterwards.
+        expect = "yes_no" if step.gate else ("choice" if step.prompt.kind == Kind.CHOICE else "answer")
         choices = step.prompt.choices if expect == "choice" else None
         self._say(step.text)
         while True:
@@ -256,6 +261,7 @@ class DialogueEngine:
             else:
                 if self._answer(step, u, next_key):
                     return "next"
+                self.phase = "answer"
                 self._say(f"Okay, let's try again. {step.text}")
 
     def _record(self, step: Step, u: Utterance, kind: str, next_key: str) -> int:
@@ -282,7 +288,8 @@ class DialogueEngine:
         return False
 
     def _confirm(self, heard: str) -> bool:
-        question = f"I heard: {heard}. Is that right?"
+        self.phase = "confirm"
+        question = f"I heard: {heard.strip().rstrip('.!?')}. Is that right?"
         self._say(question)
         while True:
             r = self._hear("yes_no", question)
@@ -314,6 +321,7 @@ class DialogueEngine:
                 continue
             said = ". ".join(a.text.strip().rstrip(".") for a in answers)
             question = f"{section.title}: {said}. Is that right?"
+            self.current, self.phase = None, "review"
             self._say(question)
             while True:
                 r = self._hear("yes_no", question)
@@ -327,8 +335,11 @@ class DialogueEngine:
                     field = sorted(fields)[0] if len(fields) == 1 else answers[0].field
                     step = Step(f"review:{section.id}", si, section.prompts[0], f"What should {section.title.lower()} say instead?",
                                 "Tell me again, in your own words.", field)
+                    self.current, self.phase = step, "answer"
+                    self._say(step.text)
                     u = self._hear("answer", step.text)
                     while not self._answer(step, u, "review"):
+                        self.phase = "answer"
                         self._say(f"Okay, let's try again. {step.text}")
                         u = self._hear("answer", step.text)
                     self.store.supersede(self.session.id, [a.step for a in answers])

@@ -52,7 +52,9 @@ class Recognizer(Protocol):
     model: InstalledModel
     supports_grammar: bool
 
-    def stream(self, grammar: list[str] | None = None) -> RecognizerStream: ...
+    def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None) -> RecognizerStream:
+        """``grammar``: only these phrases may come out. ``hints``: phrases that are
+        likely (e.g. voice commands); engines that can be biased towards them are."""
 
 
 _loaded: dict[tuple[str, str], object] = {}
@@ -70,9 +72,9 @@ def recognizer_for(model: InstalledModel) -> Recognizer:
 
 
 def transcribe_pcm(recognizer: Recognizer, pcm: np.ndarray, grammar: list[str] | None = None,
-                   chunk: int = SAMPLE_RATE // 5) -> Transcript:
+                   chunk: int = SAMPLE_RATE // 5, hints: list[str] | None = None) -> Transcript:
     """Run a whole int16 signal through the streaming interface."""
-    s = recognizer.stream(grammar)
+    s = recognizer.stream(grammar, hints)
     for i in range(0, len(pcm), chunk):
         s.accept(pcm[i : i + chunk])
     return s.finish()
@@ -97,8 +99,8 @@ class VoskRecognizer:
         except Exception as e:  # vosk raises a bare Exception when Kaldi fails to load
             raise UserError(f"Vosk could not load the model '{model.name}' at {model.path} ({e}); check it with `iep-assistant models verify {model.name}`") from None
 
-    def stream(self, grammar: list[str] | None = None) -> VoskStream:
-        return VoskStream(self, grammar)
+    def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None) -> VoskStream:
+        return VoskStream(self, grammar)  # Vosk's free recognition takes no hints
 
 
 class VoskStream:
@@ -176,13 +178,14 @@ class WhisperRecognizer:
             raise UserError(f"Whisper could not load the model '{model.name}' at {model.path} ({e}); check it with `iep-assistant models verify {model.name}`") from None
         self.multilingual = bool(self._model.model.is_multilingual)
 
-    def stream(self, grammar: list[str] | None = None) -> WhisperStream:
-        return WhisperStream(self, grammar)
+    def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None) -> WhisperStream:
+        return WhisperStream(self, grammar, hints)
 
-    def decode(self, audio: np.ndarray) -> tuple[str, list[Word]]:
+    def decode(self, audio: np.ndarray, hints: list[str] | None = None) -> tuple[str, list[Word]]:
         segments, _info = self._model.transcribe(
             audio, language="en" if not self.multilingual else self.language, beam_size=1,
             word_timestamps=True, vad_filter=True, condition_on_previous_text=False,
+            hotwords=" ".join(hints) if hints else None,
         )
         words: list[Word] = []
         texts: list[str] = []
@@ -196,9 +199,10 @@ class WhisperRecognizer:
 
 
 class WhisperStream:
-    def __init__(self, owner: WhisperRecognizer, grammar: list[str] | None):
+    def __init__(self, owner: WhisperRecognizer, grammar: list[str] | None, hints: list[str] | None = None):
         self._owner = owner
         self._grammar = grammar
+        self._hints = hints or grammar
         self._chunks: list[np.ndarray] = []
         self._samples = 0
 
@@ -212,6 +216,15 @@ class WhisperStream:
         t0 = time.perf_counter()
         audio = (np.concatenate(self._chunks).astype(np.float32) / 32768.0) if self._chunks else np.zeros(0, np.float32)
         text, words = self._owner.decode(audio) if len(audio) else ("", [])
+        if self._hints and text and len(text.split()) <= 4:
+            # Short utterances are often commands ("that's all", "skip") that tiny.en
+            # mishears. A second pass biased with hot words is kept only when it
+            # is exactly one of the hinted phrases, so answers are never bent.
+            allowed = {normalize(h) for h in self._hints}
+            if normalize(text) not in allowed:
+                hinted, hinted_words = self._owner.decode(audio, self._hints)
+                if normalize(hinted) in allowed:
+                    text, words = hinted, hinted_words
         if self._grammar is not None:
             text, words = match_grammar(text, words, self._grammar)
         return Transcript(text=text, words=words, engine="whisper", model=self._owner.model.name,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -25,18 +26,56 @@ class Heard:
 Progress = Callable[[float, float, str], None]  # (seconds, level dBFS, partial text)
 
 
-def listen(recognizer: Recognizer, input_device: str | int | None = None, config: EndpointConfig | None = None,
-           grammar: list[str] | None = None, on_progress: Progress | None = None) -> Heard:
+class AudioSource(Protocol):
+    """A microphone, or anything that behaves like one: a context manager whose
+    ``chunks()`` yields 16 kHz mono int16 chunks as they are recorded."""
+
+    overflows: int
+
+    def __enter__(self) -> AudioSource: ...
+    def __exit__(self, *exc) -> None: ...
+    def chunks(self) -> Iterator[np.ndarray]: ...
+
+
+class SimulatedMicrophone:
+    """Plays a recording into the pipeline as if it were spoken into a microphone:
+    the audio, then silence with a faint hiss, for as long as it is read. Used by
+    the demo on machines without a sound card; real devices are tested with a
+    virtual PulseAudio microphone."""
+
+    def __init__(self, pcm: np.ndarray, lead_seconds: float = 0.3, chunk: int = 800, seed: int = 0):
+        self.overflows = 0
+        self._pcm = np.concatenate([np.zeros(int(16000 * lead_seconds), np.int16), np.asarray(pcm, np.int16)])
+        self._chunk = chunk
+        self._rng = np.random.default_rng(seed)
+
+    def __enter__(self) -> SimulatedMicrophone:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def chunks(self) -> Iterator[np.ndarray]:
+        for i in range(0, len(self._pcm), self._chunk):
+            yield self._pcm[i : i + self._chunk]
+        while True:
+            yield self._rng.normal(0, 3, self._chunk).astype(np.int16)
+
+
+def listen(recognizer: Recognizer, source: AudioSource | str | int | None = None, config: EndpointConfig | None = None,
+           grammar: list[str] | None = None, on_progress: Progress | None = None,
+           hints: list[str] | None = None) -> Heard:
     """Record until the speaker has finished (or a limit is hit) and transcribe.
 
     Audio goes to the recognizer as it arrives, so with a streaming engine the
     transcript is nearly ready when the speaker stops.
     """
     endpointer = Endpointer(config)
-    stream = recognizer.stream(grammar)
+    stream = recognizer.stream(grammar, hints)
     chunks: list[np.ndarray] = []
     partial = ""
-    with Microphone(input_device) as mic:
+    mic = source if hasattr(source, "chunks") else Microphone(source)
+    with mic:
         for chunk in mic.chunks():
             chunks.append(chunk)
             endpointer.feed(chunk)

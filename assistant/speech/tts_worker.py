@@ -14,16 +14,20 @@ import json
 import os
 import sys
 
-def render(engine, synchronize, text: str, out: str) -> None:
-    engine.save_to_file(text, out)
-    engine.runAndWait()
-    # pyttsx3's espeak driver can end its loop before espeak-ng has delivered
-    # all of a long text; the rest (and the file) would only come with the next
-    # request. espeak_Synchronize waits for the end of the synthesis.
-    if synchronize:
-        synchronize()
-    if not os.path.exists(out):
-        raise RuntimeError("the speech engine wrote no audio")
+def render(engine, synchronize, text: str, out: str, attempts: int = 3) -> None:
+    for _ in range(attempts):
+        engine.save_to_file(text, out)
+        engine.runAndWait()
+        # pyttsx3's espeak driver can end its loop before espeak-ng has delivered
+        # all of a long text; the rest (and the file) would only come with the next
+        # request. espeak_Synchronize waits for the end of the synthesis.
+        if synchronize:
+            synchronize()
+        # Now and then the driver writes the file before any audio arrived: try again.
+        if os.path.exists(out) and os.path.getsize(out) > 44:
+            return
+    raise RuntimeError("the speech engine wrote no audio")
+
 
 def main() -> int:
     proto = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")

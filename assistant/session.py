@@ -1,0 +1,140 @@
+"""Front ends of the dialogue engine: typed (``--text``), live audio, and the demo's
+simulated student. All of them drive the one ``DialogueEngine``."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+from typing import TextIO
+
+from assistant.audio.level import meter
+from assistant.audio.wav import write_wav
+from assistant.dialogue.commands import all_phrases
+from assistant.dialogue.engine import YES_NO, Stopped, Utterance
+from assistant.errors import UserError
+from assistant.speech.asr import Recognizer
+from assistant.speech.endpoint import EndpointConfig, State
+from assistant.speech.listen import SimulatedMicrophone, listen
+from assistant.speech.tts import Speaker
+
+
+class Screen:
+    """Shows each spoken line in large, high-contrast text (bold, framed, wrapped)."""
+
+    def __init__(self, out: TextIO = sys.stdout, width: int = 60):
+        self.out, self.width = out, width
+        self.bold = out.isatty()
+
+    def show(self, text: str) -> None:
+        lines = textwrap.wrap(text, self.width) or [""]
+        if self.bold:
+            lines = [f"\033[1m{ln}\033[0m" for ln in lines]
+        self.out.write("\n" + "\n".join(f"  {ln}" for ln in lines) + "\n")
+        self.out.flush()
+
+    def status(self, text: str) -> None:
+        self.out.write(f"  ({text})\n")
+        self.out.flush()
+
+
+class SpokenVoice:
+    """Shows a line and speaks it. Without a speaker (``--no-voice``) it only shows.
+    If the output device fails mid-session, the session goes on in text and says so."""
+
+    def __init__(self, screen: Screen, speaker: Speaker | None):
+        self.screen, self.speaker = screen, speaker
+        self.rate = speaker.rate if speaker else 165
+
+    def say(self, text: str) -> None:
+        self.screen.show(text)
+        if self.speaker is not None:
+            try:
+                self.speaker.speak(text)
+            except UserError as e:
+                self.screen.status(f"speech output stopped working: {e}; continuing with text only")
+                self.speaker = None
+
+    def set_rate(self, rate: int) -> None:
+        self.rate = rate
+        if self.speaker is not None:
+            self.speaker.rate = rate
+
+
+class TypedEars:
+    """Answers typed on standard input, one line each. An empty line is silence;
+    the end of input saves and pauses the session."""
+
+    def __init__(self, inp: TextIO = sys.stdin, screen: Screen | None = None):
+        self.inp, self.screen = inp, screen
+
+    def hear(self, expect: str, choices: list[str] | None = None) -> Utterance | None:
+        if self.screen:
+            self.screen.out.write("> ")
+            self.screen.out.flush()
+        line = self.inp.readline()
+        if line == "":
+            raise Stopped()
+        return Utterance(text=line.strip()) if line.strip() else None
+
+
+# What students say at any prompt, as hints to engines that can be biased (Whisper)
+HINTS = ["Yes.", "No.", "Not sure.", "Repeat.", "Slower.", "Faster.", "Skip.", "Go back.", "Help.",
+         "I don't know.", "That's all.", "Stop.", "Take a break."]
+
+
+class ListeningEars:
+    """Answers spoken into a microphone (or a simulated one): end-pointing, then
+    recognition; each answer's audio is kept beside the database."""
+
+    def __init__(self, recognizer: Recognizer, audio_dir: Path, screen: Screen, input_device=None,
+                 config: EndpointConfig | None = None, sources=None):
+        self.recognizer, self.audio_dir, self.screen = recognizer, audio_dir, screen
+        self.input_device = input_device
+        self.config = config or EndpointConfig(hangover=1.2, no_speech_timeout=8.0, max_seconds=120.0)
+        self.sources = sources  # the demo's simulated student gives one source per utterance
+        self.count = 0
+        self.audio_dir.mkdir(parents=True, exist_ok=True)
+
+    def hear(self, expect: str, choices: list[str] | None = None) -> Utterance | None:
+        grammar = [*YES_NO, *all_phrases()] if expect == "yes_no" else None
+        source = self.sources(expect) if self.sources else self.input_device
+        live = sys.stderr.isatty()
+
+        def progress(seconds: float, level: float, partial: str) -> None:
+            if live:
+                sys.stderr.write(f"\r  {meter(level, 12)} {partial[-60:]:<60}")
+                sys.stderr.flush()
+
+        self.screen.status("listening")
+        heard = listen(self.recognizer, source, self.config, grammar, progress, hints=HINTS)
+        if live:
+            sys.stderr.write("\r" + " " * 78 + "\r")
+        if heard.state == State.NO_SPEECH:
+            return None
+        self.count += 1
+        path = write_wav(self.audio_dir / f"{self.count:04d}.wav", heard.audio, 16000)
+        t = heard.transcript
+        return Utterance(text=t.text, words=[w.model_dump() for w in t.words], engine=t.engine, model=t.model,
+                         audio_path=str(path), capped=heard.state == State.CAPPED)
+
+
+class SimulatedStudent:
+    """The demo's student: answers in their own espeak-ng voice, as audio that goes
+    through the real pipeline (end-pointing, recognition). ``policy(engine, expect)``
+    decides what to say, from the question being asked, as a student who heard it would."""
+
+    def __init__(self, policy, voice: str = "gmw/en-us", rate: int = 140):
+        self.policy = policy
+        self.engine = None
+        self.speaker = Speaker(voice=voice, rate=rate)
+        self.said: list[str] = []
+
+    def __call__(self, expect: str) -> SimulatedMicrophone:
+        text = self.policy(self.engine, expect)
+        self.said.append(text)
+        pcm = self.speaker.audio(text).to_pcm16() if text else []
+        return SimulatedMicrophone(pcm, seed=len(self.said))
+
+    def close(self) -> None:
+        self.speaker.close()
