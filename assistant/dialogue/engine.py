@@ -274,8 +274,8 @@ class DialogueEngine:
         """Store the attempt, read it back, and keep it if the student says it is right."""
         text = u.text.strip()
         if len(text) > MAX_ANSWER_CHARS:
-            cut = text[:MAX_ANSWER_CHARS].rsplit(" ", 1)[0]
-            u = u.model_copy(update={"text": cut, "capped": True})
+            u = u.model_copy(update={"text": text[:MAX_ANSWER_CHARS].rsplit(" ", 1)[0], "capped": True})
+        if u.capped:
             self._say("That was a long answer. I kept the first part.")
         aid = self.store.add_answer(self.session.id, step.key, step.field, step.text, "answer", u.text, u.words,
                                     u.engine, u.model, u.audio_path, confirmed=False,

@@ -1,0 +1,95 @@
+"""The draft builder's rules, each tested: splitting, labels, accommodations, yes/no, commands."""
+
+import pytest
+
+from assistant.dialogue.commands import Command, command_of
+from assistant.draft import build_draft, split_items
+from assistant.lexicon import AREAS, accommodation_of, area_of, yes_no
+from assistant.store import Answer, Student
+
+
+def test_split_keeps_the_students_words():
+    assert [t for t, _ in split_items("I'm good at drawing and building with Lego, and I like math")] == [
+        "I'm good at drawing", "building with Lego", "I like math"]
+    assert [t for t, _ in split_items("soccer; video games. ")] == ["soccer", "video games"]
+    assert [t for t, _ in split_items("I like math")] == ["I like math"]
+    text = "Reading, but also spelling"
+    for t, off in split_items(text):
+        assert text[off : off + len(t)] == t  # offsets point at the verbatim words
+
+
+@pytest.mark.parametrize("text, area", [
+    ("reading long chapters", "reading"), ("spelling and essays", "writing"), ("fractions", "math"),
+    ("asking questions in class", "communication"), ("I get nervous on tests", "social-emotional"),
+    ("I lose track of homework", "attention and organization"), ("I need to calm down sometimes", "behavior"),
+    ("handwriting", "motor"), ("learning to cook", "independence"), ("I want to be a mechanic", "career"),
+    ("playing the trumpet", None),
+])
+def test_area_labels(text, area):
+    assert area_of(text) == area
+
+
+def test_every_area_has_words():
+    assert set(AREAS) == {"reading", "writing", "math", "communication", "social-emotional",
+                          "attention and organization", "behavior", "motor", "independence", "career"}
+    for area, words in AREAS.items():
+        for w in words:
+            assert area_of(w) is not None, (area, w)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("more time on tests", "extended time"), ("time and a half", "extended time"),
+    ("someone reads the test to me", None), ("read the questions out loud", "read aloud"),
+    ("audiobooks", "read aloud"), ("dictation", "speech-to-text"), ("a quiet room", "quiet setting"),
+    ("sit in the front", "preferential seating"), ("a copy of the notes", "copy of notes"),
+    ("movement breaks", "breaks"), ("a unicorn", None),
+])
+def test_accommodation_synonyms(text, name):
+    assert accommodation_of(text) == name
+
+
+@pytest.mark.parametrize("text, value", [
+    ("Yes", "yes"), ("yeah it helps", "yes"), ("No, I never use it", "no"), ("nope", "no"),
+    ("I'm not sure", "not sure"), ("maybe", "not sure"), ("sometimes", "not sure"), ("purple", None),
+])
+def test_yes_no(text, value):
+    assert yes_no(text) == value
+
+
+@pytest.mark.parametrize("text, cmd", [
+    ("Repeat.", Command.REPEAT), ("um, repeat", Command.REPEAT), ("Slow down", Command.SLOWER),
+    ("That's all.", Command.THATS_ALL), ("I don't know", Command.DONT_KNOW), ("take a break", Command.STOP),
+    ("Go back", Command.BACK), ("skip", Command.SKIP), ("I don't understand", Command.HELP),
+    ("I'm good at helping my mom repeat her lines", None), ("I need a break from loud rooms", None),
+    ("I don't know how to spell", None), ("help my friends", None),
+])
+def test_commands_are_whole_utterances(text, cmd):
+    assert command_of(text) == cmd
+
+
+def _answer(i, field, text, kind="answer", confirmed=True, superseded=False, words=(), **extra):
+    return Answer(id=i, session_id=1, step=f"s{i}", field=field, prompt=f"question {i}", kind=kind, text=text,
+                  words=list(words), engine=None, model=None, audio_path=None, confirmed=confirmed,
+                  superseded=superseded, extra=extra, created="")
+
+
+def test_builder_uses_confirmed_current_answers_only():
+    student = Student(id=1, name="Maya", grade=7, language="en", rate=None, voice=None, accommodations=[], past_goals=[], created="")
+    words = [{"word": w, "start": i * 0.5, "end": i * 0.5 + 0.4, "confidence": 0.9}
+             for i, w in enumerate("drawing and soccer".split())]
+    answers = [
+        _answer(1, "strengths", "reading", confirmed=False),  # said, then "no, that's not right"
+        _answer(2, "strengths", "drawing and soccer", words=words),
+        _answer(3, "interests", "cats", superseded=True),  # replaced after "go back"
+        _answer(4, "interests", "dogs"),
+        _answer(5, "goals.measure", "", kind="dont_know"),
+        _answer(6, "accommodations", "No, I never use it", accommodation="Extended time"),
+        _answer(7, "accommodations.wanted", "a trumpet"),
+    ]
+    d = build_draft(student, answers)
+    assert [i.text for i in d.strengths] == ["drawing", "soccer"]
+    assert (d.strengths[1].source.start, d.strengths[1].source.end) == (1.0, 1.4)  # "soccer" in the recording
+    assert [i.text for i in d.interests] == ["dogs"]
+    assert [q.question for q in d.open_questions] == ["question 5"]
+    assert d.accommodations.not_helpful[0].label == "extended time"
+    assert d.accommodations.wanted[0].label is None and d.accommodations.wanted[0].text == "a trumpet"  # unknown: words kept
