@@ -304,7 +304,10 @@ def cmd_session(args) -> int:
     else:
         from assistant.audio.devices import resolve
 
-        recognizer = _recognizer(args)
+        from assistant.models import choose_model
+        from assistant.speech.asr import recognizer_for
+
+        recognizer = recognizer_for(choose_model(args.engine, args.model, student.language))
         device = resolve(args.input_device, "input")
         factory = lambda screen: ListeningEars(recognizer, store.audio_dir / f"student-{student.id}", screen, device.index)  # noqa: E731
     engine, speaker = _engine_for_session(args, store, student, factory)

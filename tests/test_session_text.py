@@ -224,3 +224,44 @@ def test_students_with_one_name_and_any_unicode(cli, data_env):
     assert r.returncode == 2 and "confirm" in r.stderr  # nothing removed without a typed confirmation
     assert cli("student", "remove", "Zoë Nguyễn 김민준#1", "--yes", env=data_env).returncode == 0
     assert cli("student", "show", "Zoë Nguyễn 김민준", env=data_env).returncode == 0
+
+
+THIRD_TO_FIFTH = [
+    ("Is that right?", "yes"),
+    ("Anything else you are good at", "that's all"),
+    ("What are you good at", "I am good at soccer"),
+    ("Anything else you like", "no"),
+    ("What do you like to do for fun", "I like video games"),
+    ("Is anything else hard", "no"),
+    ("What is hard for you", "spelling"),
+    ("What helps you learn", "pictures"),
+    ("any help you wish you had", "a quiet place"),
+    ("What is one thing you want to get better at", "reading"),
+    ("How will we know", "I can read a chapter book"),
+    ("IEP team to know", "I try hard"),
+]
+
+
+def test_the_read_back_at_the_end_lets_the_student_change_a_section(cli, data_env):
+    add_student(cli, data_env, "Eli", 4)
+    s = TypedSession(data_env, "--student", "Eli")
+    changed = False
+    while True:
+        try:
+            shown = s.read_prompt()
+        except EOFError:
+            break
+        if "What I am good at: I am good at soccer. Is that right?" in shown and not changed:
+            s.answer("no")
+            assert "Okay, tell me again. What are you good at, in school or outside of school?" in s.read_prompt()
+            s.answer("I am good at soccer and chess")
+            assert "I heard: I am good at soccer and chess" in s.read_prompt()
+            s.answer("yes")
+            changed = True
+            continue
+        s.answer(reply_for(shown, THIRD_TO_FIFTH))
+    code, _, err = s.finish()
+    assert code == 0 and changed, err
+    d = json.loads(cli("export", "--student", "Eli", "--format", "json", env=data_env).stdout)
+    assert [i["text"] for i in d["strengths"]] == ["I am good at soccer", "chess"]
+    assert [i["text"] for i in d["challenges"]] == ["spelling"]

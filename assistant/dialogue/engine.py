@@ -333,8 +333,8 @@ class DialogueEngine:
                     break
                 if v == "no":
                     field = sorted(fields)[0] if len(fields) == 1 else answers[0].field
-                    step = Step(f"review:{section.id}", si, section.prompts[0], f"What should {section.title.lower()} say instead?",
-                                "Tell me again, in your own words.", field)
+                    step = Step(f"review:{section.id}", si, section.prompts[0], f"Okay, tell me again. {section.prompts[0].text}",
+                                section.prompts[0].simpler, field)
                     self.current, self.phase = step, "answer"
                     self._say(step.text)
                     u = self._hear("answer", step.text)

@@ -1,0 +1,116 @@
+"""A whole spoken session on (virtual) audio devices: the app speaks each prompt
+to the virtual speaker; a simulated student waits until the app has finished
+speaking and is listening, then answers aloud (espeak-ng) into the virtual
+microphone. Recognition, end-pointing, read-back and storage are all real."""
+
+import json
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import defaultdict
+
+import numpy as np
+
+from assistant.audio.level import dbfs
+from assistant.audio.wav import read_wav, write_wav
+from tests.conftest import ROOT
+
+SCRIPT = {
+    "What are you good at? Drawing": ["repeat", "I am good at drawing", "I am good at building things"],
+    "What else are you good at": ["I like to swim"],
+    "Anything else you are good at": ["that's all"],
+    "What do you like to do most": ["play games"],
+    "What is hard for you at school": ["skip"],
+    "How do you learn best": ["when someone shows me"],
+    "you can get breaks": ["yes it helps"],
+    "something that would help you at school": ["I don't know"],
+    "get better at this year": ["I want to read big books"],
+    "teachers to know about you": ["I like it when you help me"],
+    "Is that right?": [],  # read-backs: yes, except once
+}
+REJECT = "I am good at drawing"  # the student says "no" when this is read back
+
+
+class SimulatedStudent:
+    def __init__(self, pulse, speech):
+        self.pulse, self.speech = pulse, speech
+        self.queues = defaultdict(list, {k: list(v) for k, v in SCRIPT.items()})
+        self.last: dict[str, str] = {}
+        self.previous = ""
+        self.said: list[str] = []
+
+    def reply(self, shown: str) -> str:
+        cue = max(SCRIPT, key=lambda c: shown.rfind(c))
+        assert shown.rfind(cue) >= 0, f"the student does not know what to say to: {shown}"
+        if cue == "Is that right?":
+            answer = "no" if self.previous == REJECT else "yes"
+        else:
+            answer = self.queues[cue].pop(0) if self.queues[cue] else self.last[cue]
+            self.last[cue] = answer
+        self.previous = answer
+        return answer
+
+    def say(self, answer: str) -> None:
+        self.said.append(answer)
+        time.sleep(0.3)
+        self.pulse.play_into_mic(self.speech(answer, speed=140))
+
+
+def test_spoken_session_through_virtual_devices(cli, pulse, speech, tmp_path):
+    data = tmp_path / "data"
+    env = dict(pulse.env, IEP_ASSISTANT_DATA=str(data))
+    assert cli("student", "add", "Kim", "--grade", "2", "--accommodation", "breaks", env=env).returncode == 0
+    speaker_recording = tmp_path / "speaker.wav"
+    recorder = pulse.record_speaker(speaker_recording)
+    errors = open(tmp_path / "stderr.txt", "w+")
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "session", "--student", "Kim", "--input-device", "pulse",
+                             "--output-device", "pulse", "--rate", "220"], stdout=subprocess.PIPE, stderr=errors, text=True, env=env, cwd=ROOT)
+    student = SimulatedStudent(pulse, speech)
+    shown, everything = "", ""
+    started = time.monotonic()
+    for line in proc.stdout:
+        shown += line
+        everything += line
+        if "(listening)" in line:  # the prompt has been spoken; the app listens now
+            student.say(student.reply(" ".join(shown.split())))
+            shown = ""
+        assert time.monotonic() - started < 900, "the session took too long"
+    code = proc.wait(60)
+    pulse.stop_recording(recorder)
+    errors.seek(0)
+    err = errors.read()
+    assert code == 0, err
+    assert "finished" in err, err + everything
+
+    # the voice commands did what they say
+    first_q = "What are you good at? Drawing"
+    assert everything.count(first_q) >= 2  # "repeat" said it again
+    assert "Okay, let's try again" in everything  # the "no" to a read-back
+    assert "we will skip that one" in everything
+    assert "ask your teacher" in everything  # "I don't know"
+
+    d = json.loads(cli("export", "--student", "Kim", "--format", "json", env=env).stdout)
+    strengths = [(i["text"].rstrip("."), i["label"]) for i in d["strengths"]]
+    assert ("I am good at building things", "motor") in strengths, strengths
+    assert not any("drawing" in t.lower() for t, _ in strengths)  # rejected at the read-back
+    assert len(d["strengths"]) == 2  # "that's all" ended the list
+    assert d["challenges"] == []  # skipped
+    assert [q["question"] for q in d["open_questions"]] == ["Is there something that would help you at school?"]
+    assert [i["accommodation"] for i in d["accommodations"]["helpful"]] == ["breaks"]
+    assert d["goals"][0]["area"] == "reading"
+
+    db = sqlite3.connect(data / "iep.sqlite3")
+    attempts = db.execute("SELECT text, confirmed, audio_path, words FROM answers WHERE step='good_at_choice'").fetchall()
+    assert len(attempts) == 2 and [a[1] for a in attempts] == [0, 1]  # the rejected attempt is kept, not confirmed
+    for text, _, audio, words in attempts:
+        assert read_wav(audio).seconds > 1
+        times = [w["start"] for w in json.loads(words)]
+        assert times and times == sorted(times)
+
+    # the prompts really went out on the speaker, and are intelligible
+    heard = read_wav(speaker_recording)
+    assert heard.seconds > 30 and dbfs(heard.samples) > -45
+    opening = write_wav(tmp_path / "opening.wav", heard.samples[: heard.rate * 12], heard.rate)
+    r = cli("transcribe", opening)
+    assert "questions" in r.stdout.lower() or "school" in r.stdout.lower(), r.stdout
