@@ -280,16 +280,18 @@ def cmd_student(args) -> int:
     raise AssertionError(args.action)
 
 
-def _engine_for_session(args, store, student, ears_factory):
+def _engine_for_session(args, store, student, ears_factory, session=None):
     from assistant.dialogue.engine import DialogueEngine
     from assistant.dialogue.schema import dialogue_for
     from assistant.session import Screen, SpokenVoice
     from assistant.speech.tts import DEFAULT_RATE, Speaker
 
-    dialogue = dialogue_for(student.grade, student.language, args.dialogue)
+    # a paused session continues with the dialogue it was started with
+    dialogue = dialogue_for(student.grade, student.language, session.dialogue_id if session else args.dialogue)
     screen = Screen()
     rate = args.rate or student.rate or DEFAULT_RATE
-    speaker = None if args.no_voice else Speaker(voice=args.voice or student.voice, rate=rate, output_device=args.output_device)
+    speaker = None if args.no_voice else Speaker(voice=args.voice or student.voice, rate=rate,
+                                                 output_device=args.output_device, language=student.language)
     voice = SpokenVoice(screen, speaker)
     return DialogueEngine(dialogue, student, store, voice, ears_factory(screen)), speaker
 
@@ -299,6 +301,13 @@ def cmd_session(args) -> int:
 
     store = _store(args)
     student = store.find_student(args.student)
+    paused = store.latest_session(student.id, unfinished=True)
+    if args.resume and paused is None:
+        raise UserError(f"{student.label} has no paused session to continue; start one without --resume")
+    if paused is not None and not args.resume and not args.new:
+        raise UserError(f"{student.label} has a paused session (started {paused.started}): continue it with --resume, "
+                        "or pass --new to start over (the paused answers are kept)")
+    session = paused if args.resume else None
     if args.text:
         factory = lambda screen: TypedEars(sys.stdin, screen)  # noqa: E731
     else:
@@ -310,9 +319,9 @@ def cmd_session(args) -> int:
         recognizer = recognizer_for(choose_model(args.engine, args.model, student.language))
         device = resolve(args.input_device, "input")
         factory = lambda screen: ListeningEars(recognizer, store.audio_dir / f"student-{student.id}", screen, device.index)  # noqa: E731
-    engine, speaker = _engine_for_session(args, store, student, factory)
+    engine, speaker = _engine_for_session(args, store, student, factory, session)
     try:
-        result = engine.run(resume=args.resume)
+        result = engine.run(session)
     finally:
         if speaker:
             speaker.close()
@@ -478,6 +487,7 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--voice")
     se.add_argument("--data-dir")
     se.add_argument("--resume", action="store_true", help="continue the paused session at the same question")
+    se.add_argument("--new", action="store_true", help="start a new session even though one is paused")
     se.set_defaults(func=cmd_session)
 
     ex = sub.add_parser("export", help="export a student's draft")

@@ -10,7 +10,7 @@ import re
 
 from pydantic import BaseModel, Field
 
-from assistant.lexicon import accommodation_of, area_of, yes_no
+from assistant.lexicon import accommodation_of, area_of, verdict, yes_no
 from assistant.store import Answer, Student
 
 
@@ -156,15 +156,17 @@ def build_draft(student: Student, answers: list[Answer]) -> IEPDraft:
         if a.kind != "answer" or not a.confirmed:
             continue
         f = a.field
+        if f != "accommodations" and yes_no(a.text) == "no" and len(a.text.split()) <= 3:
+            continue  # "Is there something that would help you?" "No." : nothing to add
         if f in ("strengths", "interests", "challenges", "learning_preferences", "message_to_team"):
             labeler = None if f == "message_to_team" else area_of
             getattr(d, f).extend(_items(a, labeler or (lambda t: None)))
         elif f == "accommodations":
             listed = a.extra.get("accommodation", "")
-            verdict = yes_no(a.text) or "not sure"
+            said = verdict(a.text) or "not sure"
             item = AccommodationItem(text=a.text, label=accommodation_of(listed) or listed.lower() or None,
                                      accommodation=listed, source=_source(a))
-            {"yes": d.accommodations.helpful, "no": d.accommodations.not_helpful}.get(verdict, d.accommodations.not_sure).append(item)
+            {"yes": d.accommodations.helpful, "no": d.accommodations.not_helpful}.get(said, d.accommodations.not_sure).append(item)
         elif f == "accommodations.wanted":
             d.accommodations.wanted.extend(AccommodationItem(**i.model_dump()) for i in _items(a, _acc_label))
         elif f == "past_goals":

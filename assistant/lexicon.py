@@ -55,6 +55,25 @@ ACCOMMODATIONS: dict[str, list[str]] = {
     "visual schedule": ["visual schedule", "picture schedule", "schedule on my desk"],
 }
 
+# What each accommodation means, in words a student understands: said with "help"
+# when an accommodation listed in the IEP means nothing to the student.
+EXPLAIN: dict[str, str] = {
+    "extended time": "Extended time means you get more time to finish tests and assignments.",
+    "read aloud": "Read aloud means someone, or the computer, reads the words to you.",
+    "speech-to-text": "Speech to text means you say your answers and the computer types them.",
+    "breaks": "Breaks means you can stop for a few minutes and then get back to work.",
+    "preferential seating": "Preferential seating means you sit in a spot that helps you, like near the teacher.",
+    "quiet setting": "A quiet setting means you can work or take tests in a quiet room.",
+    "copy of notes": "A copy of notes means the teacher gives you the class notes.",
+    "calculator": "A calculator helps you with math problems.",
+    "graphic organizers": "Graphic organizers are charts that help you plan your writing or your ideas.",
+    "check-ins": "Check-ins means a teacher talks with you to see how you are doing.",
+    "shortened assignments": "Shortened assignments means you get fewer questions or problems to do.",
+    "noise-cancelling headphones": "Headphones can block out noise so you can focus.",
+    "reminders": "Reminders means someone helps you remember what to do next.",
+    "visual schedule": "A visual schedule shows your day in pictures.",
+}
+
 
 def _pattern(phrases: list[str]) -> re.Pattern:
     alts = sorted((re.escape(p.lower()) for p in phrases), key=len, reverse=True)
@@ -94,6 +113,14 @@ def accommodation_of(text: str) -> str | None:
 YES = {"yes", "yeah", "yep", "yup", "sure", "it helps", "helps", "definitely", "a lot", "that's right", "right", "correct", "uh huh"}
 NO = {"no", "nope", "nah", "not really", "doesn't help", "does not help", "never use", "don't use", "never", "wrong", "not right"}
 NOT_SURE = {"not sure", "maybe", "sometimes", "i'm not sure", "kind of", "i don't know", "don't know", "dunno"}
+
+
+def verdict(text: str) -> str | None:
+    """What an answer to "Does it help you? Yes, no, or not sure?" means, taken from
+    its first clause when that says it ("Yes, I don't know what I'd do without it"
+    is yes), else from the whole answer."""
+    first = re.split(r"[,.;!?]| but ", text.strip(), maxsplit=1)[0]
+    return yes_no(first) or yes_no(text)
 
 
 def yes_no(text: str) -> str | None:

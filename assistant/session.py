@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sys
 import textwrap
+import time
+import uuid
 from pathlib import Path
 from typing import TextIO
 
@@ -107,13 +109,20 @@ class ListeningEars:
                 sys.stderr.flush()
 
         self.screen.status("listening")
-        heard = listen(self.recognizer, source, self.config, grammar, progress, hints=HINTS)
+        try:
+            heard = listen(self.recognizer, source, self.config, grammar, progress, hints=HINTS)
+        except UserError as e:
+            # A microphone that fails mid-session pauses the session (everything
+            # confirmed is saved) rather than ending it with an error.
+            self.screen.status(f"{e}; the session is paused, continue it with --resume")
+            raise Stopped() from None
         if live:
             sys.stderr.write("\r" + " " * 78 + "\r")
         if heard.state == State.NO_SPEECH:
             return None
         self.count += 1
-        path = write_wav(self.audio_dir / f"{self.count:04d}.wav", heard.audio, 16000)
+        # a name no other session or run can have: recordings are never overwritten
+        path = write_wav(self.audio_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}.wav", heard.audio, 16000)
         t = heard.transcript
         return Utterance(text=t.text, words=[w.model_dump() for w in t.words], engine=t.engine, model=t.model,
                          audio_path=str(path), capped=heard.state == State.CAPPED)

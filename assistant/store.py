@@ -249,23 +249,20 @@ class Store:
              audio_path, int(confirmed), json.dumps(extra or {}, ensure_ascii=False), now()))
         return cur.lastrowid
 
-    def confirm_answer(self, answer_id: int, position: str | None) -> None:
-        """Mark an answer confirmed and move the session on, in one transaction."""
+    def commit_answer(self, answer_id: int, position: str | None, supersede_step: str | None = None,
+                      supersede_ids: list[int] = ()) -> None:
+        """Confirm an answer, mark what it replaces as superseded (kept, not deleted),
+        and move the session on: one transaction, so a crash leaves all or nothing."""
         with self.db:
-            self.db.execute("BEGIN")
+            self.db.execute("BEGIN IMMEDIATE")
+            row = self.db.execute("SELECT session_id FROM answers WHERE id=?", (answer_id,)).fetchone()
+            if supersede_step is not None:
+                self.db.execute("UPDATE answers SET superseded=1 WHERE session_id=? AND step=? AND id != ?",
+                                (row[0], supersede_step, answer_id))
+            for old in supersede_ids:
+                self.db.execute("UPDATE answers SET superseded=1 WHERE id=? AND session_id=?", (old, row[0]))
             self.db.execute("UPDATE answers SET confirmed=1 WHERE id=?", (answer_id,))
-            self.db.execute("UPDATE sessions SET position=?, updated=? WHERE id=(SELECT session_id FROM answers WHERE id=?)",
-                            (position, now(), answer_id))
-
-    def supersede(self, session_id: int, steps: list[str]) -> None:
-        """Answers to steps asked again are kept, marked superseded."""
-        if steps:
-            marks = ",".join("?" * len(steps))
-            self.db.execute(f"UPDATE answers SET superseded=1 WHERE session_id=? AND step IN ({marks})", (session_id, *steps))
-
-    def supersede_others(self, session_id: int, step: str, keep: int) -> None:
-        self.db.execute("UPDATE answers SET superseded=1 WHERE session_id=? AND step=? AND id != ? AND kind='answer'",
-                        (session_id, step, keep))
+            self.db.execute("UPDATE sessions SET position=?, updated=? WHERE id=?", (position, now(), row[0]))
 
     def answers(self, session_id: int) -> list[Answer]:
         out = []

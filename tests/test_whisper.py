@@ -75,3 +75,19 @@ def test_whisper_grammar_maps_free_text_to_an_allowed_answer(cli, speech):
     assert r.returncode == 0, r.stderr
     lines = [ln.split(": ", 1)[1] if ": " in ln else "" for ln in r.stdout.splitlines()]
     assert lines == ["yes", "not sure", ""], r.stdout
+
+
+def test_a_ten_minute_answer_is_capped_and_nothing_crashes():
+    """The live path stops recording at the cap (2 minutes) and still transcribes it."""
+    from assistant.audio.wav import read_wav
+    from assistant.models import choose_model
+    from assistant.speech.asr import recognizer_for
+    from assistant.speech.endpoint import EndpointConfig, State
+    from assistant.speech.listen import SimulatedMicrophone, listen
+
+    clip = read_wav(LIBRIVOX / "sense_and_sensibility_01_austen_64kb-0870.wav").to_pcm16()
+    ten_minutes = np.tile(clip, int(600 * 16000 / len(clip)) + 1)
+    heard = listen(recognizer_for(choose_model()), SimulatedMicrophone(ten_minutes), EndpointConfig(max_seconds=120))
+    assert heard.state == State.CAPPED
+    assert 119.5 < len(heard.audio) / 16000 <= 120.5
+    assert heard.transcript.text.lower().count("dashwood") >= 5

@@ -136,13 +136,23 @@ class Microphone:
             self._stream.close()
             self._stream = None
 
-    def chunks(self, timeout: float = 2.0) -> Iterator[np.ndarray]:
-        """Yield int16 chunks at 16 kHz until the caller stops iterating."""
+    def chunks(self, timeout: float = 3.0) -> Iterator[np.ndarray]:
+        """Yield int16 chunks at 16 kHz until the caller stops iterating.
+
+        If the device stops delivering audio (a stalled sound server, a headset
+        unplugged and plugged back), the stream is reopened once before giving up."""
+        reopened = False
         while True:
             try:
                 block = self._queue.get(timeout=timeout)
             except queue.Empty:
-                raise UserError(f"the microphone '{self.device.name}' stopped sending sound; check the connection") from None
+                if reopened:
+                    raise UserError(f"the microphone '{self.device.name}' stopped sending sound; check the connection") from None
+                reopened = True
+                self.__exit__()
+                self.__enter__()
+                continue
+            reopened = False
             out = self._resampler.process(block)
             if len(out):
                 yield float_to_int16(out)

@@ -17,7 +17,8 @@ from pydantic import BaseModel
 from assistant.dialogue.commands import Command, command_of
 from assistant.dialogue.schema import Dialogue, Kind, Prompt
 from assistant.draft import build_draft
-from assistant.lexicon import yes_no
+from assistant.errors import UserError
+from assistant.lexicon import EXPLAIN, accommodation_of, yes_no
 from assistant.store import Store, Student
 
 MAX_ANSWER_CHARS = 4000  # about 10 minutes of speech: longer answers are cut, and the cut is said
@@ -79,8 +80,10 @@ def build_steps(dialogue: Dialogue, student: Student) -> list[Step]:
                 if p.kind == Kind.ACCOMMODATIONS:
                     for acc in student.accommodations:
                         fill = {"accommodation": acc}
-                        steps.append(Step(f"{p.id}:{acc.lower()}", si, p, p.text.format(**fill), p.simpler.format(**fill),
-                                          p.field, {"accommodation": acc}))
+                        # "help" explains what the accommodation is, when the catalog knows it
+                        meaning = EXPLAIN.get(accommodation_of(acc) or "", "")
+                        steps.append(Step(f"{p.id}:{acc.lower()}", si, p, p.text.format(**fill),
+                                          f"{meaning} {p.simpler.format(**fill)}".strip(), p.field, {"accommodation": acc}))
                 elif p.kind == Kind.PAST_GOALS:
                     for goal in student.past_goals:
                         fill = {"goal": goal}
@@ -162,16 +165,19 @@ class DialogueEngine:
 
     # ------------------------------------------------------------ the session
 
-    def run(self, resume: bool = False) -> str:
-        """Run (or resume) the session; returns "finished" or "paused"."""
-        session = self.store.latest_session(self.student.id, unfinished=True) if resume else None
-        if resume and session is None:
-            self._say("There is no paused session to continue, so let's start from the beginning.")
+    def run(self, session=None) -> str:
+        """Run a new session, or continue ``session`` at its position; returns
+        "finished" or "paused"."""
         if session is None:
             session = self.store.start_session(self.student.id, self.dialogue.id)
             self._say(self.dialogue.welcome)
         else:
-            self._say(f"Welcome back, {{name}}. Let's continue where you stopped.")
+            if session.dialogue_id != self.dialogue.id:
+                raise UserError(f"session {session.id} was made with dialogue '{session.dialogue_id}', not '{self.dialogue.id}'")
+            if session.position not in (None, "review") and session.position not in {s.key for s in self.steps}:
+                raise UserError(f"session {session.id} stopped at '{session.position}', which dialogue '{self.dialogue.id}' "
+                                "no longer has (was the dialogue file changed?); nothing was lost, but it cannot continue")
+            self._say("Welcome back, {name}. Let's continue where you stopped.")
         self.session = session
         i = self._index(session.position)
         history: list[int] = []
@@ -179,7 +185,9 @@ class DialogueEngine:
             while i < len(self.steps):
                 step = self.steps[i]
                 self.store.set_position(session.id, step.key)
-                outcome = self._ask(step, self.steps[i + 1].key if i + 1 < len(self.steps) else "review")
+                after = {"next": i + 1, "end_list": self._next_after_list(i), "skip_rounds": self._skip_rounds(i)}
+                keys = {k: self.steps[j].key if j < len(self.steps) else "review" for k, j in after.items()}
+                outcome = self._ask(step, keys)
                 if outcome == "stop":
                     self.store.set_position(session.id, step.key, "paused")
                     self._say("Okay, let's take a break. Everything you said is saved. We will continue from this question next time.")
@@ -189,12 +197,12 @@ class DialogueEngine:
                         i = history.pop()
                     else:
                         i = max(0, i - 1)
-                        while i > 0 and self.steps[i].follow_up_of:
+                        while i > 0 and (self.steps[i].follow_up_of or self.steps[i].gate or self.steps[i].round > 1):
                             i -= 1
                     self._say("Okay, let's go back.")
                     continue
                 history.append(i)
-                i = {"end_list": self._next_after_list, "skip_rounds": self._skip_rounds}.get(outcome, lambda k: k + 1)(i)
+                i = after[outcome]
             self.store.set_position(session.id, "review")
             if self._review() == "stop":
                 self.store.set_position(session.id, "review", "paused")
@@ -218,10 +226,13 @@ class DialogueEngine:
         if section.intro:
             self._say(section.intro)
 
-    def _ask(self, step: Step, next_key: str) -> str:
-        """Ask one step until it is answered, skipped or left; returns what to do next."""
+    def _ask(self, step: Step, keys: dict[str, str]) -> str:
+        """Ask one step until it is answered, skipped or left. Returns what to do
+        next: "next", "end_list" (past the follow-ups), "skip_rounds", "back" or "stop".
+        ``keys`` are the step keys each outcome leads to, stored with the answer."""
         self._intro(step)
         self.current, self.phase = step, "answer"
+        in_list = bool(step.follow_up_of or step.prompt.follow_up)
         # Only yes/no questions are recognised with a grammar; an answer about an
         # accommodation is free speech ("No, I never use it"), classified afterwards.
         expect = "yes_no" if step.gate else ("choice" if step.prompt.kind == Kind.CHOICE else "answer")
@@ -241,37 +252,48 @@ class DialogueEngine:
                 return "stop"
             elif cmd == Command.BACK:
                 return "back"
-            elif cmd == Command.SKIP:
-                self._record(step, u, "skipped", next_key)
-                self._say("Okay, we will skip that one.")
-                return "end_list" if step.follow_up_of or step.prompt.follow_up else "next"
-            elif cmd == Command.DONT_KNOW and not step.gate:
-                self._record(step, u, "dont_know", next_key)
-                self._say("That's okay. I will ask your teacher to talk about it with you.")
-                return "end_list" if step.follow_up_of or step.prompt.follow_up else "next"
-            elif cmd == Command.THATS_ALL:
-                return "end_list" if (step.follow_up_of or step.prompt.follow_up) else "next"
             elif step.gate:
                 v = yes_no(u.text)
-                if v in ("yes", "no"):
-                    return "next" if v == "yes" else "skip_rounds"
+                if v == "yes":
+                    return "next"
+                if v == "no" or cmd in (Command.SKIP, Command.THATS_ALL, Command.DONT_KNOW):
+                    return "skip_rounds"
                 self._say(f"Please say yes or no. {step.text}")
+            elif cmd == Command.SKIP:
+                outcome = "end_list" if in_list else "next"
+                self._record(step, u, "skipped", keys[outcome])
+                self._say("Okay, we will skip that one.")
+                return outcome
+            elif cmd == Command.DONT_KNOW:
+                outcome = "end_list" if in_list else "next"
+                self._record(step, u, "dont_know", keys[outcome])
+                self._say("That's okay. I will ask your teacher to talk about it with you.")
+                return outcome
+            elif cmd == Command.THATS_ALL:
+                return "end_list" if in_list else "next"
             elif step.follow_up_of and yes_no(u.text) == "no" and len(u.text.split()) <= 3:
                 return "end_list"  # "Anything else?" "No."
             else:
-                if self._answer(step, u, next_key):
+                result = self._answer(step, u, keys["next"])
+                if result in ("stop", "back"):
+                    return result
+                if result == "yes":
                     return "next"
-                self.phase = "answer"
+                self.current, self.phase = step, "answer"
                 self._say(f"Okay, let's try again. {step.text}")
 
-    def _record(self, step: Step, u: Utterance, kind: str, next_key: str) -> int:
+    def _record(self, step: Step, u: Utterance, kind: str, position: str) -> int:
+        """Store a skip or an "I don't know"; it replaces earlier records of the step."""
         aid = self.store.add_answer(self.session.id, step.key, step.field, step.text, kind, u.text, u.words,
                                     u.engine, u.model, u.audio_path, confirmed=False, extra=step.extra)
-        self.store.confirm_answer(aid, next_key)
+        self.store.commit_answer(aid, position, supersede_step=step.key)
         return aid
 
-    def _answer(self, step: Step, u: Utterance, next_key: str) -> bool:
-        """Store the attempt, read it back, and keep it if the student says it is right."""
+    def _answer(self, step: Step, u: Utterance, position: str, replaces: list[int] | None = None) -> str:
+        """Store the attempt, read it back, and keep it if the student says it is right.
+        Returns "yes" (kept), "no" (try again), "stop" or "back". A kept answer
+        replaces, in the same transaction, the earlier records of its step (or the
+        answers listed in ``replaces``); they stay in the database, marked superseded."""
         text = u.text.strip()
         if len(text) > MAX_ANSWER_CHARS:
             u = u.model_copy(update={"text": text[:MAX_ANSWER_CHARS].rsplit(" ", 1)[0], "capped": True})
@@ -280,25 +302,34 @@ class DialogueEngine:
         aid = self.store.add_answer(self.session.id, step.key, step.field, step.text, "answer", u.text, u.words,
                                     u.engine, u.model, u.audio_path, confirmed=False,
                                     extra={**step.extra, **({"capped": True} if u.capped else {})})
-        if self._confirm(u.text):
-            # earlier answers to this step (e.g. before "go back") stay, marked superseded
-            self.store.supersede_others(self.session.id, step.key, aid)
-            self.store.confirm_answer(aid, next_key)
-            return True
-        return False
+        verdict = self._confirm(u.text)
+        if verdict == "yes":
+            if replaces is None:
+                self.store.commit_answer(aid, position, supersede_step=step.key)
+            else:
+                self.store.commit_answer(aid, position, supersede_ids=replaces)
+        return verdict
 
-    def _confirm(self, heard: str) -> bool:
+    def _confirm(self, heard: str) -> str:
+        """ "I heard: ... Is that right?" Returns "yes", "no", "stop" or "back"
+        ("go back" here means: that is not what I meant)."""
         self.phase = "confirm"
         question = f"I heard: {heard.strip().rstrip('.!?')}. Is that right?"
         self._say(question)
         while True:
             r = self._hear("yes_no", question)
             v = yes_no(r.text)
-            if v == "yes":
-                return True
-            if v == "no":
-                return False
-            if command_of(r.text) == Command.REPEAT:
+            cmd = command_of(r.text)
+            if v in ("yes", "no"):
+                return v
+            if cmd == Command.STOP:
+                return "stop"
+            if cmd == Command.BACK:
+                return "no"
+            if cmd in (Command.SLOWER, Command.FASTER):
+                self._change_rate(-RATE_STEP if cmd == Command.SLOWER else RATE_STEP)
+                self._say(question)
+            elif cmd == Command.REPEAT:
                 self._say(question)
             else:
                 self._say(f"Please say yes or no. {question}")
@@ -309,40 +340,64 @@ class DialogueEngine:
                    "message_to_team", "transition.education", "transition.employment", "transition.independent_living")
 
     def _review(self) -> str:
-        """Read the draft back section by section; the student may replace what a section says."""
+        """Read the draft back part by part (one part per list field); the student
+        may say no and give a new answer for that part, which replaces it."""
         self._say("Here is what you told me. After each part, say yes if it is right, or no to change it.")
         for si, section in enumerate(self.dialogue.sections):
-            fields = {p.field for p in section.prompts if p.field in self.LIST_FIELDS}
-            if not fields:
-                continue
-            answers = [a for a in self.store.answers(self.session.id)
-                       if a.field in fields and a.confirmed and not a.superseded and a.kind == "answer"]
-            if not answers:
-                continue
-            said = ". ".join(a.text.strip().rstrip(".") for a in answers)
-            question = f"{section.title}: {said}. Is that right?"
-            self.current, self.phase = None, "review"
-            self._say(question)
-            while True:
-                r = self._hear("yes_no", question)
-                cmd = command_of(r.text)
-                if cmd == Command.STOP:
-                    return "stop"
-                v = yes_no(r.text)
-                if v == "yes" or cmd in (Command.SKIP, Command.THATS_ALL):
+            prompts = [p for p in section.prompts if p.field in self.LIST_FIELDS]
+            for prompt in prompts:
+                answers = [a for a in self.store.answers(self.session.id)
+                           if a.field == prompt.field and a.confirmed and not a.superseded and a.kind == "answer"]
+                if not answers:
+                    continue
+                label = section.title if len(prompts) == 1 else prompt.text.rstrip("?")
+                said = ". ".join(a.text.strip().rstrip(".") for a in answers)
+                question = f"{label}: {said}. Is that right?"
+                self.current, self.phase = None, "review"
+                self._say(question)
+                while True:
+                    r = self._hear("yes_no", question)
+                    cmd = command_of(r.text)
+                    v = yes_no(r.text)
+                    if cmd == Command.STOP:
+                        return "stop"
+                    if v == "yes" or cmd in (Command.SKIP, Command.THATS_ALL):
+                        break
+                    if cmd == Command.REPEAT:
+                        self._say(question)
+                        continue
+                    if v != "no":
+                        self._say(f"Please say yes or no. {question}")
+                        continue
+                    step = Step(f"review:{prompt.id}", si, prompt, f"Okay, tell me again. {prompt.text}", prompt.simpler,
+                                prompt.field)
+                    if self._replace(step, [a.id for a in answers]) == "stop":
+                        return "stop"
                     break
-                if v == "no":
-                    field = sorted(fields)[0] if len(fields) == 1 else answers[0].field
-                    step = Step(f"review:{section.id}", si, section.prompts[0], f"Okay, tell me again. {section.prompts[0].text}",
-                                section.prompts[0].simpler, field)
-                    self.current, self.phase = step, "answer"
-                    self._say(step.text)
-                    u = self._hear("answer", step.text)
-                    while not self._answer(step, u, "review"):
-                        self.phase = "answer"
-                        self._say(f"Okay, let's try again. {step.text}")
-                        u = self._hear("answer", step.text)
-                    self.store.supersede(self.session.id, [a.step for a in answers])
-                    break
-                self._say(f"Please say yes or no. {question}")
         return "done"
+
+    def _replace(self, step: Step, old: list[int]) -> str:
+        """Ask again during the read-back; a confirmed new answer replaces ``old``."""
+        self.current, self.phase = step, "answer"
+        self._say(step.text)
+        while True:
+            u = self._hear("answer", step.text)
+            cmd = command_of(u.text)
+            if cmd == Command.STOP:
+                return "stop"
+            if cmd in (Command.SKIP, Command.THATS_ALL, Command.BACK, Command.DONT_KNOW):
+                self._say("Okay, I will keep what you said before.")
+                return "kept"
+            if cmd == Command.REPEAT:
+                self._say(step.text)
+                continue
+            if cmd == Command.HELP:
+                self._say(f"{step.simpler} For example, you could say: {step.prompt.example}")
+                continue
+            result = self._answer(step, u, "review", replaces=old)
+            if result == "stop":
+                return "stop"
+            if result == "yes":
+                return "replaced"
+            self.current, self.phase = step, "answer"
+            self._say(f"Okay, let's try again. {step.text}")

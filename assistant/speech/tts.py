@@ -19,6 +19,7 @@ from assistant.errors import UserError
 from assistant.models import cache_dir
 
 DEFAULT_RATE = 165  # words per minute: a little slower than espeak's 175 default
+DEFAULT_VOICES = {"en": "gmw/en-us"}  # US English for US IEPs; other languages: espeak's own choice
 INSTALL_HINT = "install it: sudo apt-get install espeak-ng (Linux)"
 
 
@@ -92,10 +93,10 @@ class Speaker:
     heard before starts at once. ``stop()`` interrupts playback from any thread."""
 
     def __init__(self, voice: str | None = None, rate: int = DEFAULT_RATE, output_device: str | int | None = None,
-                 cache: Path | None = None):
+                 cache: Path | None = None, language: str = "en"):
         if not 60 <= rate <= 400:
             raise UserError(f"speech rate {rate} is out of range: use 60 to 400 words per minute")
-        self.voice, self.rate = voice, rate
+        self.voice, self.rate = voice or DEFAULT_VOICES.get(language, language), rate
         self.output_device = output_device
         self.cache = cache or cache_dir() / "tts"
         self._worker = TTSWorker()
