@@ -21,7 +21,7 @@ done
 # the tools that play into and record from virtual devices.
 packages=(espeak-ng libespeak-ng1 libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins)
 if [ "$dev" = 1 ]; then
-  packages+=(pocketsphinx-testdata sox util-linux)
+  packages+=(pocketsphinx-testdata sox util-linux chromium chromium-driver)
 fi
 
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -275,6 +276,7 @@ def cmd_student(args) -> int:
                 raise UserError(f"not removed: confirm by typing the name, or pass --yes")
         for path in store.remove_student(s.id):
             Path(path).unlink(missing_ok=True)
+        shutil.rmtree(store.audio_dir / f"student-{s.id}", ignore_errors=True)
         print(f"removed {s.label} and their recordings")
         return 0
     raise AssertionError(args.action)
@@ -333,20 +335,52 @@ def cmd_session(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from assistant.draft import build_draft, to_markdown
+    from assistant.review.exports import export
 
     store = _store(args)
     student = store.find_student(args.student)
-    session = store.latest_session(student.id)
-    if session is None:
+    if store.latest_session(student.id) is None and store.latest_draft(student.id) is None:
         raise UserError(f"{student.label} has no session yet: run iep-assistant session --student '{student.label}'")
-    draft = build_draft(student, store.answers(session.id))
-    text = draft.model_dump_json(indent=2) + "\n" if args.format == "json" else to_markdown(draft)
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-        _err(f"wrote {args.out}")
+    body = export(store, student, args.format)
+    out = args.out or (None if args.format in ("md", "json") else f"iep-input-{student.id}.{args.format}")
+    if out:
+        Path(out).write_bytes(body)
+        _err(f"wrote {out}")
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(body.decode("utf-8"))
+    store.log(os.environ.get("USER", "command line"), "export", f"{args.format} of {student.label}")
+    return 0
+
+
+def cmd_teacher(args) -> int:
+    import getpass
+
+    from assistant.review.auth import add_teacher
+
+    store = _store(args)
+    if args.action == "list":
+        for (name,) in store.db.execute("SELECT name FROM teachers ORDER BY name"):
+            print(name)
+        return 0
+    name = " ".join(args.name)
+    if not name:
+        raise UserError("teacher add needs a name")
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"Password for {name}: ")
+        if getpass.getpass("Again: ") != password:
+            raise UserError("the two passwords differ; nothing was changed")
+    add_teacher(store, name, password)
+    print(f"teacher {name} can now sign in to the review app")
+    return 0
+
+
+def cmd_review(args) -> int:
+    from assistant.review.app import serve
+
+    _store(args).close()  # create the data folder and database first
+    serve(Path(args.data_dir) if args.data_dir else None, args.port)
     return 0
 
 
@@ -492,10 +526,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     ex = sub.add_parser("export", help="export a student's draft")
     ex.add_argument("--student", required=True)
-    ex.add_argument("--format", choices=["json", "md"], default="md")
-    ex.add_argument("--out", help="write to this file (default: standard output)")
+    ex.add_argument("--format", choices=["json", "md", "pdf", "docx"], default="md")
+    ex.add_argument("--out", help="write to this file (default: standard output for md and json)")
     ex.add_argument("--data-dir")
     ex.set_defaults(func=cmd_export)
+
+    te = sub.add_parser("teacher", help="teachers who may sign in to the review app")
+    te.add_argument("action", choices=["add", "list"])
+    te.add_argument("name", nargs="*")
+    te.add_argument("--password-stdin", action="store_true", help="read the password from standard input (scripted set-ups)")
+    te.add_argument("--data-dir")
+    te.set_defaults(func=cmd_teacher)
+
+    rv = sub.add_parser("review", help="the teacher's review web app, on this computer only (127.0.0.1)")
+    rv.add_argument("--port", type=int, default=8765)
+    rv.add_argument("--data-dir")
+    rv.set_defaults(func=cmd_review)
 
     dl = sub.add_parser("dialogues", help="list or validate the dialogue files")
     dl.add_argument("action", choices=["list", "validate"])

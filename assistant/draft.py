@@ -27,7 +27,8 @@ class Source(BaseModel):
 class Item(BaseModel):
     text: str = Field(description="the student's own words, verbatim")
     label: str | None = Field(default=None, description="suggested IEP area or normalized accommodation name")
-    source: Source
+    source: Source | None = Field(default=None, description="the answer it came from; none for items a teacher added")
+    edited: str | None = Field(default=None, description="a teacher's rewording; text keeps the student's words")
 
 
 class AccommodationItem(Item):

@@ -96,7 +96,14 @@ class ListeningEars:
         self.config = config or EndpointConfig(hangover=1.2, no_speech_timeout=8.0, max_seconds=120.0)
         self.sources = sources  # the demo's simulated student gives one source per utterance
         self.count = 0
+        self._recorded: set[str] = set()
         self.audio_dir.mkdir(parents=True, exist_ok=True)
+
+    def discard(self, path: str) -> None:
+        """Delete a recording this front end made that is not kept as an answer."""
+        if path in self._recorded:
+            Path(path).unlink(missing_ok=True)
+            self._recorded.discard(path)
 
     def hear(self, expect: str, choices: list[str] | None = None) -> Utterance | None:
         grammar = [*YES_NO, *all_phrases()] if expect == "yes_no" else None
@@ -124,6 +131,7 @@ class ListeningEars:
         # a name no other session or run can have: recordings are never overwritten
         path = write_wav(self.audio_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}.wav", heard.audio, 16000)
         t = heard.transcript
+        self._recorded.add(str(path))
         return Utterance(text=t.text, words=[w.model_dump() for w in t.words], engine=t.engine, model=t.model,
                          audio_path=str(path), capped=heard.state == State.CAPPED)
 

@@ -61,7 +61,43 @@ CREATE TABLE IF NOT EXISTS drafts (
     version INTEGER NOT NULL,
     status TEXT NOT NULL,
     body TEXT NOT NULL,
+    created TEXT NOT NULL,
+    author TEXT
+);
+CREATE TABLE IF NOT EXISTS teachers (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    pw_hash TEXT NOT NULL,           -- scrypt, salted
     created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS web_sessions (
+    token TEXT PRIMARY KEY,
+    teacher_id INTEGER NOT NULL REFERENCES teachers(id) ON DELETE CASCADE,
+    csrf TEXT NOT NULL,
+    expires REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS login_failures (
+    name TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    last REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS reviews (
+    answer_id INTEGER PRIMARY KEY REFERENCES answers(id) ON DELETE CASCADE,
+    status TEXT NOT NULL,            -- accepted | corrected | ask_again
+    correction TEXT,                 -- beside the original, which is never changed
+    teacher TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS access_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    teacher TEXT NOT NULL,
+    action TEXT NOT NULL,            -- view | edit | export | approve | delete | sign-in ...
+    target TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
 """
 
@@ -138,6 +174,9 @@ class Store:
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.executescript(SCHEMA)
+            columns = {r[1] for r in self.db.execute("PRAGMA table_info(drafts)")}
+            if "author" not in columns:  # databases made before drafts had authors
+                self.db.execute("ALTER TABLE drafts ADD COLUMN author TEXT")
         except sqlite3.DatabaseError as e:
             raise UserError(f"{self.path}: cannot open the database ({e}); is it a copy from another program?") from None
 
@@ -275,8 +314,62 @@ class Store:
 
     # ------------------------------------------------------------ drafts
 
-    def save_draft(self, student_id: int, session_id: int | None, body: dict, status: str) -> int:
-        row = self.db.execute("SELECT COALESCE(MAX(version), 0) FROM drafts WHERE student_id=?", (student_id,)).fetchone()
-        cur = self.db.execute("INSERT INTO drafts(student_id, session_id, version, status, body, created) VALUES (?,?,?,?,?,?)",
-                              (student_id, session_id, row[0] + 1, status, json.dumps(body, ensure_ascii=False), now()))
-        return cur.lastrowid
+    def save_draft(self, student_id: int, session_id: int | None, body: dict, status: str, author: str | None = None) -> int:
+        """Store a new version of a student's draft; earlier versions stay."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            row = self.db.execute("SELECT COALESCE(MAX(version), 0) FROM drafts WHERE student_id=?", (student_id,)).fetchone()
+            self.db.execute("INSERT INTO drafts(student_id, session_id, version, status, body, created, author) VALUES (?,?,?,?,?,?,?)",
+                            (student_id, session_id, row[0] + 1, status, json.dumps(body, ensure_ascii=False), now(), author))
+        return row[0] + 1
+
+    def drafts(self, student_id: int) -> list[dict]:
+        rows = self.db.execute("SELECT * FROM drafts WHERE student_id=? ORDER BY version", (student_id,)).fetchall()
+        return [{**dict(r), "body": json.loads(r["body"])} for r in rows]
+
+    def latest_draft(self, student_id: int) -> dict | None:
+        d = self.drafts(student_id)
+        return d[-1] if d else None
+
+    # ------------------------------------------------------------ review
+
+    def review_answer(self, answer_id: int, status: str, teacher: str, correction: str | None = None) -> None:
+        self.db.execute("INSERT INTO reviews(answer_id, status, correction, teacher, at) VALUES (?,?,?,?,?) "
+                        "ON CONFLICT(answer_id) DO UPDATE SET status=excluded.status, correction=excluded.correction, "
+                        "teacher=excluded.teacher, at=excluded.at", (answer_id, status, correction, teacher, now()))
+
+    def reviews(self, session_id: int) -> dict[int, dict]:
+        rows = self.db.execute("SELECT reviews.* FROM reviews JOIN answers ON answers.id = reviews.answer_id "
+                               "WHERE answers.session_id=?", (session_id,)).fetchall()
+        return {r["answer_id"]: dict(r) for r in rows}
+
+    def answer(self, answer_id: int) -> Answer | None:
+        row = self.db.execute("SELECT * FROM answers WHERE id=?", (answer_id,)).fetchone()
+        if row is None:
+            return None
+        d = dict(row)
+        d["words"] = json.loads(d["words"])
+        d["extra"] = json.loads(d["extra"])
+        return Answer(**d)
+
+    def log(self, teacher: str, action: str, target: str) -> None:
+        self.db.execute("INSERT INTO access_log(at, teacher, action, target) VALUES (?,?,?,?)", (now(), teacher, action, target))
+
+    def access_log(self, limit: int = 500) -> list[dict]:
+        return [dict(r) for r in self.db.execute("SELECT * FROM access_log ORDER BY id DESC LIMIT ?", (limit,))]
+
+    def setting(self, key: str, default: str) -> str:
+        row = self.db.execute("SELECT value FROM settings WHERE key=?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        self.db.execute("INSERT INTO settings(key, value) VALUES (?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                        (key, value))
+
+    def forget_audio(self, student_id: int) -> list[str]:
+        """Clear the recording paths of a student's answers; returns the files to delete."""
+        rows = self.db.execute("SELECT answers.id, audio_path FROM answers JOIN sessions ON sessions.id = answers.session_id "
+                               "WHERE sessions.student_id=? AND audio_path IS NOT NULL", (student_id,)).fetchall()
+        self.db.execute("UPDATE answers SET audio_path=NULL WHERE id IN (SELECT answers.id FROM answers JOIN sessions "
+                        "ON sessions.id = answers.session_id WHERE sessions.student_id=?)", (student_id,))
+        return [r[1] for r in rows]

@@ -17,5 +17,10 @@ def test_demo_runs_without_a_sound_card_and_prints_the_draft(cli, tmp_path):
     assert "How will we measure it?" in md  # "I don't know" became an open question
     assert "mechanic" in md and "_[career]_" in md
     assert (tmp_path / "demo" / "iep.sqlite3").exists()
-    wavs = list((tmp_path / "demo" / "audio").rglob("*.wav"))
-    assert len(wavs) > 20  # every answer's recording is kept for the teacher
+    import sqlite3
+
+    wavs = {str(p) for p in (tmp_path / "demo" / "audio").rglob("*.wav")}
+    stored = {r[0] for r in sqlite3.connect(tmp_path / "demo" / "iep.sqlite3").execute(
+        "SELECT audio_path FROM answers WHERE audio_path IS NOT NULL")}
+    assert len(stored) > 15 and stored <= wavs  # every answer's recording is kept for the teacher...
+    assert wavs == stored  # ...and nothing else: "yes", "repeat" and the like are not kept

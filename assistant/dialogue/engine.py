@@ -114,6 +114,8 @@ class DialogueEngine:
         # what is being asked now: the step, and "answer", "confirm" or "review"
         self.current: Step | None = None
         self.phase = "answer"
+        self._last_heard: Utterance | None = None
+        self._kept_audio: set[str] = set()
 
     # ------------------------------------------------------------ helpers
 
@@ -147,8 +149,10 @@ class DialogueEngine:
     def _hear(self, expect: str, again: str, choices: list[str] | None = None) -> Utterance:
         """The next utterance; silence gets a gentle re-prompt, then "take your time", and never ends the session."""
         quiet = 0
+        self._forget_unstored()
         while True:
             u = self.ears.hear(expect, choices)
+            self._last_heard = u
             if u is not None and u.text.strip():
                 return u
             quiet += 1
@@ -156,6 +160,13 @@ class DialogueEngine:
                 self._say(f"Take your time. {again}")
             else:
                 self._say("Take your time. I am still here when you are ready.")
+
+    def _forget_unstored(self) -> None:
+        """Recordings of what was not kept as an answer ("yes", "repeat", ...) are
+        deleted: only answers' recordings stay, for the teacher's review."""
+        u, self._last_heard = self._last_heard, None
+        if u is not None and u.audio_path and u.audio_path not in self._kept_audio and hasattr(self.ears, "discard"):
+            self.ears.discard(u.audio_path)
 
     def _change_rate(self, delta: int) -> None:
         rate = max(MIN_RATE, min(MAX_RATE, self.voice.rate + delta))
@@ -211,6 +222,8 @@ class DialogueEngine:
         except Stopped:
             self.store.set_position(session.id, self.store.session(session.id).position, "paused")
             return "paused"
+        finally:
+            self._forget_unstored()
         self.store.set_position(session.id, None, "finished")
         draft = build_draft(self.student, self.store.answers(session.id))
         self.store.save_draft(self.student.id, session.id, draft.model_dump(mode="json"), "ready_for_review")
@@ -284,6 +297,7 @@ class DialogueEngine:
 
     def _record(self, step: Step, u: Utterance, kind: str, position: str) -> int:
         """Store a skip or an "I don't know"; it replaces earlier records of the step."""
+        self._kept_audio.add(u.audio_path or "")
         aid = self.store.add_answer(self.session.id, step.key, step.field, step.text, kind, u.text, u.words,
                                     u.engine, u.model, u.audio_path, confirmed=False, extra=step.extra)
         self.store.commit_answer(aid, position, supersede_step=step.key)
@@ -299,6 +313,7 @@ class DialogueEngine:
             u = u.model_copy(update={"text": text[:MAX_ANSWER_CHARS].rsplit(" ", 1)[0], "capped": True})
         if u.capped:
             self._say("That was a long answer. I kept the first part.")
+        self._kept_audio.add(u.audio_path or "")
         aid = self.store.add_answer(self.session.id, step.key, step.field, step.text, "answer", u.text, u.words,
                                     u.engine, u.model, u.audio_path, confirmed=False,
                                     extra={**step.extra, **({"capped": True} if u.capped else {})})

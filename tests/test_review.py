@@ -1,0 +1,296 @@
+"""The teacher's review app: sign-in, transcript review, draft editing, approval and
+downloads in a real headless Chromium, plus the security rules over plain HTTP."""
+
+import http.client
+import io
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, need
+
+PASSWORD = "correct horse battery staple"
+XSS = '<script>alert(1)</script> "><img src=x onerror=alert(2)>'
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def demo_data(tmp_path_factory, base_env):
+    """A student with a real spoken session (the demo), a second student whose
+    answer contains markup, and a teacher."""
+    data = tmp_path_factory.mktemp("review-data")
+    env = dict(base_env, IEP_ASSISTANT_DATA=str(data))
+    run = lambda *a, **kw: subprocess.run([sys.executable, "-m", "assistant", *map(str, a)], env=env, cwd=ROOT,  # noqa: E731
+                                           capture_output=True, text=True, timeout=900, **kw)
+    r = run("demo", "--data-dir", data)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert run("student", "add", "Mallory", "--grade", "9").returncode == 0
+    typed = "\n".join([XSS, "yes", "stop"]) + "\n"
+    assert run("session", "--student", "Mallory", "--text", "--no-voice", input=typed).returncode == 0
+    r = run("teacher", "add", "Ms Lee", "--password-stdin", input=PASSWORD + "\n")
+    assert r.returncode == 0, r.stderr
+    return data, env
+
+
+@pytest.fixture(scope="module")
+def server(demo_data):
+    data, env = demo_data
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "review", "--port", str(port)], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    line = proc.stdout.readline()
+    assert f"http://127.0.0.1:{port}/" in line, line
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    yield f"http://127.0.0.1:{port}", port, data
+    proc.terminate()
+    proc.wait(10)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def request(url, data=None, cookie=None, method=None):
+    opener = urllib.request.build_opener(NoRedirect)
+    req = urllib.request.Request(url, data=urllib.parse.urlencode(data).encode() if data is not None else None, method=method)
+    if cookie:
+        req.add_header("Cookie", cookie)
+    try:
+        with opener.open(req, timeout=30) as r:
+            return r.status, r.read().decode("utf-8", "replace"), r.headers
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode("utf-8", "replace"), e.headers
+
+
+def sign_in(base, password=PASSWORD, name="Ms Lee"):
+    status, body, headers = request(base + "/signin")
+    pre = re.search(r"iep_signin_csrf=([^;]+)", headers["Set-Cookie"]).group(1)
+    token = re.search(r'name="csrf" value="([^"]+)"', body).group(1)
+    status, body, headers = request(base + "/signin", {"csrf": token, "name": name, "password": password},
+                                    cookie=f"iep_signin_csrf={pre}")
+    if status != 303:
+        return status, body, None
+    cookie = re.search(r"(iep_session=[^;]+)", headers["Set-Cookie"]).group(1)
+    assert "HttpOnly" in headers["Set-Cookie"] and "SameSite=Strict" in headers["Set-Cookie"]
+    return status, body, cookie
+
+
+# ---------------------------------------------------------------- security
+
+ROUTES = ["/", "/students/1", "/students/1/transcript", "/students/1/draft", "/students/1/script",
+          "/students/1/script.wav", "/students/1/versions/1", "/students/1/export/pdf", "/students/1/export/json",
+          "/audio/1", "/log", "/settings"]
+POSTS = ["/signout", "/answers/1/review", "/students/1/draft", "/students/1/approve", "/students/1/delete", "/settings"]
+
+
+def test_nothing_without_sign_in(server):
+    base, _, _ = server
+    for route in ROUTES:
+        status, body, headers = request(base + route)
+        assert status == 303 and headers["Location"].endswith("/signin"), route
+    for route in POSTS:
+        status, body, _ = request(base + route, {"op": "add"})
+        assert status == 401 and "Sign in" in body and "Sam" not in body, route
+
+
+def test_csrf_is_required(server):
+    base, _, _ = server
+    _, _, cookie = sign_in(base)
+    status, _, _ = request(base + "/students/1/draft", {"op": "add", "section": "strengths", "text": "forged"}, cookie=cookie)
+    assert status == 403
+    status, _, _ = request(base + "/students/1/draft", {"op": "add", "section": "strengths", "text": "forged", "csrf": "guess"},
+                           cookie=cookie)
+    assert status == 403
+    status, body, _ = request(base + "/students/1/draft", cookie=cookie)
+    assert "forged" not in body
+    # the sign-in form needs its own token too
+    status, _, _ = request(base + "/signin", {"name": "Ms Lee", "password": PASSWORD})
+    assert status == 403
+
+
+def test_markup_in_a_transcript_is_shown_as_text(server):
+    base, _, _ = server
+    _, _, cookie = sign_in(base)
+    status, body, headers = request(base + "/students/2/transcript", cookie=cookie)
+    assert status == 200
+    assert "<script>alert(1)</script>" not in body and "<img src=x" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body and "&lt;img src=x onerror=alert(2)&gt;" in body
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+
+
+def test_path_traversal_is_refused(server):
+    base, _, data = server
+    _, _, cookie = sign_in(base)
+    for route in ["/audio/..%2F..%2F..%2Fetc%2Fpasswd", "/audio/../../etc/passwd", "/students/1/export/..%2F..%2Fetc%2Fpasswd",
+                  "/students/1/export/pdf%2F..%2F..%2Fiep.sqlite3", "/static/..%2F..%2F..%2Fstore.py"]:
+        status, body, _ = request(base + route, cookie=cookie)
+        assert status in (400, 404), route
+        assert "root:" not in body and "SQLite" not in body
+    # an answer whose recording path points outside the data folder is not served
+    import sqlite3
+
+    db = sqlite3.connect(data / "iep.sqlite3")
+    db.execute("UPDATE answers SET audio_path='/etc/passwd' WHERE id=(SELECT MAX(id) FROM answers)")
+    db.commit()
+    last = db.execute("SELECT MAX(id) FROM answers").fetchone()[0]
+    status, body, _ = request(base + f"/audio/{last}", cookie=cookie)
+    assert status == 404 and "root:" not in body
+
+
+def test_only_loopback(server):
+    _, port, _ = server
+    addresses = {a for a in subprocess.run(["hostname", "-I"], capture_output=True, text=True).stdout.split() if ":" not in a}
+    assert addresses, "this machine has no other address to try"
+    for address in addresses:
+        with pytest.raises(OSError):
+            socket.create_connection((address, port), timeout=2).close()
+    with pytest.raises(OSError):
+        socket.create_connection(("::1", port), timeout=2).close()
+
+
+def test_wrong_passwords_are_slowed_down(server):
+    base, _, _ = server
+    for _ in range(3):
+        status, body, _ = sign_in(base, password="wrong password")
+        assert status == 401 and "Wrong name or password" in body
+    status, body, _ = sign_in(base)  # even the right password must wait now
+    assert status == 429 and "Wait" in body
+    time.sleep(2.5)
+    status, _, cookie = sign_in(base)
+    assert status == 303 and cookie
+
+
+# ---------------------------------------------------------------- a real browser
+
+@pytest.fixture
+def browser(tmp_path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    chromium = need("chromium", "chromium")
+    driver_path = need("chromedriver", "chromium-driver")
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,900"):
+        options.add_argument(flag)
+    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                              "download.prompt_for_download": False})
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    driver.downloads = downloads
+    yield driver
+    driver.quit()
+
+
+def wait_for_file(folder: Path, suffix: str, timeout: float = 30) -> Path:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = [p for p in folder.iterdir() if p.name.endswith(suffix)]
+        if done:
+            return done[0]
+        time.sleep(0.2)
+    raise AssertionError(f"no {suffix} downloaded; folder has {[p.name for p in folder.iterdir()]}")
+
+
+def test_review_in_a_real_browser(server, browser):
+    from selenium.webdriver.common.by import By
+
+    base, _, data = server
+    b = browser
+    b.get(base + "/")
+    assert b.current_url.endswith("/signin")
+    b.find_element(By.ID, "name").send_keys("Ms Lee")
+    b.find_element(By.ID, "password").send_keys(PASSWORD)
+    b.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
+    assert "Sam Rivera" in b.find_element(By.TAG_NAME, "main").text
+
+    b.find_element(By.LINK_TEXT, "Sam Rivera").click()
+    assert "ready for review" in b.find_element(By.CLASS_NAME, "status").text
+    b.find_element(By.LINK_TEXT, "Review the transcript").click()
+    answers = b.find_elements(By.CSS_SELECTOR, "article.answer")
+    assert len(answers) > 10
+    first = answers[0]
+    assert first.find_elements(By.TAG_NAME, "audio")  # the student's voice for every answer
+    words = first.find_elements(By.CSS_SELECTOR, "button.word")
+    assert len(words) > 3
+    words[2].click()  # seek to the word and play
+    position = b.execute_script("return document.querySelector('article.answer audio').currentTime")
+    assert position >= float(words[2].get_attribute("data-start")) - 0.01
+    # accept one answer, correct a word in another: the original stays visible
+    first.find_element(By.CSS_SELECTOR, "button[value=accepted]").click()
+    assert "accepted by Ms Lee" in b.find_element(By.CSS_SELECTOR, "article.answer").text
+    target = b.find_elements(By.CSS_SELECTOR, "article.answer")[1]
+    original = target.find_element(By.CLASS_NAME, "words").text
+    box = target.find_element(By.NAME, "correction")
+    box.clear()
+    box.send_keys("I am good at fixing bikes and building things, and I am good at math")
+    target.find_element(By.CSS_SELECTOR, "button[value=corrected]").click()
+    target = b.find_elements(By.CSS_SELECTOR, "article.answer")[1]
+    assert "Teacher's correction: I am good at fixing bikes" in target.text
+    assert target.find_element(By.CLASS_NAME, "words").text == original
+
+    # edit a goal
+    b.get(base + "/students/1/draft")
+    assert b.find_elements(By.CSS_SELECTOR, "section.discuss")  # "not helpful" and wanted needs are highlighted
+    statement = b.find_element(By.ID, "g0-statement")
+    statement.clear()
+    statement.send_keys("Write a five-paragraph essay from an outline")
+    measure = b.find_element(By.ID, "g0-measure")
+    measure.clear()
+    measure.send_keys("Three essays score 3 or more on the rubric")
+    b.find_element(By.CSS_SELECTOR, "form.goal button[value=goal]").click()
+    assert b.find_element(By.ID, "g0-statement").get_attribute("value") == "Write a five-paragraph essay from an outline"
+    assert "Student said: “I want to write a full essay" in b.find_element(By.CSS_SELECTOR, "form.goal").text
+
+    # approve, then download the documents
+    b.find_element(By.CSS_SELECTOR, "button.primary").click()
+    assert "approved" in b.find_element(By.CLASS_NAME, "status").text
+    b.find_element(By.LINK_TEXT, "PDF").click()
+    pdf = wait_for_file(b.downloads, ".pdf")
+    b.find_element(By.LINK_TEXT, "DOCX").click()
+    docx = wait_for_file(b.downloads, ".docx")
+
+    from docx import Document
+    from pypdf import PdfReader
+
+    pdf_text = " ".join(" ".join((page.extract_text() or "").split()) for page in PdfReader(pdf).pages)
+    docx_text = " ".join(p.text for p in Document(docx).paragraphs)
+    for text in (pdf_text, docx_text):
+        assert "About me: Sam Rivera" in text
+        assert "Write a five-paragraph essay from an outline" in text  # the edited goal
+        assert "Not helpful (discuss): read aloud" in text
+        assert "teacher's correction" in text  # the transcript keeps both
+        assert "How will we measure it?" in text  # the open question
+    # recordings were deleted on approval (the default setting)
+    assert not list((data / "audio").rglob("*.wav"))
+
+    b.get(base + "/log")
+    log = b.find_element(By.TAG_NAME, "table").text
+    for action in ("view", "edit", "export", "approve"):
+        assert f"Ms Lee {action}" in log, action
