@@ -66,7 +66,7 @@ def test_listen_transcribes_an_answer_played_into_the_mic(pulse, speech, tmp_pat
 
 
 def test_say_plays_on_the_virtual_speaker(cli, pulse, tmp_path):
-    sentence = "Please tell me three things you are good at."
+    sentence = "What do you want your teachers to know about you?"
     recording = tmp_path / "heard.wav"
     rec = pulse.record_speaker(recording)
     time.sleep(0.5)

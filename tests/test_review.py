@@ -294,3 +294,31 @@ def test_review_in_a_real_browser(server, browser):
     log = b.find_element(By.TAG_NAME, "table").text
     for action in ("view", "edit", "export", "approve"):
         assert f"Ms Lee {action}" in log, action
+
+
+def test_pages_are_accessible(server, browser):
+    """Labels on every field, keyboard focus that shows, and no sideways scrolling at 200% zoom."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    base, _, _ = server
+    b = browser
+    b.get(base + "/signin")
+    b.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    active = b.switch_to.active_element
+    assert active.text == "Skip to content"
+    assert b.execute_script("return getComputedStyle(arguments[0]).outlineStyle", active) != "none"
+    b.find_element(By.ID, "name").send_keys("Ms Lee")
+    b.find_element(By.ID, "password").send_keys(PASSWORD + Keys.ENTER)  # keyboard only
+    assert "Students" in b.find_element(By.TAG_NAME, "h1").text
+    unlabeled = """
+        return [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
+          .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())
+          .map(e => e.outerHTML.slice(0, 80));"""
+    b.set_window_size(640, 900)  # a 1280-pixel screen at 200% zoom
+    for page in ("/", "/students/1", "/students/1/transcript", "/students/1/draft", "/students/1/script", "/settings", "/log"):
+        b.get(base + page)
+        assert b.execute_script(unlabeled) == [], page
+        assert b.find_elements(By.TAG_NAME, "h1") and b.find_elements(By.TAG_NAME, "main"), page
+        wide = b.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+        assert wide <= 1, (page, wide)
