@@ -45,52 +45,51 @@ def _join(items: list[Item]) -> str:
     return ", ".join(texts[:-1]) + " and " + texts[-1]
 
 
-def present_levels(d: IEPDraft) -> str:
-    name = d.student.name.split()[0]
-    grade = "kindergarten" if d.student.grade == 0 else f"grade {d.student.grade}"
-    parts = [f"{d.student.name} is a student in {grade} who shared the following in a student-led interview."]
-    if d.strengths:
-        parts.append(f"{name} describes these strengths: {_join(d.strengths)}.")
-    if d.interests:
-        parts.append(f"{name}'s interests include {_join(d.interests)}.")
-    if d.challenges:
-        parts.append(f"{name} reports that these are hard at school: {_join(d.challenges)}.")
-    if d.learning_preferences:
-        parts.append(f"About how {name} learns best: {_join(d.learning_preferences)}.")
+def _names(items) -> str:
+    """Accommodations by their IEP name (the student's words when there is none)."""
+    return ", ".join(i.accommodation or words(i) for i in items)
+
+
+def _points(d: IEPDraft, templates: dict[str, str]) -> list[str]:
+    """One sentence per part of the draft the student spoke about, from ``templates``
+    ({name} is the student's first name, {x} the student's points)."""
     acc = d.accommodations
-    if acc.helpful:
-        parts.append(f"{name} finds these accommodations helpful: {', '.join(i.accommodation or words(i) for i in acc.helpful)}.")
-    if acc.not_helpful:
-        parts.append(f"{name} says these do not help: {', '.join(i.accommodation or words(i) for i in acc.not_helpful)}.")
-    if acc.wanted:
-        parts.append(f"{name} asked for support not yet in the IEP: {_join(acc.wanted)}.")
-    return " ".join(parts)
+    parts = [("strengths", _join(d.strengths)), ("interests", _join(d.interests)), ("challenges", _join(d.challenges)),
+             ("learning", _join(d.learning_preferences)), ("helpful", _names(acc.helpful)),
+             ("not_helpful", _names(acc.not_helpful)), ("wanted", _join(acc.wanted))]
+    name = d.student.name.split()[0]
+    return [templates[key].format(name=name, x=x) for key, x in parts if x]
+
+
+def present_levels(d: IEPDraft) -> str:
+    grade = "kindergarten" if d.student.grade == 0 else f"grade {d.student.grade}"
+    return " ".join([f"{d.student.name} is a student in {grade} who shared the following in a student-led interview."]
+                    + _points(d, {
+                        "strengths": "{name} describes these strengths: {x}.",
+                        "interests": "{name}'s interests include {x}.",
+                        "challenges": "{name} reports that these are hard at school: {x}.",
+                        "learning": "About how {name} learns best: {x}.",
+                        "helpful": "{name} finds these accommodations helpful: {x}.",
+                        "not_helpful": "{name} says these do not help: {x}.",
+                        "wanted": "{name} asked for support not yet in the IEP: {x}.",
+                    }))
 
 
 def meeting_script(d: IEPDraft) -> list[str]:
     """Short sentences the student can read or hear to lead the meeting."""
     first = d.student.name.split()[0]
     lines = [f"Hello, my name is {first}. Thank you for coming to my IEP meeting."]
-    if d.strengths:
-        lines.append(f"My strengths: {_join(d.strengths)}.")
-    if d.interests:
-        lines.append(f"I am interested in: {_join(d.interests)}.")
-    if d.challenges:
-        lines.append(f"Some things are hard for me: {_join(d.challenges)}.")
-    if d.learning_preferences:
-        lines.append(f"I learn best like this: {_join(d.learning_preferences)}.")
-    acc = d.accommodations
-    if acc.helpful:
-        lines.append(f"These supports help me: {', '.join(i.accommodation or words(i) for i in acc.helpful)}.")
-    if acc.not_helpful:
-        lines.append(f"These supports do not help me: {', '.join(i.accommodation or words(i) for i in acc.not_helpful)}.")
-    if acc.wanted:
-        lines.append(f"I would like to ask for: {_join(acc.wanted)}.")
-    for g in d.goals:
-        if g.statement:
-            lines.append(f"One of my goals: {words(g.statement)}.")
-    for m in d.message_to_team:
-        lines.append(f"{words(m)}.")
+    lines += _points(d, {
+        "strengths": "My strengths: {x}.",
+        "interests": "I am interested in: {x}.",
+        "challenges": "Some things are hard for me: {x}.",
+        "learning": "I learn best like this: {x}.",
+        "helpful": "These supports help me: {x}.",
+        "not_helpful": "These supports do not help me: {x}.",
+        "wanted": "I would like to ask for: {x}.",
+    })
+    lines += [f"One of my goals: {words(g.statement)}." for g in d.goals if g.statement]
+    lines += [f"{words(m)}." for m in d.message_to_team]
     lines.append("Thank you for listening. Do you have questions for me?")
     return lines
 
@@ -106,8 +105,8 @@ def _sections(d: IEPDraft, answers: list[Answer], reviews: dict[int, dict]) -> l
     for title, items in (("I am good at", d.strengths), ("I like", d.interests), ("Hard for me", d.challenges),
                          ("I learn best", d.learning_preferences)):
         about.append(f"{title}: " + (_join(items) or "(not said)"))
-    about.append("What helps me: " + (", ".join(i.accommodation or words(i) for i in acc.helpful) or "(not said)"))
-    about.append("What does not help me: " + (", ".join(i.accommodation or words(i) for i in acc.not_helpful) or "(not said)"))
+    about.append("What helps me: " + (_names(acc.helpful) or "(not said)"))
+    about.append("What does not help me: " + (_names(acc.not_helpful) or "(not said)"))
     about.append("My goals: " + ("; ".join(words(g.statement) for g in d.goals if g.statement) or "(not said)"))
     goals = []
     for n, g in enumerate(d.goals, 1):
