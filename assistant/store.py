@@ -343,6 +343,19 @@ class Store:
                                "WHERE answers.session_id=?", (session_id,)).fetchall()
         return {r["answer_id"]: dict(r) for r in rows}
 
+    def ask_again(self, student_id: int, before_session: int) -> list[Answer]:
+        """Answers a teacher marked "ask again next session", from sessions before
+        ``before_session``, not yet asked again in a session between."""
+        rows = self.db.execute(
+            "SELECT answers.id FROM answers JOIN reviews ON reviews.answer_id = answers.id "
+            "JOIN sessions ON sessions.id = answers.session_id "
+            "WHERE sessions.student_id=? AND reviews.status='ask_again' AND answers.session_id < ? ORDER BY answers.id",
+            (student_id, before_session)).fetchall()
+        asked = {r[0] for r in self.db.execute(
+            "SELECT json_extract(extra, '$.asked_again_for') FROM answers JOIN sessions ON sessions.id = answers.session_id "
+            "WHERE sessions.student_id=? AND answers.session_id < ? AND answers.confirmed=1", (student_id, before_session))}
+        return [self.answer(r[0]) for r in rows if r[0] not in asked]
+
     def answer(self, answer_id: int) -> Answer | None:
         row = self.db.execute("SELECT * FROM answers WHERE id=?", (answer_id,)).fetchone()
         if row is None:

@@ -299,3 +299,34 @@ def test_the_read_back_at_the_end_lets_the_student_change_a_section(cli, data_en
     d = json.loads(cli("export", "--student", "Eli", "--format", "json", env=data_env).stdout)
     assert [i["text"] for i in d["strengths"]] == ["I am good at soccer", "chess"]
     assert [i["text"] for i in d["challenges"]] == ["spelling"]
+
+
+def test_a_question_marked_ask_again_is_asked_first_next_session(cli, data_env, tmp_path):
+    from assistant.store import Store
+
+    add_student(cli, data_env, "Ivy", 4)
+    s = TypedSession(data_env, "--student", "Ivy")
+    s.read_prompt()
+    s.answer("I am good at um")
+    s.read_prompt()
+    s.answer("yes")
+    s.read_prompt()
+    s.answer("stop")
+    assert s.finish()[0] == 0
+    store = Store(tmp_path / "data")
+    first = store.answers(store.latest_session(1).id)[0]
+    store.review_answer(first.id, "ask_again", "Ms Lee")  # as the review app's button does
+    store.close()
+    again = TypedSession(data_env, "--student", "Ivy", "--new")
+    shown = again.read_prompt()
+    assert "Your teacher would like to ask this again. What are you good at" in shown
+    again.answer("I am good at puzzles")
+    again.read_prompt()
+    again.answer("yes")
+    assert "What are you good at, in school or outside of school?" in again.read_prompt()  # then the dialogue as usual
+    again.answer("stop")
+    assert again.finish()[0] == 0
+    third = TypedSession(data_env, "--student", "Ivy", "--new")
+    assert "ask this again" not in third.read_prompt()  # asked once, not forever
+    third.answer("stop")
+    third.finish()

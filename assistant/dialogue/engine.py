@@ -185,11 +185,15 @@ class DialogueEngine:
         else:
             if session.dialogue_id != self.dialogue.id:
                 raise UserError(f"session {session.id} was made with dialogue '{session.dialogue_id}', not '{self.dialogue.id}'")
-            if session.position not in (None, "review") and session.position not in {s.key for s in self.steps}:
+            known = {s.key for s in self._again_steps(session.id) + self.steps}
+            if session.position not in (None, "review") and not session.position.startswith("again:") and session.position not in known:
                 raise UserError(f"session {session.id} stopped at '{session.position}', which dialogue '{self.dialogue.id}' "
                                 "no longer has (was the dialogue file changed?); nothing was lost, but it cannot continue")
             self._say("Welcome back, {name}. Let's continue where you stopped.")
         self.session = session
+        self.steps = self._again_steps(session.id) + build_steps(self.dialogue, self.student)
+        if session.position and session.position.startswith("again:") and session.position not in {s.key for s in self.steps}:
+            session = session.model_copy(update={"position": None})  # the teacher withdrew that question meanwhile
         i = self._index(session.position)
         history: list[int] = []
         try:
@@ -230,8 +234,21 @@ class DialogueEngine:
         self._say(self.dialogue.goodbye)
         return "finished"
 
+    def _again_steps(self, session_id: int) -> list[Step]:
+        """Questions a teacher marked "ask again next session", asked first."""
+        steps = []
+        for a in self.store.ask_again(self.student.id, session_id):
+            base = a.step.split("@")[0].split("+")[0].split(":")[0]
+            prompt = next((p for s in self.dialogue.sections for p in s.prompts if p.id == base), None)
+            if prompt is None:
+                continue  # the question is not in this dialogue
+            si = next(i for i, s in enumerate(self.dialogue.sections) if prompt in s.prompts)
+            steps.append(Step(f"again:{a.id}", si, prompt, f"Your teacher would like to ask this again. {a.prompt}",
+                              prompt.simpler, a.field, {**a.extra, "asked_again_for": a.id}))
+        return steps
+
     def _intro(self, step: Step) -> None:
-        if step.section in self._introduced:
+        if step.key.startswith("again:") or step.section in self._introduced:
             return
         self._introduced.add(step.section)
         section = self.dialogue.sections[step.section]
