@@ -91,3 +91,26 @@ def test_a_ten_minute_answer_is_capped_and_nothing_crashes():
     assert heard.state == State.CAPPED
     assert 119.5 < len(heard.audio) / 16000 <= 120.5
     assert heard.transcript.text.lower().count("dashwood") >= 5
+
+
+def test_whisper_decodes_during_a_long_answer():
+    """A long answer is decoded in stretches while it is spoken; the words keep
+    their times in the whole recording, and the wait after the answer is short."""
+    from assistant.bench import answer_of, librivox
+    from assistant.models import choose_model
+    from assistant.speech.asr import recognizer_for
+    from assistant.evaluate import normalize_words
+
+    rec = recognizer_for(choose_model())
+    clips = librivox()
+    pcm = answer_of([p for p, _ in clips], 30)
+    stream = rec.stream()
+    for i in range(0, len(pcm), 1600):
+        stream.accept(pcm[i : i + 1600])
+    decoded_before_the_end = len(stream._segments)
+    t = stream.finish()
+    assert decoded_before_the_end >= 2  # stretches went to the decoder during the speech
+    starts = [w.start for w in t.words]
+    assert starts == sorted(starts) and starts[-1] > 20  # times are in the whole answer, not per stretch
+    said = set(normalize_words(t.text))
+    assert {"dashwood", "disposed", "amiable"} <= said

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 import re
 import threading
 import time
@@ -177,6 +178,8 @@ class WhisperRecognizer:
         except Exception as e:  # ctranslate2 raises RuntimeError / ValueError for bad files
             raise UserError(f"Whisper could not load the model '{model.name}' at {model.path} ({e}); check it with `iep-assistant models verify {model.name}`") from None
         self.multilingual = bool(self._model.model.is_multilingual)
+        # one decode at a time, in order: streams hand their stretches to this thread
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
 
     def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None) -> WhisperStream:
         return WhisperStream(self, grammar, hints)
@@ -199,30 +202,68 @@ class WhisperRecognizer:
 
 
 class WhisperStream:
+    """Whisper has no streaming decoder, so this stream decodes during the speech:
+    whenever the speaker pauses (``PAUSE`` seconds of quiet) after at least
+    ``MIN_SEGMENT`` seconds of new audio, that stretch is decoded in the
+    background while the student goes on. ``finish()`` then decodes only the
+    last stretch, so the wait after the answer stays short whatever its length.
+    Decodes run one at a time, in order, on the recognizer's own thread."""
+
+    MIN_SEGMENT = 4.0
+    PAUSE = 0.35
+
     def __init__(self, owner: WhisperRecognizer, grammar: list[str] | None, hints: list[str] | None = None):
+        from assistant.speech.endpoint import EndpointConfig, Endpointer
+
         self._owner = owner
         self._grammar = grammar
         self._hints = hints or grammar
         self._chunks: list[np.ndarray] = []
         self._samples = 0
+        self._cut = 0  # samples already sent to the decoder
+        self._segments: list = []  # futures of (text, words), with their offsets
+        self._pause_config = EndpointConfig(hangover=self.PAUSE, max_seconds=10**6)
+        self._new_pauses = lambda: Endpointer(self._pause_config)
+        self._pauses = self._new_pauses()
+
+    def _audio(self, start: int, end: int | None = None) -> np.ndarray:
+        pcm = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.int16)
+        self._chunks = [pcm]
+        return pcm[start:end].astype(np.float32) / 32768.0
 
     def accept(self, pcm: np.ndarray) -> Partial | None:
+        from assistant.speech.endpoint import State
+
         pcm = np.asarray(pcm, dtype=np.int16)
         self._chunks.append(pcm)
         self._samples += len(pcm)
+        if self._pauses.feed(pcm) == State.DONE:
+            if (self._samples - self._cut) / SAMPLE_RATE >= self.MIN_SEGMENT:
+                audio, offset = self._audio(self._cut, self._samples), self._cut / SAMPLE_RATE
+                self._segments.append((offset, self._owner.executor.submit(self._owner.decode, audio)))
+                self._cut = self._samples
+            self._pauses = self._new_pauses()
         return None
 
     def finish(self) -> Transcript:
         t0 = time.perf_counter()
-        audio = (np.concatenate(self._chunks).astype(np.float32) / 32768.0) if self._chunks else np.zeros(0, np.float32)
-        text, words = self._owner.decode(audio) if len(audio) else ("", [])
-        if self._hints and text and len(text.split()) <= 4:
+        tail = self._audio(self._cut)
+        if len(tail):
+            self._segments.append((self._cut / SAMPLE_RATE, self._owner.executor.submit(self._owner.decode, tail)))
+        texts, words = [], []
+        for offset, future in self._segments:
+            t, ws = future.result()
+            if t:
+                texts.append(t)
+            words += [w.model_copy(update={"start": round(w.start + offset, 3), "end": round(w.end + offset, 3)}) for w in ws]
+        text = " ".join(texts)
+        if self._hints and text and len(text.split()) <= 4 and len(self._segments) == 1:
             # Short utterances are often commands ("that's all", "skip") that tiny.en
             # mishears. A second pass biased with hot words is kept only when it
             # is exactly one of the hinted phrases, so answers are never bent.
             allowed = {normalize(h) for h in self._hints}
             if normalize(text) not in allowed:
-                hinted, hinted_words = self._owner.decode(audio, self._hints)
+                hinted, hinted_words = self._owner.decode(self._audio(0), self._hints)
                 if normalize(hinted) in allowed:
                     text, words = hinted, hinted_words
         if self._grammar is not None:
