@@ -425,15 +425,15 @@ def cmd_demo(args) -> int:
     recognizer = recognizer_for(choose_model(args.engine, args.model, "en"))
     _err(f"demo: a simulated student answers aloud; recognition with {recognizer.engine} ({recognizer.model.name}); data in {data_dir}")
     screen = Screen()
-    speaker = Speaker(rate=args.rate or 175, output_device=args.output_device)
-    try:
-        from assistant.audio.devices import resolve
+    from assistant.audio.devices import resolve
 
+    try:
         resolve(args.output_device, "output")
+        play = True
     except UserError:
         _err("demo: no speaker found, so the prompts are rendered to speech but not played")
-        speaker.output_device = None
-        speaker.speak = lambda text: speaker.render(text) and 0.0  # type: ignore[method-assign]
+        play = False
+    speaker = Speaker(rate=args.rate or 175, output_device=args.output_device, play=play)
     student_voice = SimulatedStudent(demo.demo_policy())
     ears = ListeningEars(recognizer, store.audio_dir / f"student-{student.id}", screen, sources=student_voice)
     engine = DialogueEngine(dialogue_for(student.grade, "en"), student, store, SpokenVoice(screen, speaker), ears)

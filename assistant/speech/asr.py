@@ -53,9 +53,12 @@ class Recognizer(Protocol):
     model: InstalledModel
     supports_grammar: bool
 
-    def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None) -> RecognizerStream:
+    def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None, live: bool = True) -> RecognizerStream:
         """``grammar``: only these phrases may come out. ``hints``: phrases that are
-        likely (e.g. voice commands); engines that can be biased towards them are."""
+        likely (e.g. voice commands); engines that can be biased towards them are.
+        ``live``: audio arrives as it is spoken, and the transcript is wanted as
+        soon as it ends (engines may then decode during the speech); a file
+        (``live=False``) is better decoded whole."""
 
 
 _loaded: dict[tuple[str, str], object] = {}
@@ -75,7 +78,7 @@ def recognizer_for(model: InstalledModel) -> Recognizer:
 def transcribe_pcm(recognizer: Recognizer, pcm: np.ndarray, grammar: list[str] | None = None,
                    chunk: int = SAMPLE_RATE // 5, hints: list[str] | None = None) -> Transcript:
     """Run a whole int16 signal through the streaming interface."""
-    s = recognizer.stream(grammar, hints)
+    s = recognizer.stream(grammar, hints, live=False)
     for i in range(0, len(pcm), chunk):
         s.accept(pcm[i : i + chunk])
     return s.finish()
@@ -100,8 +103,8 @@ class VoskRecognizer:
         except Exception as e:  # vosk raises a bare Exception when Kaldi fails to load
             raise UserError(f"Vosk could not load the model '{model.name}' at {model.path} ({e}); check it with `iep-assistant models verify {model.name}`") from None
 
-    def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None) -> VoskStream:
-        return VoskStream(self, grammar)  # Vosk's free recognition takes no hints
+    def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None, live: bool = True) -> VoskStream:
+        return VoskStream(self, grammar)  # Vosk streams anyway; its free recognition takes no hints
 
 
 class VoskStream:
@@ -181,8 +184,8 @@ class WhisperRecognizer:
         # one decode at a time, in order: streams hand their stretches to this thread
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
 
-    def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None) -> WhisperStream:
-        return WhisperStream(self, grammar, hints)
+    def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None, live: bool = True) -> WhisperStream:
+        return WhisperStream(self, grammar, hints, live)
 
     def decode(self, audio: np.ndarray, hints: list[str] | None = None) -> tuple[str, list[Word]]:
         segments, _info = self._model.transcribe(
@@ -207,14 +210,18 @@ class WhisperStream:
     ``MIN_SEGMENT`` seconds of new audio, that stretch is decoded in the
     background while the student goes on. ``finish()`` then decodes only the
     last stretch, so the wait after the answer stays short whatever its length.
-    Decodes run one at a time, in order, on the recognizer's own thread."""
+    Decodes run one at a time, in order, on the recognizer's own thread. This
+    costs more computing than one decode of the whole answer (each stretch has
+    its own start-up); files (``live=False``) are decoded whole."""
 
     MIN_SEGMENT = 4.0
     PAUSE = 0.35
 
-    def __init__(self, owner: WhisperRecognizer, grammar: list[str] | None, hints: list[str] | None = None):
+    def __init__(self, owner: WhisperRecognizer, grammar: list[str] | None, hints: list[str] | None = None,
+                 live: bool = True):
         from assistant.speech.endpoint import EndpointConfig, Endpointer
 
+        self._live = live  # a file is decoded whole: cheaper, and nobody is waiting at its end
         self._owner = owner
         self._grammar = grammar
         self._hints = hints or grammar
@@ -237,7 +244,7 @@ class WhisperStream:
         pcm = np.asarray(pcm, dtype=np.int16)
         self._chunks.append(pcm)
         self._samples += len(pcm)
-        if self._pauses.feed(pcm) == State.DONE:
+        if self._live and self._pauses.feed(pcm) == State.DONE:
             if (self._samples - self._cut) / SAMPLE_RATE >= self.MIN_SEGMENT:
                 audio, offset = self._audio(self._cut, self._samples), self._cut / SAMPLE_RATE
                 self._segments.append((offset, self._owner.executor.submit(self._owner.decode, audio)))

@@ -93,11 +93,12 @@ class Speaker:
     heard before starts at once. ``stop()`` interrupts playback from any thread."""
 
     def __init__(self, voice: str | None = None, rate: int = DEFAULT_RATE, output_device: str | int | None = None,
-                 cache: Path | None = None, language: str = "en"):
+                 cache: Path | None = None, language: str = "en", play: bool = True):
         if not 60 <= rate <= 400:
             raise UserError(f"speech rate {rate} is out of range: use 60 to 400 words per minute")
         self.voice, self.rate = voice or DEFAULT_VOICES.get(language, language), rate
         self.output_device = output_device
+        self.play = play  # False: render only (a machine with no sound card)
         self.cache = cache or cache_dir() / "tts"
         self._worker = TTSWorker()
         self._player: Player | None = None
@@ -144,6 +145,9 @@ class Speaker:
         """Say ``text`` on the output device; returns the seconds played.
         ``stop()`` from another thread, even during rendering, cuts it short."""
         self._stop.clear()
+        if not self.play:
+            self.render(text)
+            return 0.0
         if self._player is None:
             self._player = Player(self.output_device)
         audio = self.audio(text)
