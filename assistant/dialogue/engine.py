@@ -185,13 +185,13 @@ class DialogueEngine:
         else:
             if session.dialogue_id != self.dialogue.id:
                 raise UserError(f"session {session.id} was made with dialogue '{session.dialogue_id}', not '{self.dialogue.id}'")
-            known = {s.key for s in self._again_steps(session.id) + self.steps}
+            known = {s.key for s in self.steps}  # "again:" steps are checked below, once they are built
             if session.position not in (None, "review") and not session.position.startswith("again:") and session.position not in known:
                 raise UserError(f"session {session.id} stopped at '{session.position}', which dialogue '{self.dialogue.id}' "
                                 "no longer has (was the dialogue file changed?); nothing was lost, but it cannot continue")
             self._say("Welcome back, {name}. Let's continue where you stopped.")
         self.session = session
-        self.steps = self._again_steps(session.id) + build_steps(self.dialogue, self.student)
+        self.steps = self._again_steps(session.id) + self.steps
         if session.position and session.position.startswith("again:") and session.position not in {s.key for s in self.steps}:
             session = session.model_copy(update={"position": None})  # the teacher withdrew that question meanwhile
         i = self._index(session.position)
