@@ -52,5 +52,19 @@ def test_streaming_gives_partials_before_the_end(korean, speech):
     assert final.text
 
 
+def test_partials_are_throttled_live_and_skipped_for_files(korean, speech):
+    """Each partial searches the whole lattice so far: live streams get one at most
+    every PARTIAL_EVERY seconds of audio, files none, and the transcript is the same."""
+    pcm = read_wav(speech("저는 그림 그리기를 좋아하고 수학을 좋아해요", voice="ko", speed=130)).to_pcm16()
+    live, whole = korean.stream(live=True), korean.stream(live=False)
+    chunk = 800  # 50 ms, as the microphone delivers
+    n_live = sum(live.accept(pcm[i : i + chunk]) is not None for i in range(0, len(pcm), chunk))
+    n_file = sum(whole.accept(pcm[i : i + chunk]) is not None for i in range(0, len(pcm), chunk))
+    seconds = len(pcm) / 16000
+    assert n_file == 0
+    assert 1 <= n_live <= seconds / live.PARTIAL_EVERY + 2, (n_live, seconds)
+    assert live.finish().text == whole.finish().text != ""
+
+
 def test_model_is_loaded_once(korean):
     assert recognizer_for(choose_model("vosk", None, "ko")) is korean

@@ -104,12 +104,21 @@ class VoskRecognizer:
             raise UserError(f"Vosk could not load the model '{model.name}' at {model.path} ({e}); check it with `iep-assistant models verify {model.name}`") from None
 
     def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None, live: bool = True) -> VoskStream:
-        return VoskStream(self, grammar)  # Vosk streams anyway; its free recognition takes no hints
+        # Vosk decodes as the audio arrives either way; its free recognition takes no hints
+        return VoskStream(self, grammar, live)
 
 
 class VoskStream:
-    def __init__(self, owner: VoskRecognizer, grammar: list[str] | None):
+    """``live``: partial transcripts (for the screen) come out at most every
+    PARTIAL_EVERY seconds of audio, since each one searches the whole lattice so
+    far; a file (``live=False``) gets none."""
+
+    PARTIAL_EVERY = 0.5
+
+    def __init__(self, owner: VoskRecognizer, grammar: list[str] | None, live: bool = True):
         self._owner = owner
+        self._live = live
+        self._next_partial = 0
         self._grammar = grammar if grammar and not owner.supports_grammar else None
         if grammar and owner.supports_grammar:
             # "[unk]" lets anything outside the grammar come out as unknown rather
@@ -138,10 +147,13 @@ class VoskStream:
         t0 = time.perf_counter()
         pcm = np.asarray(pcm, dtype=np.int16)
         self._samples += len(pcm)
+        out = None
         if self._rec.AcceptWaveform(pcm.tobytes()):
             self._collect(self._rec.Result())  # an endpoint: keep these words
-            out = Partial(text=" ".join(self._texts))
-        else:
+            if self._live:
+                out = Partial(text=" ".join(self._texts))
+        elif self._live and self._samples >= self._next_partial:
+            self._next_partial = self._samples + int(self.PARTIAL_EVERY * SAMPLE_RATE)
             part = json.loads(self._rec.PartialResult()).get("partial", "")
             out = Partial(text=" ".join([*self._texts, part]).strip())
         self._busy += time.perf_counter() - t0
