@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+
+from assistant.audio.virtual import VirtualAudio
+from assistant.errors import UserError
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
@@ -69,72 +70,16 @@ def speech(tmp_path_factory):
     return make
 
 
-class Pulse:
-    """A PulseAudio daemon of our own: sink ``speaker`` (the app's output, default),
-    sink ``mic_feed`` whose monitor is remapped into the source ``mic`` (the
-    virtual microphone, default). What is played into ``mic_feed`` is heard by
-    any program recording from the default input."""
-
-    def __init__(self, runtime: Path):
-        self.runtime = runtime
-        self.socket = runtime / "pulse" / "native"
-        self.env = dict(os.environ, XDG_RUNTIME_DIR=str(runtime), HOME=str(runtime), PULSE_SERVER=f"unix:{self.socket}")
-        self.proc: subprocess.Popen | None = None
+class Pulse(VirtualAudio):
+    """The product's virtual devices (assistant.audio.virtual): a test fails, with
+    PulseAudio's log, if they cannot start."""
 
     def start(self) -> None:
         need("pulseaudio", "pulseaudio")
-        need("pactl", "pulseaudio-utils")
-        self.proc = subprocess.Popen(
-            ["pulseaudio", "--system=false", "--daemonize=no", "-n", "--exit-idle-time=-1", "--disallow-exit",
-             "--use-pid-file=false", f"--log-target=file:{self.runtime / 'pulse.log'}",
-             f"--load=module-native-protocol-unix auth-anonymous=1 socket={self.socket}",
-             "--load=module-null-sink sink_name=speaker rate=48000 sink_properties=device.description=VirtualSpeaker",
-             "--load=module-null-sink sink_name=mic_feed rate=48000 sink_properties=device.description=MicFeed",
-             "--load=module-remap-source master=mic_feed.monitor source_name=mic source_properties=device.description=VirtualMic",
-             ],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                break
-            if subprocess.run(["pactl", "info"], env=self.env, capture_output=True).returncode == 0:
-                self.pactl("set-default-sink", "speaker")
-                self.pactl("set-default-source", "mic")
-                return
-            time.sleep(0.2)
-        log = (self.runtime / "pulse.log").read_text(errors="replace")[-2000:] if (self.runtime / "pulse.log").exists() else ""
-        self.stop()
-        pytest.fail(f"PulseAudio did not start; its log ends:\n{log}", pytrace=False)
-
-    def pactl(self, *args: str) -> str:
-        return subprocess.run(["pactl", *args], env=self.env, capture_output=True, text=True, check=True).stdout
-
-    def play_into_mic(self, wav: Path) -> None:
-        """Play a WAV into the virtual microphone; returns when it has been played."""
-        subprocess.run(["paplay", "--device=mic_feed", str(wav)], env=self.env, check=True, timeout=300)
-
-    def start_playing_into_mic(self, wav: Path) -> subprocess.Popen:
-        return subprocess.Popen(["paplay", "--device=mic_feed", str(wav)], env=self.env)
-
-    def record_speaker(self, out: Path) -> subprocess.Popen:
-        """Start recording what is played on the virtual speaker; stop with ``stop_recording``."""
-        return subprocess.Popen(["parecord", "--device=speaker.monitor", "--rate=16000", "--channels=1",
-                                 "--format=s16le", "--file-format=wav", str(out)], env=self.env)
-
-    @staticmethod
-    def stop_recording(proc: subprocess.Popen) -> None:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.proc = None
+        try:
+            super().start()
+        except UserError as e:
+            pytest.fail(str(e), pytrace=False)
 
 
 @pytest.fixture(scope="session")

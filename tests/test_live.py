@@ -111,3 +111,18 @@ def test_devices_test_reports_the_level(cli, pulse, speech):
     assert "After the beep" in r.stdout  # shown, and spoken on the speaker
     quiet = cli("devices", "test", "--seconds", "1", env=pulse.env)
     assert "microphone: no sound at all" in quiet.stdout, quiet.stdout
+
+
+def test_sound_watcher_notes_when_the_speaker_starts(pulse, speech):
+    """The benchmark's 'first sound' clock: silence is not sound, and a WAV played on
+    the virtual speaker is heard soon after it starts, never before."""
+    wav = speech("Is that right?")
+    with pulse.watch_speaker() as watcher:
+        time.sleep(0.5)
+        assert watcher.first_sound_after(time.perf_counter() - 0.5, timeout=0.3) is None
+        assert watcher.quiet_since(0.3)
+        t0 = time.perf_counter()
+        subprocess.run(["paplay", "--device=speaker", str(wav)], env=pulse.env, check=True)
+        heard = watcher.first_sound_after(t0, timeout=5)
+    assert heard is not None, "nothing was heard on the speaker's monitor"
+    assert 0 <= heard - t0 < 1.0, heard - t0
