@@ -52,6 +52,28 @@ def repeat(fn: Callable[[], float], times: int) -> dict:
     return summary([fn() for _ in range(times)])
 
 
+def paired(ours: Callable[[], object], bare: Callable[[], object], reps: int,
+           wall: Callable[[], float] = time.perf_counter, cpu: Callable[[], float] = time.process_time) -> dict:
+    """Time ``ours`` and ``bare`` alternately (ours-bare, bare-ours, ...) so that a
+    change in the machine's load falls on both, in wall-clock and CPU seconds.
+    Gives each side's wall-clock summary and the summaries of the per-pair ratios
+    (ours / bare), which are steadier than a ratio of two medians."""
+    times: dict[str, dict[str, list[float]]] = {k: {"wall": [], "cpu": []} for k in ("ours", "bare")}
+    for i in range(reps):
+        order = [("ours", ours), ("bare", bare)]
+        for name, fn in order if i % 2 == 0 else order[::-1]:
+            w0, c0 = wall(), cpu()
+            fn()
+            times[name]["wall"].append(wall() - w0)
+            times[name]["cpu"].append(cpu() - c0)
+
+    def ratios(kind: str) -> list[float]:
+        return [o / b for o, b in zip(times["ours"][kind], times["bare"][kind]) if b > 0]
+
+    return {"ours": summary(times["ours"]["wall"]), "bare": summary(times["bare"]["wall"]),
+            "ratio": summary(ratios("wall")), "cpu_ratio": summary(ratios("cpu"))}
+
+
 class RealtimeFeed:
     """A simulated microphone that delivers audio at the pace it was spoken, so
     latency is measured through the real streaming path. ``sleep`` and ``clock``
@@ -137,6 +159,7 @@ def run(quick: bool, out_dir: Path, log=print) -> dict:
     from assistant.speech.listen import listen
 
     reps = 2 if quick else 3
+    pair_reps = 2 if quick else 6
     lengths = [5, 30] if quick else [5, 30, 120]
     results: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
                      "quick": quick, "repeats": reps}
@@ -156,12 +179,13 @@ def run(quick: bool, out_dir: Path, log=print) -> dict:
         entry = {"language": m.language, "load_seconds": load, "rtf": {}, "overhead": {}, "latency": {}}
         for secs in lengths:
             pcm = answer_of(clips, secs)
-            ours = repeat(lambda: _timed(lambda: transcribe_pcm(rec, pcm)) / secs, reps)
-            bare = repeat(lambda: _timed(lambda: _bare(rec, pcm)) / secs, reps)
-            entry["rtf"][str(secs)] = ours
-            entry["overhead"][str(secs)] = {"ours_rtf": ours["median"], "bare_rtf": bare["median"],
-                                            "ratio": ours["median"] / bare["median"] if bare["median"] else None}
-            log(f"bench:   {secs:>4} s answer: RTF {ours['median']:.3f} (bare {bare['median']:.3f})")
+            pair = paired(lambda: transcribe_pcm(rec, pcm), lambda: _bare(rec, pcm), pair_reps)
+            entry["rtf"][str(secs)] = {k: (v / secs if k != "n" and v is not None else v) for k, v in pair["ours"].items()}
+            entry["overhead"][str(secs)] = {"ours_rtf": pair["ours"]["median"] / secs, "bare_rtf": pair["bare"]["median"] / secs,
+                                            "ratio": pair["ratio"]["median"], "ratio_spread": [pair["ratio"]["min"], pair["ratio"]["max"]],
+                                            "cpu_ratio": pair["cpu_ratio"]["median"], "pairs": pair["ratio"]["n"]}
+            log(f"bench:   {secs:>4} s answer: RTF {pair['ours']['median'] / secs:.3f} (bare {pair['bare']['median'] / secs:.3f}), "
+                f"ours/bare {pair['ratio']['median']:.3f} wall, {pair['cpu_ratio']['median']:.3f} CPU")
         for secs in ([5] if quick else [5, 30]):
             pcm = answer_of(clips, secs)
             lat, full = [], []
@@ -190,6 +214,8 @@ def run(quick: bool, out_dir: Path, log=print) -> dict:
     results["tts"] = _tts(reps)
     results["storage"] = _storage(tmp, 50 if quick else 200)
     results["startup"] = _startup(tmp, 1 if quick else 3)
+    log("bench: a spoken session on virtual devices")
+    results["spoken"] = _spoken(tmp, 2 if quick else 5, log)
     if not quick:
         results["session_rss"] = _session_rss(tmp)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -272,6 +298,72 @@ def _startup(tmp: Path, reps: int) -> dict:
         p.stdin.close()
         p.wait(30)
     return {"to_first_prompt_shown": summary(shown)}
+
+
+def _spoken(tmp: Path, reps: int, log=print, pause: float = 0.5) -> dict:
+    """A real spoken session on virtual devices (assistant.audio.virtual), timed by
+    what is heard: from starting the command to the first prompt's first sound on
+    the speaker, and from the end of the student's answer (the last sound played
+    into the microphone) to the first sound of its read-back ("I heard: ...").
+    The first run starts with an empty speech cache; later runs reuse it."""
+    import queue
+    import threading
+
+    from assistant.audio.virtual import VirtualAudio
+
+    answer = tmp / "spoken-answer.wav"
+    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(answer), "I am good at drawing and building things"],
+                   check=True, capture_output=True)
+    startup, readback = [], []
+    with VirtualAudio(tmp / "pulse") as va:
+        env = dict(va.env, IEP_ASSISTANT_DATA=str(tmp / "spoken"), XDG_CACHE_HOME=str(tmp / "cache-spoken"))
+        subprocess.run([sys.executable, "-m", "assistant", "student", "add", "Sam", "--grade", "5"], env=env,
+                       capture_output=True, check=True, cwd=ROOT)
+        with va.watch_speaker() as speaker, va.watch_mic() as mic:
+            for i in range(reps):
+                lines: queue.Queue = queue.Queue()
+                t_cmd = time.perf_counter()
+                p = subprocess.Popen([sys.executable, "-m", "assistant", "session", "--student", "Sam", "--new",
+                                      "--input-device", "pulse", "--output-device", "pulse"],
+                                     env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
+                threading.Thread(target=lambda: [lines.put(x) for x in p.stdout], daemon=True).start()
+                try:
+                    first = speaker.first_sound_after(t_cmd, timeout=60)
+                    if first is None:
+                        raise RuntimeError("the session said nothing within 60 s")
+                    startup.append(first - t_cmd)
+                    _wait_for_line(lines, "(listening)", 120)
+                    time.sleep(pause)  # a student takes a moment before answering
+                    va.play_into_mic(answer)
+                    end_of_speech = mic.last_sound_before(time.perf_counter())
+                    _wait_for_line(lines, "I heard:", 60)
+                    heard = speaker.first_sound_after(end_of_speech, timeout=30)
+                    if heard is None:
+                        raise RuntimeError("the read-back was shown but not heard")
+                    readback.append(heard - end_of_speech)
+                    log(f"bench:   spoken run {i + 1}: first prompt heard after {startup[-1]:.2f} s, "
+                        f"read-back {readback[-1]:.2f} s after the answer ended")
+                finally:
+                    p.terminate()
+                    p.wait(30)
+    return {"startup_cold": startup[0], "startup_warm": summary(startup[1:]),
+            "readback_after_speech_end": summary(readback)}
+
+
+def _wait_for_line(lines, text: str, timeout: float) -> str:
+    import queue
+
+    deadline = time.perf_counter() + timeout
+    seen = []
+    while time.perf_counter() < deadline:
+        try:
+            line = lines.get(timeout=0.5)
+        except queue.Empty:
+            continue
+        seen.append(line)
+        if text in line:
+            return line
+    raise RuntimeError(f"the session did not show '{text}' within {timeout:.0f} s; it showed: {''.join(seen)[-500:]}")
 
 
 def _session_rss(tmp: Path) -> dict:

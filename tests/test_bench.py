@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from assistant.bench import RealtimeFeed, answer_of, percentile, summary
+from assistant.bench import RealtimeFeed, answer_of, paired, percentile, summary
 
 
 def test_summary_and_percentiles():
@@ -57,3 +57,20 @@ def test_bench_quick_writes_its_report(cli, tmp_path):
     md = (tmp_path / "benchmarks.md").read_text()
     assert "## Targets (2 cores)" in md and "| Cached prompt to first audio |" in md
     assert (tmp_path / "benchmarks.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_paired_alternates_and_gives_per_pair_ratios():
+    wall, cpu, order = FakeClock(), FakeClock(), []
+
+    def work(name, w, c):
+        def run():
+            order.append(name)
+            wall.now += w
+            cpu.now += c
+        return run
+
+    r = paired(work("ours", 2.2, 1.0), work("bare", 2.0, 1.0), reps=4, wall=wall.clock, cpu=cpu.clock)
+    assert order == ["ours", "bare", "bare", "ours", "ours", "bare", "bare", "ours"]
+    assert r["ratio"]["median"] == pytest.approx(1.1) and r["ratio"]["n"] == 4
+    assert r["cpu_ratio"]["median"] == pytest.approx(1.0)
+    assert r["ours"]["median"] == pytest.approx(2.2) and r["bare"]["median"] == pytest.approx(2.0)

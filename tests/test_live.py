@@ -117,12 +117,19 @@ def test_sound_watcher_notes_when_the_speaker_starts(pulse, speech):
     """The benchmark's 'first sound' clock: silence is not sound, and a WAV played on
     the virtual speaker is heard soon after it starts, never before."""
     wav = speech("Is that right?")
-    with pulse.watch_speaker() as watcher:
+    with pulse.watch_speaker() as watcher, pulse.watch_mic() as mic:
         time.sleep(0.5)
         assert watcher.first_sound_after(time.perf_counter() - 0.5, timeout=0.3) is None
         assert watcher.quiet_since(0.3)
         t0 = time.perf_counter()
         subprocess.run(["paplay", "--device=speaker", str(wav)], env=pulse.env, check=True)
         heard = watcher.first_sound_after(t0, timeout=5)
+        t1 = time.perf_counter()
+        assert mic.last_sound_before(t1) is None  # the speaker is not the microphone
+        pulse.play_into_mic(wav)
+        t2 = time.perf_counter()
+        time.sleep(0.2)
+        said = mic.last_sound_before(time.perf_counter())
     assert heard is not None, "nothing was heard on the speaker's monitor"
     assert 0 <= heard - t0 < 1.0, heard - t0
+    assert said is not None and t1 < said <= t2 + 0.2, (t1, said, t2)

@@ -114,3 +114,35 @@ def test_whisper_decodes_during_a_long_answer():
     assert starts == sorted(starts) and starts[-1] > 20  # times are in the whole answer, not per stretch
     said = set(normalize_words(t.text))
     assert {"dashwood", "selfish", "respectable", "amiable"} <= said  # words from the first, middle and last clips
+
+
+def test_a_short_answer_is_decoded_during_the_hang_over(speech):
+    """After a pause, the stretch since the last cut is decoded speculatively: if
+    the student says nothing more, that decode is the transcript and finish() has
+    nothing left to decode; if they go on, it is dropped and nothing is lost."""
+    from assistant.audio.wav import read_wav
+    from assistant.evaluate import normalize_words
+    from assistant.models import choose_model
+    from assistant.speech.asr import recognizer_for
+
+    rec = recognizer_for(choose_model())
+    silence = np.zeros(16000, np.int16)  # more than the 0.35 s pause, less than the 1.2 s hang-over
+    first = read_wav(speech("I like drawing and reading", speed=150)).to_pcm16()
+    second = read_wav(speech("and swimming in the lake", speed=150)).to_pcm16()
+
+    def feed(stream, pcm):
+        for i in range(0, len(pcm), 800):
+            stream.accept(pcm[i : i + 800])
+
+    ended = rec.stream()
+    feed(ended, np.concatenate([first, silence]))
+    t = ended.finish()
+    assert {"drawing", "reading"} <= set(normalize_words(t.text)), t.text
+    assert ended.dropped == 0 and ended.ended_at_pause  # nothing was left to decode
+
+    went_on = rec.stream()
+    feed(went_on, np.concatenate([first, silence, second, silence]))
+    t = went_on.finish()
+    assert went_on.dropped == 1 and not went_on.ended_at_pause  # the pause after "reading" was not the end
+    assert {"drawing", "swimming", "lake"} <= set(normalize_words(t.text)), t.text
+    assert t.words[-1].start > len(first) / 16000  # times in the whole answer

@@ -94,7 +94,14 @@ class VirtualAudio:
 
     def watch_speaker(self, threshold: int = 300) -> SoundWatcher:
         """Note the moments sound starts on the virtual speaker (see ``SoundWatcher``)."""
-        return SoundWatcher(["parec", "--device=speaker.monitor", "--rate=16000", "--channels=1", "--format=s16le",
+        return self.watch("speaker.monitor", threshold)
+
+    def watch_mic(self, threshold: int = 300) -> SoundWatcher:
+        """Note what is played into the virtual microphone, as it is played."""
+        return self.watch("mic_feed.monitor", threshold)
+
+    def watch(self, source: str, threshold: int = 300) -> SoundWatcher:
+        return SoundWatcher(["parec", f"--device={source}", "--rate=16000", "--channels=1", "--format=s16le",
                              "--latency-msec=10"], self.env, threshold)
 
     def stop(self) -> None:
@@ -154,6 +161,12 @@ class SoundWatcher:
                     return when
             time.sleep(0.005)
         return None
+
+    def last_sound_before(self, t: float) -> float | None:
+        """When the last sound before ``t`` was heard (the end of what was said)."""
+        with self._lock:
+            loud = [when for when, is_loud in self._blocks if is_loud and when <= t]
+        return loud[-1] if loud else None
 
     def quiet_since(self, seconds: float) -> bool:
         """True when the last ``seconds`` of blocks were all silent."""

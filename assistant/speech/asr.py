@@ -217,14 +217,19 @@ class WhisperRecognizer:
 
 
 class WhisperStream:
-    """Whisper has no streaming decoder, so this stream decodes during the speech:
-    whenever the speaker pauses (``PAUSE`` seconds of quiet) after at least
-    ``MIN_SEGMENT`` seconds of new audio, that stretch is decoded in the
-    background while the student goes on. ``finish()`` then decodes only the
-    last stretch, so the wait after the answer stays short whatever its length.
-    Decodes run one at a time, in order, on the recognizer's own thread. This
-    costs more computing than one decode of the whole answer (each stretch has
-    its own start-up); files (``live=False``) are decoded whole."""
+    """Whisper has no streaming decoder, so this stream decodes during the speech.
+
+    Whenever the speaker pauses (``PAUSE`` seconds of quiet):
+    - after at least ``MIN_SEGMENT`` seconds of new audio, that stretch is
+      decoded in the background while the student goes on;
+    - after less, the stretch is decoded *speculatively*: if the student says
+      nothing more, the answer is over and that decode, which ran during the
+      end-pointer's hang-over, is the last one; if they go on, it is dropped.
+    ``finish()`` then has at most the last stretch left to decode, so the wait
+    after the answer stays short whatever its length. Decodes run one at a time,
+    in order, on the recognizer's own thread. This costs more computing than one
+    decode of the whole answer (each decode has its own start-up, and a dropped
+    speculative decode is wasted); files (``live=False``) are decoded whole."""
 
     MIN_SEGMENT = 4.0
     PAUSE = 0.35
@@ -237,10 +242,14 @@ class WhisperStream:
         self._owner = owner
         self._grammar = grammar
         self._hints = hints or grammar
+        self._allowed = {normalize(h) for h in self._hints or []}
         self._chunks: list[np.ndarray] = []
         self._samples = 0
-        self._cut = 0  # samples already sent to the decoder
+        self._cut = 0  # samples already sent to the decoder for good
         self._segments: list = []  # futures of (text, words), with their offsets
+        self._speculative = None  # (end sample, future) of the stretch since the cut, decoded at a pause
+        self.dropped = 0  # speculative decodes dropped because the speaker went on
+        self.ended_at_pause = False  # finish() found the last stretch decoded already (speculatively)
         self._pause_config = EndpointConfig(hangover=self.PAUSE, max_seconds=10**6)
         self._new_pauses = lambda: Endpointer(self._pause_config)
         self._pauses = self._new_pauses()
@@ -250,41 +259,66 @@ class WhisperStream:
         self._chunks = [pcm]
         return pcm[start:end].astype(np.float32) / 32768.0
 
+    def _decode_last(self, audio: np.ndarray, whole: bool) -> tuple[str, list[Word]]:
+        """Decode the answer's last stretch. When it is the whole answer and short,
+        short utterances are often commands ("that's all", "skip") that tiny.en
+        mishears: a second pass biased with hot words is kept only when it is
+        exactly one of the hinted phrases, so answers are never bent."""
+        text, words = self._owner.decode(audio)
+        if whole and self._allowed and text and len(text.split()) <= 4 and normalize(text) not in self._allowed:
+            hinted, hinted_words = self._owner.decode(audio, self._hints)
+            if normalize(hinted) in self._allowed:
+                return hinted, hinted_words
+        return text, words
+
     def accept(self, pcm: np.ndarray) -> Partial | None:
         from assistant.speech.endpoint import State
 
         pcm = np.asarray(pcm, dtype=np.int16)
         self._chunks.append(pcm)
         self._samples += len(pcm)
-        if self._live and self._pauses.feed(pcm) == State.DONE:
+        if not self._live:
+            return None
+        state = self._pauses.feed(pcm)
+        if state == State.SPEAKING and self._speculative is not None:
+            # the speaker went on: the speculative decode is not the end after all
+            self._speculative[1].cancel()
+            self._speculative = None
+            self.dropped += 1
+        if state == State.DONE:
+            offset = self._cut / SAMPLE_RATE
             if (self._samples - self._cut) / SAMPLE_RATE >= self.MIN_SEGMENT:
-                audio, offset = self._audio(self._cut, self._samples), self._cut / SAMPLE_RATE
+                audio = self._audio(self._cut, self._samples)
                 self._segments.append((offset, self._owner.executor.submit(self._owner.decode, audio)))
                 self._cut = self._samples
+            else:
+                audio = self._audio(self._cut, self._samples)
+                self._speculative = (self._samples, self._owner.executor.submit(self._decode_last, audio, not self._segments))
             self._pauses = self._new_pauses()
         return None
 
     def finish(self) -> Transcript:
+        from assistant.speech.endpoint import State
+
         t0 = time.perf_counter()
-        tail = self._audio(self._cut)
-        if len(tail):
-            self._segments.append((self._cut / SAMPLE_RATE, self._owner.executor.submit(self._owner.decode, tail)))
+        segments = list(self._segments)
+        if self._speculative is not None and self._pauses.state == State.WAITING:
+            # nothing was said after the pause: the speculative decode is the last stretch
+            segments.append((self._cut / SAMPLE_RATE, self._speculative[1]))
+            self.ended_at_pause = True
+        else:
+            if self._speculative is not None:
+                self._speculative[1].cancel()
+            tail = self._audio(self._cut)
+            if len(tail):
+                segments.append((self._cut / SAMPLE_RATE, self._owner.executor.submit(self._decode_last, tail, not self._segments)))
         texts, words = [], []
-        for offset, future in self._segments:
+        for offset, future in segments:
             t, ws = future.result()
             if t:
                 texts.append(t)
             words += [w.model_copy(update={"start": round(w.start + offset, 3), "end": round(w.end + offset, 3)}) for w in ws]
         text = " ".join(texts)
-        if self._hints and text and len(text.split()) <= 4 and len(self._segments) == 1:
-            # Short utterances are often commands ("that's all", "skip") that tiny.en
-            # mishears. A second pass biased with hot words is kept only when it
-            # is exactly one of the hinted phrases, so answers are never bent.
-            allowed = {normalize(h) for h in self._hints}
-            if normalize(text) not in allowed:
-                hinted, hinted_words = self._owner.decode(self._audio(0), self._hints)
-                if normalize(hinted) in allowed:
-                    text, words = hinted, hinted_words
         if self._grammar is not None:
             text, words = match_grammar(text, words, self._grammar)
         return Transcript(text=text, words=words, engine="whisper", model=self._owner.model.name,
