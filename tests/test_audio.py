@@ -57,6 +57,26 @@ def test_stream_resampler_has_no_seams():
     assert abs(np.argmax(spectrum) * rate_out / 16000 - 440) < 2
 
 
+@pytest.mark.parametrize("rate_in,rate_out", [(22050, 48000), (44100, 16000), (8000, 16000), (48000, 44100), (96000, 16000)])
+def test_resample_matches_scipy_resample_poly(rate_in, rate_out):
+    """Our NumPy polyphase resampler (SciPy's signal package is too slow to import
+    at start-up) computes what scipy.signal.resample_poly does, at any length."""
+    from math import gcd
+
+    from scipy.signal import firwin, resample_poly
+
+    from assistant.audio.resample import lowpass
+
+    rng = np.random.default_rng(7)
+    g = gcd(rate_in, rate_out)
+    for n in (1, 2, 146, 147, 1000, rate_in):
+        x = rng.normal(0, 0.3, n)
+        ours, ref = resample(x, rate_in, rate_out), resample_poly(x, rate_out // g, rate_in // g)
+        assert len(ours) == len(ref), n
+        assert np.abs(ours - ref).max() < 1e-6, n
+    assert np.allclose(lowpass(63, 7200, 48000), firwin(63, 7200, fs=48000))
+
+
 def test_stream_resampler_removes_what_16k_cannot_hold():
     rate_in = 48000
     t = np.arange(rate_in) / rate_in
