@@ -133,3 +133,25 @@ def test_sound_watcher_notes_when_the_speaker_starts(pulse, speech):
     assert heard is not None, "nothing was heard on the speaker's monitor"
     assert 0 <= heard - t0 < 1.0, heard - t0
     assert said is not None and t1 < said <= t2 + 0.2, (t1, said, t2)
+
+
+def test_prompts_play_whole_on_a_low_latency_speaker(cli, pulse, tmp_path):
+    """With something recording the speaker at 10 ms latency (as a low-latency
+    sound card runs), PortAudio's default 35 ms buffer ran dry: hundreds of ALSA
+    underruns, and most of a prompt was skipped. Every play must be heard whole."""
+    text = "What are you good at, in school or outside of school?"
+    wav = tmp_path / "prompt.wav"
+    assert cli("say", text, "--out", wav, env=pulse.env).returncode == 0
+    seconds = read_wav(wav).seconds
+    with pulse.watch_speaker() as watcher:
+        for _ in range(3):
+            while not watcher.quiet_since(0.3):
+                time.sleep(0.05)
+            t0 = time.perf_counter()
+            r = cli("say", text, "--output-device", "pulse", env=pulse.env)
+            assert r.returncode == 0, r.stderr
+            first = watcher.first_sound_after(t0, timeout=5)
+            last = watcher.last_sound_before(time.perf_counter())
+            assert first is not None and last is not None
+            assert last - first > 0.8 * seconds, (last - first, seconds)  # heard from start to end
+            assert "underrun" not in r.stderr, r.stderr[-500:]

@@ -163,6 +163,8 @@ class Player:
     thread) interrupts playback; it is never cleared here, so a stop that comes
     before playback starts is not lost."""
 
+    LATENCY = 0.1
+
     def __init__(self, device: str | int | None = None):
         self.device = resolve(device, "output")
 
@@ -187,8 +189,12 @@ class Player:
                 raise sd.CallbackStop
 
         try:
+            # A 100 ms buffer: PortAudio's "high" default (about 35 ms) ran dry
+            # against a sound server with a short latency (hundreds of ALSA
+            # underruns, and most of a prompt skipped). It does not delay the
+            # first sound: the buffer is filled from the start of the audio.
             with sd.OutputStream(device=self.device.index, channels=1, samplerate=out_rate, dtype="float32",
-                                 callback=callback, finished_callback=done.set):
+                                 callback=callback, finished_callback=done.set, latency=self.LATENCY):
                 while not done.wait(0.05):
                     if stop.is_set():
                         break
