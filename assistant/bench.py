@@ -320,6 +320,7 @@ def _spoken(tmp: Path, reps: int, log=print, pause: float = 0.5) -> dict:
         subprocess.run([sys.executable, "-m", "assistant", "student", "add", "Sam", "--grade", "5"], env=env,
                        capture_output=True, check=True, cwd=ROOT)
         with va.watch_speaker() as speaker, va.watch_mic() as mic:
+            heard_tts = _heard_tts(va, speaker, tmp, reps)
             for i in range(reps):
                 lines: queue.Queue = queue.Queue()
                 t_cmd = time.perf_counter()
@@ -347,7 +348,54 @@ def _spoken(tmp: Path, reps: int, log=print, pause: float = 0.5) -> dict:
                     p.terminate()
                     p.wait(30)
     return {"startup_cold": startup[0], "startup_warm": summary(startup[1:]),
-            "readback_after_speech_end": summary(readback)}
+            "readback_after_speech_end": summary(readback), "tts_heard": heard_tts}
+
+
+SPEAK_CHILD = """
+import json, sys, time
+from pathlib import Path
+from assistant.speech.tts import Speaker
+speaker = Speaker(output_device="pulse", cache=Path(sys.argv[1]))
+for line in sys.stdin:
+    t0 = time.perf_counter()
+    speaker.speak(line.strip())
+    print(json.dumps({"t0": t0}), flush=True)
+"""
+
+
+def _heard_tts(va, watcher, tmp: Path, reps: int) -> dict:
+    """From ``Speaker.speak`` being called to its first sound on the virtual
+    speaker, for a prompt never said before (rendered first) and for one said
+    before (cached), in a process that has spoken once already (as in a session)."""
+    p = subprocess.Popen([sys.executable, "-c", SPEAK_CHILD, str(tmp / "tts-heard-cache")], env=va.env, cwd=ROOT,
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+
+    def say(text: str) -> float:
+        deadline = time.perf_counter() + 10
+        while not watcher.quiet_since(0.2) and time.perf_counter() < deadline:
+            time.sleep(0.05)  # the previous sound has died away
+        p.stdin.write(text + "\n")
+        p.stdin.flush()
+        reply = p.stdout.readline()
+        if not reply:
+            raise RuntimeError("the speaking process ended early")
+        t0 = json.loads(reply)["t0"]
+        heard = watcher.first_sound_after(t0, timeout=10)
+        if heard is None:
+            raise RuntimeError(f"'{text}' was not heard on the virtual speaker")
+        return heard - t0
+
+    try:
+        say("Hello! I am going to ask you some questions.")
+        new, cached = [], []
+        for i in range(reps):
+            prompt = f"Question {i + 1}. What are you good at, in school or outside of school?"
+            new.append(say(prompt))
+            cached.append(say(prompt))
+    finally:
+        p.stdin.close()
+        p.wait(30)
+    return {"new": summary(new), "cached": summary(cached)}
 
 
 def _wait_for_line(lines, text: str, timeout: float) -> str:
