@@ -85,6 +85,19 @@ def test_stream_resampler_removes_what_16k_cannot_hold():
     assert np.sqrt(np.mean(y[500:] ** 2)) < 0.05  # no 4 kHz alias left
 
 
+def test_leading_silence_is_trimmed_to_the_sound():
+    from assistant.audio.level import trim_leading_silence
+
+    rate = 22050
+    quiet = np.random.default_rng(0).normal(0, 0.0005, rate // 10)  # 100 ms below -50 dBFS
+    tone = 0.3 * np.cos(np.arange(rate // 2) / rate * 2 * np.pi * 300)  # loud from its first sample
+    out = trim_leading_silence(np.concatenate([quiet, tone]), rate)
+    assert len(out) == len(tone) + int(0.01 * rate)  # 10 ms of the quiet kept
+    assert np.array_equal(out[-len(tone):], tone)
+    silent = np.zeros(rate)
+    assert trim_leading_silence(silent, rate) is silent
+
+
 def test_levels_in_words(sentence):
     voice = read_wav(sentence)
     assert assess(voice.samples, voice.rate).verdict == "good"

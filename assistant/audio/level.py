@@ -54,3 +54,13 @@ def meter(level_db: float, width: int = 20) -> str:
     else:
         filled = int(round(width * min(1.0, max(0.0, (level_db + 60.0) / 60.0))))
     return "[" + "#" * filled + "." * (width - filled) + "]"
+
+
+def trim_leading_silence(x: np.ndarray, rate: int, threshold_db: float = -50.0, keep: float = 0.01) -> np.ndarray:
+    """Drop the quiet before the first sample louder than ``threshold_db`` (dBFS),
+    keeping ``keep`` seconds of it, so that playback starts with the sound.
+    All-quiet input comes back unchanged."""
+    loud = np.flatnonzero(np.abs(x) > 10 ** (threshold_db / 20))
+    if len(loud) == 0:
+        return x
+    return x[max(0, int(loud[0]) - int(keep * rate)) :]

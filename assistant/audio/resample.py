@@ -35,21 +35,25 @@ def resample(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     n_out = -(-len(x) * up // down)  # ceil
     per_phase = -(-taps // up)  # taps of h that meet input samples, per output sample
     h = np.concatenate([h, np.zeros(per_phase * up - taps)])
-    # Outputs m = k * up + r (r < up) share the filter phase of r, and read the
-    # input at first[r] + k * down - j for taps j: one matrix product of a strided
-    # view of the input (row k: the inputs from k * down on) with the taps laid
-    # out by (input offset, r).
-    r = np.arange(up)
-    phase, first = (r * down + half) % up, (r * down + half) // up
+    # Outputs m = k * span + o share the filter phase of o % up, and read the
+    # input at k * group * down + first(o) - j for taps j: one matrix product of a
+    # strided view of the input (row k: the inputs from k * group * down on) with
+    # the taps laid out by (input offset, o). A row holds ``group`` periods of
+    # ``up`` outputs, so that small ratios (22050 -> 44100) have few, wide rows.
+    group = max(1, 256 // up)
+    span = group * up
+    o = np.arange(span)
+    phase, first = (o * down + half) % up, (o * down + half) // up
     pad = per_phase
     width = int(first.max()) + pad + 1
-    w = np.zeros((width, up))
+    w = np.zeros((width, span))
     for j in range(per_phase):
-        w[first - j + pad, r] = h[phase + j * up]
-    rows = -(-n_out // up)
-    xp = np.zeros((rows - 1) * down + width)
+        w[first - j + pad, o] = h[phase + j * up]
+    rows = -(-n_out // span)
+    xp = np.zeros((rows - 1) * group * down + width)
     xp[pad : pad + len(x)] = x[: len(xp) - pad]
-    view = np.lib.stride_tricks.as_strided(xp, shape=(rows, width), strides=(down * xp.strides[0], xp.strides[0]), writeable=False)
+    view = np.lib.stride_tricks.as_strided(xp, shape=(rows, width), strides=(group * down * xp.strides[0], xp.strides[0]),
+                                           writeable=False)
     y = (view @ w).reshape(-1)[:n_out]
     return y.astype(np.float32)
 

@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 from assistant.audio.devices import Player
+from assistant.audio.level import trim_leading_silence
 from assistant.audio.wav import Audio, read_wav
 from assistant.errors import UserError
 from assistant.models import cache_dir
@@ -151,7 +152,9 @@ class Speaker:
         if self._player is None:
             self._player = Player(self.output_device)
         audio = self.audio(text)
-        return self._player.play(audio.samples, audio.rate, self._stop)
+        # espeak-ng starts some words with up to ~50 ms of quiet: start with the sound
+        samples = trim_leading_silence(audio.samples, audio.rate)
+        return self._player.play(samples, audio.rate, self._stop)
 
     def stop(self) -> None:
         self._stop.set()
