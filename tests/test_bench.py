@@ -55,7 +55,11 @@ def test_bench_quick_writes_its_report(cli, tmp_path):
     w = data["engines"]["whisper-tiny.en"]
     assert 0 < w["rtf"]["5"]["median"] < 5 and w["wer_librivox"] < 0.3
     md = (tmp_path / "benchmarks.md").read_text()
-    assert "## Targets (2 cores)" in md and "| Cached prompt to first audio |" in md
+    assert "## Targets (2 cores)" in md and "| Cached prompt, speak() to first sound heard |" in md
+    spoken = data["spoken"]  # a real spoken session on virtual devices, timed by what was heard
+    assert 0 < spoken["startup_cold"] < 60
+    assert 1.2 < spoken["readback_after_speech_end"]["median"] < 30  # the hang-over comes first
+    assert 0 < spoken["tts_heard"]["cached"]["median"] < 5
     assert (tmp_path / "benchmarks.png").read_bytes()[:4] == b"\x89PNG"
 
 
