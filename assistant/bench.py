@@ -562,8 +562,8 @@ NOTES = [
     "off) plus the figure after the end-point; a shorter hang-over is a setting (`--end-silence`).",
     "- Start-up: importing SciPy's signal package took about 1.7 s of the 3.0 s from the command to the first prompt "
     "heard; resampling is now NumPy (same output as `resample_poly`, checked by a test). The recognizer (about 0.7 s "
-    "for Whisper tiny.en) is still loaded before the first prompt is spoken; loading it while the prompt plays would "
-    "save most of that.",
+    "for Whisper tiny.en) loads on a background thread while the first prompt is spoken. A first run also renders "
+    "the first prompt (empty speech cache), hence its longer figure.",
     "- Our pipeline against the bare engine: the ratios are medians of paired runs, and their spread shows the "
     "machine's noise. Vosk live streams ask for a partial transcript at most every 0.5 s of audio, files never "
     "(each partial searches the whole lattice so far).",
