@@ -331,6 +331,9 @@ def _spoken(tmp: Path, reps: int, log=print, pause: float = 0.5) -> dict:
         with va.watch_speaker() as speaker, va.watch_mic() as mic:
             heard_tts = _heard_tts(va, speaker, tmp, reps)
             for i in range(reps):
+                deadline = time.perf_counter() + 15
+                while not speaker.quiet_since(0.5) and time.perf_counter() < deadline:
+                    time.sleep(0.05)  # the previous run's read-back has died away
                 lines: queue.Queue = queue.Queue()
                 t_cmd = time.perf_counter()
                 p = subprocess.Popen([sys.executable, "-m", "assistant", "session", "--student", "Sam", "--new",

@@ -57,7 +57,7 @@ def test_bench_quick_writes_its_report(cli, tmp_path):
     md = (tmp_path / "benchmarks.md").read_text()
     assert "## Targets (2 cores)" in md and "| Cached prompt, speak() to first sound heard |" in md
     spoken = data["spoken"]  # a real spoken session on virtual devices, timed by what was heard
-    assert 0 < spoken["startup_cold"] < 60
+    assert 0.2 < spoken["startup_cold"] < 60 and spoken["startup_warm"]["min"] > 0.2  # no process speaks sooner
     assert 1.2 < spoken["readback_after_speech_end"]["median"] < 30  # the hang-over comes first
     assert 0 < spoken["tts_heard"]["cached"]["median"] < 5
     assert (tmp_path / "benchmarks.png").read_bytes()[:4] == b"\x89PNG"
