@@ -111,8 +111,9 @@ class BackgroundRecognizer:
 
 
 def transcribe_pcm(recognizer: Recognizer, pcm: np.ndarray, grammar: list[str] | None = None,
-                   chunk: int = SAMPLE_RATE // 5, hints: list[str] | None = None) -> Transcript:
-    """Run a whole int16 signal through the streaming interface."""
+                   chunk: int = SAMPLE_RATE * 30, hints: list[str] | None = None) -> Transcript:
+    """Run a whole int16 signal through the streaming interface, in chunks of 30 s
+    (a file has no one waiting for partial results; fewer calls cost less)."""
     s = recognizer.stream(grammar, hints, live=False)
     for i in range(0, len(pcm), chunk):
         s.accept(pcm[i : i + chunk])
