@@ -486,7 +486,7 @@ def report(r: dict) -> str:
     lines = ["# Benchmarks", "",
              f"Measured with `iep-assistant bench{' --quick' if r['quick'] else ''}` on {m['cpus']} cores, Python {m['python']} "
              f"({m['platform']}). Figures are medians with the spread (min-max) over repeated runs; comparisons are "
-             "ratios measured in the same run. Regenerate with `iep-assistant bench` (about 15 minutes).", "",
+             "ratios measured in the same run. Regenerate with `iep-assistant bench` (about 20 minutes).", "",
              "![Recognition speed by answer length](benchmarks.png)", "", "## Recognition", "",
              "Files decoded whole through our pipeline (`transcribe`), against the bare engine call with the same settings "
              "on the same audio. The two run alternately (ours, bare, bare, ours, ...), and the ratio is the median of the "

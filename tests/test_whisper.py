@@ -146,3 +146,10 @@ def test_a_short_answer_is_decoded_during_the_hang_over(speech):
     assert went_on.dropped == 1 and not went_on.ended_at_pause  # the pause after "reading" was not the end
     assert {"drawing", "swimming", "lake"} <= set(normalize_words(t.text)), t.text
     assert t.words[-1].start > len(first) / 16000  # times in the whole answer
+
+    # a sound too short to start an answer (60 ms) still means the pause was not the end
+    blip = (8000 * np.sin(np.arange(960) / 16000 * 2 * np.pi * 300)).astype(np.int16)
+    short = rec.stream()
+    feed(short, np.concatenate([first, silence, blip, silence]))
+    short.finish()
+    assert short.dropped == 1  # the decode that ended at the pause was replaced by one that has the blip

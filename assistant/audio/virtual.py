@@ -134,7 +134,7 @@ class SoundWatcher:
         while not self._blocks:
             if time.perf_counter() > deadline or self._proc.poll() is not None:
                 self.close()
-                raise UserError("the virtual speaker's monitor gave no audio: is PulseAudio running? (parec)")
+                raise UserError(f"recording '{cmd[1].removeprefix('--device=')}' gave no audio: is PulseAudio running? (parec)")
             time.sleep(0.01)
 
     def _read(self) -> None:

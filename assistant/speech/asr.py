@@ -283,10 +283,12 @@ class WhisperStream:
         self._samples = 0
         self._cut = 0  # samples already sent to the decoder for good
         self._segments: list = []  # futures of (text, words), with their offsets
-        self._speculative = None  # (end sample, future) of the stretch since the cut, decoded at a pause
+        self._speculative = None  # future of the stretch since the cut, decoded at a pause
         self.dropped = 0  # speculative decodes dropped because the speaker went on
         self.ended_at_pause = False  # finish() found the last stretch decoded already (speculatively)
-        self._pause_config = EndpointConfig(hangover=self.PAUSE, max_seconds=10**6)
+        # One loud 30 ms frame counts as speech here (min_speech), so a speculative
+        # decode is dropped by any sound after the pause: a short last word is never lost.
+        self._pause_config = EndpointConfig(hangover=self.PAUSE, min_speech=0.03, max_seconds=10**6)
         self._new_pauses = lambda: Endpointer(self._pause_config)
         self._pauses = self._new_pauses()
 
@@ -318,18 +320,16 @@ class WhisperStream:
         state = self._pauses.feed(pcm)
         if state == State.SPEAKING and self._speculative is not None:
             # the speaker went on: the speculative decode is not the end after all
-            self._speculative[1].cancel()
+            self._speculative.cancel()
             self._speculative = None
             self.dropped += 1
         if state == State.DONE:
-            offset = self._cut / SAMPLE_RATE
-            if (self._samples - self._cut) / SAMPLE_RATE >= self.MIN_SEGMENT:
-                audio = self._audio(self._cut, self._samples)
-                self._segments.append((offset, self._owner.executor.submit(self._owner.decode, audio)))
+            audio = self._audio(self._cut, self._samples)
+            if len(audio) / SAMPLE_RATE >= self.MIN_SEGMENT:
+                self._segments.append((self._cut / SAMPLE_RATE, self._owner.executor.submit(self._owner.decode, audio)))
                 self._cut = self._samples
             else:
-                audio = self._audio(self._cut, self._samples)
-                self._speculative = (self._samples, self._owner.executor.submit(self._decode_last, audio, not self._segments))
+                self._speculative = self._owner.executor.submit(self._decode_last, audio, not self._segments)
             self._pauses = self._new_pauses()
         return None
 
@@ -340,11 +340,11 @@ class WhisperStream:
         segments = list(self._segments)
         if self._speculative is not None and self._pauses.state == State.WAITING:
             # nothing was said after the pause: the speculative decode is the last stretch
-            segments.append((self._cut / SAMPLE_RATE, self._speculative[1]))
+            segments.append((self._cut / SAMPLE_RATE, self._speculative))
             self.ended_at_pause = True
         else:
             if self._speculative is not None:
-                self._speculative[1].cancel()
+                self._speculative.cancel()
             tail = self._audio(self._cut)
             if len(tail):
                 segments.append((self._cut / SAMPLE_RATE, self._owner.executor.submit(self._decode_last, tail, not self._segments)))
