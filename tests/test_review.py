@@ -1,6 +1,7 @@
 """The teacher's review app: sign-in, transcript review, draft editing, approval and
 downloads in a real headless Chromium, plus the security rules over plain HTTP."""
 
+import contextlib
 import http.client
 import io
 import os
@@ -208,6 +209,22 @@ def browser(tmp_path):
     driver.quit()
 
 
+@contextlib.contextmanager
+def new_page(b, timeout: float = 15):
+    """Wait for the page the action inside the block loads.
+
+    A click that submits a form returns before the browser has left the old page, so the next
+    find_element can find an element of the old page that goes stale a moment later."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = b.find_element(By.TAG_NAME, "html")
+    yield
+    WebDriverWait(b, timeout).until(expected_conditions.staleness_of(old))
+    WebDriverWait(b, timeout).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
 def wait_for_file(folder: Path, suffix: str, timeout: float = 30) -> Path:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -227,12 +244,15 @@ def test_review_in_a_real_browser(server, browser):
     assert b.current_url.endswith("/signin")
     b.find_element(By.ID, "name").send_keys("Ms Lee")
     b.find_element(By.ID, "password").send_keys(PASSWORD)
-    b.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
+    with new_page(b):
+        b.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
     assert "Sam Rivera" in b.find_element(By.TAG_NAME, "main").text
 
-    b.find_element(By.LINK_TEXT, "Sam Rivera").click()
+    with new_page(b):
+        b.find_element(By.LINK_TEXT, "Sam Rivera").click()
     assert "ready for review" in b.find_element(By.CLASS_NAME, "status").text
-    b.find_element(By.LINK_TEXT, "Review the transcript").click()
+    with new_page(b):
+        b.find_element(By.LINK_TEXT, "Review the transcript").click()
     answers = b.find_elements(By.CSS_SELECTOR, "article.answer")
     assert len(answers) > 10
     first = answers[0]
@@ -243,14 +263,16 @@ def test_review_in_a_real_browser(server, browser):
     position = b.execute_script("return document.querySelector('article.answer audio').currentTime")
     assert position >= float(words[2].get_attribute("data-start")) - 0.01
     # accept one answer, correct a word in another: the original stays visible
-    first.find_element(By.CSS_SELECTOR, "button[value=accepted]").click()
+    with new_page(b):
+        first.find_element(By.CSS_SELECTOR, "button[value=accepted]").click()
     assert "accepted by Ms Lee" in b.find_element(By.CSS_SELECTOR, "article.answer").text
     target = b.find_elements(By.CSS_SELECTOR, "article.answer")[1]
     original = target.find_element(By.CLASS_NAME, "words").text
     box = target.find_element(By.NAME, "correction")
     box.clear()
     box.send_keys("I am good at fixing bikes and building things, and I am good at math")
-    target.find_element(By.CSS_SELECTOR, "button[value=corrected]").click()
+    with new_page(b):
+        target.find_element(By.CSS_SELECTOR, "button[value=corrected]").click()
     target = b.find_elements(By.CSS_SELECTOR, "article.answer")[1]
     assert "Teacher's correction: I am good at fixing bikes" in target.text
     assert target.find_element(By.CLASS_NAME, "words").text == original
@@ -264,12 +286,14 @@ def test_review_in_a_real_browser(server, browser):
     measure = b.find_element(By.ID, "g0-measure")
     measure.clear()
     measure.send_keys("Three essays score 3 or more on the rubric")
-    b.find_element(By.CSS_SELECTOR, "form.goal button[value=goal]").click()
+    with new_page(b):
+        b.find_element(By.CSS_SELECTOR, "form.goal button[value=goal]").click()
     assert b.find_element(By.ID, "g0-statement").get_attribute("value") == "Write a five-paragraph essay from an outline"
     assert "Student said: “I want to write a full essay" in b.find_element(By.CSS_SELECTOR, "form.goal").text
 
     # approve, then download the documents
-    b.find_element(By.CSS_SELECTOR, "button.primary").click()
+    with new_page(b):
+        b.find_element(By.CSS_SELECTOR, "button.primary").click()
     assert "approved" in b.find_element(By.CLASS_NAME, "status").text
     b.find_element(By.LINK_TEXT, "PDF").click()
     pdf = wait_for_file(b.downloads, ".pdf")
@@ -309,7 +333,8 @@ def test_pages_are_accessible(server, browser):
     assert active.text == "Skip to content"
     assert b.execute_script("return getComputedStyle(arguments[0]).outlineStyle", active) != "none"
     b.find_element(By.ID, "name").send_keys("Ms Lee")
-    b.find_element(By.ID, "password").send_keys(PASSWORD + Keys.ENTER)  # keyboard only
+    with new_page(b):
+        b.find_element(By.ID, "password").send_keys(PASSWORD + Keys.ENTER)  # keyboard only
     assert "Students" in b.find_element(By.TAG_NAME, "h1").text
     unlabeled = """
         return [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
