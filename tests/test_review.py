@@ -204,6 +204,11 @@ def browser(tmp_path):
                                               "download.prompt_for_download": False})
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
     driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    # A school network is not instant: every request takes 200 ms more, so a test that looks at the
+    # page before the next one has loaded fails every time, not once in a while.
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": False, "latency": 200,
+                                                                "downloadThroughput": -1, "uploadThroughput": -1})
     driver.downloads = downloads
     yield driver
     driver.quit()
