@@ -1,4 +1,4 @@
-"""Accuracy measures: text normalisation and word error rate."""
+"""Accuracy measures: text normalisation, word and character error rates."""
 
 from __future__ import annotations
 
@@ -45,4 +45,18 @@ def wer(references: list[str], hypotheses: list[str]) -> float:
     """Corpus word error rate: total edits over total reference words."""
     edits = sum(edit_distance(normalize_words(r), normalize_words(h)) for r, h in zip(references, hypotheses, strict=True))
     total = sum(len(normalize_words(r)) for r in references)
+    return edits / max(1, total)
+
+
+def normalize_chars(text: str) -> list[str]:
+    """The characters of ``text`` without spaces or punctuation (for Korean, the syllables)."""
+    return [c for c in " ".join(normalize_words(text)) if c not in " '"]
+
+
+def cer(references: list[str], hypotheses: list[str]) -> float:
+    """Corpus character error rate, spaces ignored. For languages such as Korean, whose
+    recognizers split words into morphemes where the reference has none, a word rate
+    counts every split as an error; characters do not."""
+    edits = sum(edit_distance(normalize_chars(r), normalize_chars(h)) for r, h in zip(references, hypotheses, strict=True))
+    total = sum(len(normalize_chars(r)) for r in references)
     return edits / max(1, total)

