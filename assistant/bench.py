@@ -337,9 +337,7 @@ def _spoken(tmp: Path, reps: int, log=print, pause: float = 0.5) -> dict:
         with va.watch_speaker() as speaker, va.watch_mic() as mic:
             heard_tts = _heard_tts(va, speaker, tmp, reps)
             for i in range(reps):
-                deadline = time.perf_counter() + 15
-                while not speaker.quiet_since(0.5) and time.perf_counter() < deadline:
-                    time.sleep(0.05)  # the previous run's read-back has died away
+                speaker.wait_for_quiet(0.5, timeout=15)  # the previous run's read-back has died away
                 lines: queue.Queue = queue.Queue()
                 t_cmd = time.perf_counter()
                 p = subprocess.Popen([sys.executable, "-m", "assistant", "session", "--student", "Sam", "--new",
@@ -389,9 +387,7 @@ def _heard_tts(va, watcher, tmp: Path, reps: int) -> dict:
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 
     def say(text: str) -> float:
-        deadline = time.perf_counter() + 10
-        while not watcher.quiet_since(0.2) and time.perf_counter() < deadline:
-            time.sleep(0.05)  # the previous sound has died away
+        watcher.wait_for_quiet(0.2, timeout=10)  # the previous sound has died away
         p.stdin.write(text + "\n")
         p.stdin.flush()
         reply = p.stdout.readline()

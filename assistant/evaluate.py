@@ -41,11 +41,15 @@ def edit_distance(ref: list[str], hyp: list[str]) -> int:
     return prev[-1]
 
 
+def _error_rate(references: list[str], hypotheses: list[str], tokens) -> float:
+    """Corpus error rate: total edits over total reference tokens."""
+    edits = sum(edit_distance(tokens(r), tokens(h)) for r, h in zip(references, hypotheses, strict=True))
+    return edits / max(1, sum(len(tokens(r)) for r in references))
+
+
 def wer(references: list[str], hypotheses: list[str]) -> float:
     """Corpus word error rate: total edits over total reference words."""
-    edits = sum(edit_distance(normalize_words(r), normalize_words(h)) for r, h in zip(references, hypotheses, strict=True))
-    total = sum(len(normalize_words(r)) for r in references)
-    return edits / max(1, total)
+    return _error_rate(references, hypotheses, normalize_words)
 
 
 def normalize_chars(text: str) -> list[str]:
@@ -57,6 +61,4 @@ def cer(references: list[str], hypotheses: list[str]) -> float:
     """Corpus character error rate, spaces ignored. For languages such as Korean, whose
     recognizers split words into morphemes where the reference has none, a word rate
     counts every split as an error; characters do not."""
-    edits = sum(edit_distance(normalize_chars(r), normalize_chars(h)) for r, h in zip(references, hypotheses, strict=True))
-    total = sum(len(normalize_chars(r)) for r in references)
-    return edits / max(1, total)
+    return _error_rate(references, hypotheses, normalize_chars)

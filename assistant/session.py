@@ -115,11 +115,10 @@ class ListeningEars:
                 sys.stderr.write(f"\r  {meter(level, 12)} {partial[-60:]:<60}")
                 sys.stderr.flush()
 
-        if hasattr(self.recognizer, "loaded"):
-            # a model loading in the background (BackgroundRecognizer): wait for it
-            # here, so that a model that cannot load ends the session with its own
-            # message (everything confirmed so far is saved)
-            self.recognizer.loaded()
+        # a model loading in the background (BackgroundRecognizer) is waited for here,
+        # so that a model that cannot load ends the session with its own message
+        # (everything confirmed so far is saved)
+        self.recognizer.loaded()
         self.screen.status("listening")
         try:
             heard = listen(self.recognizer, source, self.config, grammar, progress, hints=HINTS)

@@ -145,8 +145,7 @@ def test_prompts_play_whole_on_a_low_latency_speaker(cli, pulse, tmp_path):
     seconds = read_wav(wav).seconds
     with pulse.watch_speaker() as watcher:
         for _ in range(3):
-            while not watcher.quiet_since(0.3):
-                time.sleep(0.05)
+            assert watcher.wait_for_quiet(0.3, timeout=30), "the speaker never went quiet"
             t0 = time.perf_counter()
             r = cli("say", text, "--output-device", "pulse", env=pulse.env)
             assert r.returncode == 0, r.stderr

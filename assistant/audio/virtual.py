@@ -174,6 +174,16 @@ class SoundWatcher:
             recent = [loud for when, loud in self._blocks if when >= time.perf_counter() - seconds]
         return bool(recent) and not any(recent)
 
+    def wait_for_quiet(self, seconds: float, timeout: float) -> bool:
+        """Wait until the last ``seconds`` were silent (e.g. the previous sound has
+        died away), at most ``timeout`` seconds; whether it came."""
+        deadline = time.perf_counter() + timeout
+        while not self.quiet_since(seconds):
+            if time.perf_counter() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
     def close(self) -> None:
         self._proc.terminate()
         self._proc.wait(timeout=10)

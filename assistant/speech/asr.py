@@ -60,6 +60,10 @@ class Recognizer(Protocol):
         soon as it ends (engines may then decode during the speech); a file
         (``live=False``) is better decoded whole."""
 
+    def loaded(self) -> Recognizer:
+        """The recognizer with its weights in memory: waits for a load in the
+        background (``BackgroundRecognizer``) and raises its error."""
+
 
 _loaded: dict[tuple[str, str], object] = {}
 _load_lock = threading.Lock()
@@ -124,6 +128,9 @@ def transcribe_pcm(recognizer: Recognizer, pcm: np.ndarray, grammar: list[str] |
 
 class VoskRecognizer:
     engine = "vosk"
+
+    def loaded(self) -> Recognizer:
+        return self  # loaded in the constructor
 
     def __init__(self, model: InstalledModel):
         import vosk
@@ -218,6 +225,9 @@ class WhisperRecognizer:
 
     engine = "whisper"
     supports_grammar = False
+
+    def loaded(self) -> Recognizer:
+        return self  # loaded in the constructor
 
     def __init__(self, model: InstalledModel, language: str = "en"):
         from faster_whisper import WhisperModel
