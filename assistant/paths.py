@@ -1,0 +1,99 @@
+"""Where things live, and the rules for folders and files that hold student data.
+
+Student data (the database, recordings, speech made from a student's words,
+exports, backups) lives in one private data folder: the folder is 0700 and every
+file 0600, whatever the umask, so no other account on a shared classroom
+computer can read it. Speech models and the cache of the dialogue's own prompts
+are not student data and follow the user's umask.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from assistant.errors import UserError
+
+DB_NAME = "iep.sqlite3"
+MARKER = ".iep-assistant-data"  # says "this folder is ours", so it may be made private
+
+
+def default_data_dir() -> Path:
+    if os.environ.get("IEP_ASSISTANT_DATA"):
+        return Path(os.environ["IEP_ASSISTANT_DATA"])
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "iep-assistant"
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "iep-assistant"
+
+
+def is_data_dir(path: Path) -> bool:
+    return (path / MARKER).exists() or (path / DB_NAME).exists()
+
+
+def prepare_data_dir(path: Path) -> Path:
+    """Make ``path`` the private data folder: create it 0700, or take an existing
+    one that is ours (or empty) and make it 0700. A folder that already holds
+    other files (a home folder, /tmp, a shared drive) is refused rather than
+    silently made private: chmod-ing someone's shared folder would lock others out."""
+    path = Path(path)
+    try:
+        if not path.exists():
+            path.mkdir(parents=True, mode=0o700)
+        elif not path.is_dir():
+            raise UserError(f"the data folder {path} is a file, not a folder; pass --data-dir with a folder")
+        else:
+            st = path.stat()
+            if st.st_uid != os.geteuid():
+                raise UserError(f"the data folder {path} belongs to another user; student data needs a folder of "
+                                "your own: pass --data-dir with a new folder")
+            if not is_data_dir(path):
+                others = sorted(p.name for p in path.iterdir())
+                if others:
+                    shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+                    raise UserError(f"the folder {path} already holds other files ({shown}); student data needs a "
+                                    f"folder of its own that only you can read, so it was not used. Pass a new or "
+                                    f"empty folder, e.g. --data-dir {path / 'iep-assistant'}")
+        os.chmod(path, 0o700)
+        (path / MARKER).touch(mode=0o600, exist_ok=True)
+        os.chmod(path / MARKER, 0o600)
+    except OSError as e:
+        raise UserError(f"cannot use the data folder {path}: {e.strerror}; pass --data-dir with a folder you can write") from None
+    return path
+
+
+def private_dir(path: Path) -> Path:
+    """A folder for student data, 0700 (made with its parents inside the data folder)."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if stat.S_IMODE(path.stat().st_mode) != 0o700:
+        os.chmod(path, 0o700)
+    return path
+
+
+def make_private(path: Path) -> None:
+    """A file that holds student data: 0600."""
+    if stat.S_IMODE(os.stat(path).st_mode) != 0o600:
+        os.chmod(path, 0o600)
+
+
+def write_private(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` as a 0600 file, atomically: a full disk or a crash
+    leaves the old file (or none), never half a file."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # mkstemp makes it 0600
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

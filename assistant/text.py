@@ -1,0 +1,87 @@
+"""Text from students and teachers is data: filling templates, cleaning input,
+and making text safe for the formats it is written into (XML, Markdown, HTTP headers).
+
+Nothing here passes a student's or teacher's words through ``str.format``: a
+student who says "{x}" must get "{x}" read back, not a crash.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import urllib.parse
+
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+def fill(template: str, **values: str) -> str:
+    """``template`` with each ``{key}`` of ``values`` replaced, in one pass.
+
+    Only the placeholders named in ``values`` are replaced, and the values are
+    never read as templates themselves: an accommodation named "notes in {braces}"
+    or an answer "{name}" is said as it was written."""
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)] if m.group(1) in values else m.group(0), template)
+
+
+def placeholders(template: str) -> set[str]:
+    return set(_PLACEHOLDER.findall(template))
+
+
+# Characters XML 1.0 cannot hold: C0 controls other than tab, line feed and
+# carriage return, lone surrogates, and U+FFFE/U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with every character XML cannot hold replaced by U+FFFD, so one NUL
+    in an answer can never make a DOCX or PDF export fail for good."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def clean_input(text: str) -> str:
+    """Text typed or sent by a person, as stored: control characters (other than
+    tab and line breaks) become U+FFFD, so they are visible rather than silently
+    dropped, and can break no document later."""
+    return "".join("\ufffd" if (unicodedata.category(c) == "Cc" and c not in "\t\n\r") or c in "\ufffe\uffff"
+                   or 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+
+
+def one_line(text: str) -> str:
+    """Cleaned input with every run of white space (tabs, line breaks, Unicode spaces) as one space."""
+    return " ".join(clean_input(text).split())
+
+
+def name_key(name: str) -> str:
+    """The one key a person's name is known by: compatibility-normalised (NFKC),
+    invisible format characters (zero-width spaces, joiners) removed, every run
+    of white space (tab, no-break space, em space ...) as one space, case folded.
+    "Alice", "ALICE", " alice\\t" and "alice\\u00a0" are one account."""
+    text = unicodedata.normalize("NFKC", name)
+    text = "".join(c for c in text if unicodedata.category(c) not in ("Cf", "Cc") or c.isspace())
+    return " ".join(text.split()).casefold()
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]~|])")
+_ENTITY = re.compile(r"&(?=#?\w+;)")
+
+
+def md_escape(text: str) -> str:
+    """Text as literal Markdown: HTML is escaped (``<script>`` shows as text in any
+    renderer) and the characters Markdown reads as markup are backslash-escaped.
+    Line breaks become spaces, so an answer cannot start a heading or a list."""
+    text = " ".join(xml_safe(text).split())
+    text = _ENTITY.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def content_disposition(filename: str) -> str:
+    """An attachment header for any file name (RFC 6266 / RFC 5987): an ASCII
+    fallback for old clients, and the exact name as UTF-8 in ``filename*``."""
+    stem, dot, ext = filename.rpartition(".")
+    if not dot:
+        stem, ext = filename, ""
+    ascii_stem = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in stem)
+    ascii_stem = re.sub(r"-{2,}", "-", ascii_stem).strip("-") or "download"
+    fallback = ascii_stem + (f".{ext}" if ext else "")
+    quoted = urllib.parse.quote(one_line(filename), safe="")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quoted}"
