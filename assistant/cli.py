@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -273,10 +273,14 @@ def cmd_student(args) -> int:
         if not args.yes:
             typed = input(f"This deletes all of {s.label}'s answers and recordings. Type the name to confirm: ") if sys.stdin.isatty() else ""
             if " ".join(typed.split()).casefold() != s.name.casefold():
-                raise UserError(f"not removed: confirm by typing the name, or pass --yes")
-        for path in store.remove_student(s.id):
-            Path(path).unlink(missing_ok=True)
-        shutil.rmtree(store.audio_dir / f"student-{s.id}", ignore_errors=True)
+                raise UserError("not removed: confirm by typing the name, or pass --yes")
+        from assistant.locks import session_lock
+        from assistant.recordings import StudentFiles
+
+        with session_lock(store.dir, s.id, s.label):  # never under a running session
+            store.remove_student(s.id)
+            StudentFiles(store.dir, s.id).delete_all()
+        store.log(_user(), "delete", f"all data of {s.label} (command line)")
         print(f"removed {s.label} and their recordings")
         return 0
     raise AssertionError(args.action)
@@ -285,6 +289,7 @@ def cmd_student(args) -> int:
 def _engine_for_session(args, store, student, ears_factory, session=None):
     from assistant.dialogue.engine import DialogueEngine
     from assistant.dialogue.schema import dialogue_for
+    from assistant.recordings import StudentFiles
     from assistant.session import Screen, SpokenVoice
     from assistant.speech.tts import DEFAULT_RATE, Speaker
 
@@ -293,7 +298,8 @@ def _engine_for_session(args, store, student, ears_factory, session=None):
     screen = Screen()
     rate = args.rate or student.rate or DEFAULT_RATE
     speaker = None if args.no_voice else Speaker(voice=args.voice or student.voice, rate=rate,
-                                                 output_device=args.output_device, language=student.language)
+                                                 output_device=args.output_device, language=student.language,
+                                                 private_cache=StudentFiles(store.dir, student.id).speech_cache())
     voice = SpokenVoice(screen, speaker)
     return DialogueEngine(dialogue, student, store, voice, ears_factory(screen)), speaker
 
@@ -301,8 +307,12 @@ def _engine_for_session(args, store, student, ears_factory, session=None):
 def cmd_session(args) -> int:
     from assistant.session import ListeningEars, TypedEars
 
+    from assistant.locks import session_lock
+
     store = _store(args)
     student = store.find_student(args.student)
+    # one session per student at a time; the kernel drops the lock however this process ends
+    lock = session_lock(store.dir, student.id, student.label)  # noqa: F841 (held until the process ends)
     paused = store.latest_session(student.id, unfinished=True)
     if args.resume and paused is None:
         raise UserError(f"{student.label} has no paused session to continue; start one without --resume")
@@ -321,7 +331,7 @@ def cmd_session(args) -> int:
         # the model loads while the first prompt is spoken (about 0.7 s sooner to the first sound)
         recognizer = BackgroundRecognizer(choose_model(args.engine, args.model, student.language))
         device = resolve(args.input_device, "input")
-        factory = lambda screen: ListeningEars(recognizer, store.audio_dir / f"student-{student.id}", screen, device.index)  # noqa: E731
+        factory = lambda screen: ListeningEars(recognizer, screen, device.index)  # noqa: E731
     engine, speaker = _engine_for_session(args, store, student, factory, session)
     try:
         result = engine.run(session)
@@ -342,15 +352,28 @@ def cmd_export(args) -> int:
     student = store.find_student(args.student)
     if store.latest_session(student.id) is None and store.latest_draft(student.id) is None:
         raise UserError(f"{student.label} has no session yet: run iep-assistant session --student '{student.label}'")
-    body = export(store, student, args.format)
+    from assistant.paths import write_private
+
     out = args.out or (None if args.format in ("md", "json") else f"iep-input-{student.id}.{args.format}")
-    if out:
-        Path(out).write_bytes(body)
-        _err(f"wrote {out}")
-    else:
-        sys.stdout.write(body.decode("utf-8"))
-    store.log(os.environ.get("USER", "command line"), "export", f"{args.format} of {student.label}")
+    try:
+        body = export(store, student, args.format)
+        if out:
+            try:
+                write_private(Path(out), body)  # student data: 0600, whatever the umask
+            except OSError as e:
+                raise UserError(f"cannot write {out}: {e.strerror}; nothing was written") from None
+            _err(f"wrote {out}")
+        else:
+            sys.stdout.write(body.decode("utf-8"))
+    except BaseException as e:
+        store.log(_user(), "export failed", f"{args.format} of {student.label} (command line): {type(e).__name__}")
+        raise
+    store.log(_user(), "export", f"{args.format} of {student.label} (command line)")
     return 0
+
+
+def _user() -> str:
+    return os.environ.get("USER") or "command line"
 
 
 def cmd_teacher(args) -> int:
@@ -358,30 +381,53 @@ def cmd_teacher(args) -> int:
 
     from assistant.review.auth import add_teacher
 
+    from assistant.review.auth import set_password
+
     store = _store(args)
     if args.action == "list":
-        for (name,) in store.db.execute("SELECT name FROM teachers ORDER BY name"):
+        for name in store.teacher_names():
             print(name)
         return 0
     name = " ".join(args.name)
-    if not name:
-        raise UserError("teacher add needs a name")
+    if not name.strip():
+        raise UserError(f"teacher {args.action} needs a name")
+    if args.action == "remove":
+        row = store.teacher(name)
+        if row is None:
+            raise UserError(f"no teacher named '{name}'; `iep-assistant teacher list` shows them")
+        store.remove_teacher(row[0])
+        store.log(_user(), "delete", f"teacher account {row[1]} (command line)")
+        print(f"teacher {row[1]} can no longer sign in")
+        return 0
+    if args.action == "add" and store.teacher(name):  # before asking for a password that would be thrown away
+        from assistant.store import already_exists
+
+        raise already_exists(store.teacher(name)[1])
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = getpass.getpass(f"Password for {name}: ")
         if getpass.getpass("Again: ") != password:
             raise UserError("the two passwords differ; nothing was changed")
-    add_teacher(store, name, password)
-    print(f"teacher {name} can now sign in to the review app")
+    if args.action == "passwd":
+        shown = set_password(store, name, password)
+        store.log(_user(), "edit", f"password of teacher {shown} (command line)")
+        print(f"teacher {shown} has a new password")
+        return 0
+    shown = add_teacher(store, name, password)
+    store.log(_user(), "edit", f"new teacher account {shown} (command line)")
+    print(f"teacher {shown} can now sign in to the review app")
     return 0
 
 
 def cmd_review(args) -> int:
     from assistant.review.app import serve
 
-    _store(args).close()  # create the data folder and database first
-    serve(Path(args.data_dir) if args.data_dir else None, args.port)
+    store = _store(args)  # the data folder exists, and stays in use (no restore under the app) until it stops
+    try:
+        serve(Path(args.data_dir) if args.data_dir else None, args.port)
+    finally:
+        store.close()
     return 0
 
 
@@ -420,6 +466,8 @@ def cmd_demo(args) -> int:
     from assistant.speech.tts import Speaker
     from assistant.store import Store
 
+    from assistant.recordings import StudentFiles
+
     data_dir = Path(args.data_dir) if args.data_dir else Path(tempfile.mkdtemp(prefix="iep-demo-"))
     store = Store(data_dir)
     student = store.add_student(demo.STUDENT, demo.GRADE, "en", demo.ACCOMMODATIONS, demo.PAST_GOALS)
@@ -434,9 +482,10 @@ def cmd_demo(args) -> int:
     except UserError:
         _err("demo: no speaker found, so the prompts are rendered to speech but not played")
         play = False
-    speaker = Speaker(rate=args.rate or 175, output_device=args.output_device, play=play)
-    student_voice = SimulatedStudent(demo.demo_policy())
-    ears = ListeningEars(recognizer, store.audio_dir / f"student-{student.id}", screen, sources=student_voice)
+    private = StudentFiles(store.dir, student.id).speech_cache()
+    speaker = Speaker(rate=args.rate or 175, output_device=args.output_device, play=play, private_cache=private)
+    student_voice = SimulatedStudent(demo.demo_policy(), private_cache=private)
+    ears = ListeningEars(recognizer, screen, sources=student_voice)
     engine = DialogueEngine(dialogue_for(student.grade, "en"), student, store, SpokenVoice(screen, speaker), ears)
     student_voice.engine = engine
 
@@ -464,6 +513,13 @@ def cmd_bench(args) -> int:
 
 
 # ---------------------------------------------------------------- parser
+
+def _port(text: str) -> int:
+    """A TCP port: 1 to 65535 (70000 would silently become 4464 in the socket layer)."""
+    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port: use a number from 1024 to 65535, e.g. --port 8765")
+    return int(text)
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="iep-assistant", description="Offline, voice-first assistant for student-led IEPs.")
@@ -545,14 +601,14 @@ def build_parser() -> argparse.ArgumentParser:
     ex.set_defaults(func=cmd_export)
 
     te = sub.add_parser("teacher", help="teachers who may sign in to the review app")
-    te.add_argument("action", choices=["add", "list"])
+    te.add_argument("action", choices=["add", "list", "passwd", "remove"])
     te.add_argument("name", nargs="*")
     te.add_argument("--password-stdin", action="store_true", help="read the password from standard input (scripted set-ups)")
     te.add_argument("--data-dir")
     te.set_defaults(func=cmd_teacher)
 
     rv = sub.add_parser("review", help="the teacher's review web app, on this computer only (127.0.0.1)")
-    rv.add_argument("--port", type=int, default=8765)
+    rv.add_argument("--port", type=_port, default=8765, help="the port on 127.0.0.1 (default 8765)")
     rv.add_argument("--data-dir")
     rv.set_defaults(func=cmd_review)
 
@@ -596,8 +652,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("stopped")
         return 130
+    except sqlite3.Error as e:  # found while reading (a damaged page deep in the file)
+        from assistant.paths import default_data_dir
+        from assistant.store import storage_error
+
+        folder = Path(getattr(args, "data_dir", None) or default_data_dir())
+        _err(f"iep-assistant: error: {storage_error(e, folder)}")
+        return 2
     except Exception as e:  # a bug of ours: one line, the details only on request
         if os.environ.get("IEP_ASSISTANT_DEBUG"):
             raise
-        _err(f"iep-assistant: internal error: {type(e).__name__}: {e} (set IEP_ASSISTANT_DEBUG=1 for details; nothing saved was lost)")
+        _err(f"iep-assistant: internal error: {type(e).__name__}: {e} (set IEP_ASSISTANT_DEBUG=1 for details; "
+             "answers confirmed before this were saved as they were confirmed)")
         return 3

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from assistant.lexicon import accommodation_of, area_of, verdict, yes_no
 from assistant.store import Answer, Student
+from assistant.text import md_escape as md
 
 
 class Source(BaseModel):
@@ -194,12 +195,14 @@ def build_draft(student: Student, answers: list[Answer]) -> IEPDraft:
 def _md_items(items: list[Item]) -> list[str]:
     if not items:
         return ["- (nothing yet)"]
-    return [f"- {i.text}" + (f"  _[{i.label}]_" if i.label else "") for i in items]
+    return [f"- {md(i.text)}" + (f"  _[{md(i.label)}]_" if i.label else "") for i in items]
 
 
 def to_markdown(d: IEPDraft) -> str:
+    """The draft as Markdown. Every word from a student or teacher goes through
+    ``md_escape``: an answer "<script>" or "[x](javascript:...)" is shown as text."""
     grade = "kindergarten" if d.student.grade == 0 else f"grade {d.student.grade}"
-    out = [f"# My IEP input: {d.student.name} ({grade})", "",
+    out = [f"# My IEP input: {md(d.student.name)} ({grade})", "",
            "_The student's own words; labels in brackets are suggestions for the IEP team._", ""]
     for title, items in (("My strengths", d.strengths), ("My interests", d.interests),
                          ("What is hard for me", d.challenges), ("How I learn best", d.learning_preferences)):
@@ -213,18 +216,18 @@ def to_markdown(d: IEPDraft) -> str:
             out.append("- (none)")
         for i in items:
             name = i.accommodation or i.label
-            out.append(f"- {name + ': ' if name and i.accommodation else ''}\"{i.text}\"" + (f"  _[{i.label}]_" if i.label and not i.accommodation else ""))
+            out.append(f"- {md(name) + ': ' if name and i.accommodation else ''}\"{md(i.text)}\"" + (f"  _[{md(i.label)}]_" if i.label and not i.accommodation else ""))
         out.append("")
     if d.past_goals:
-        out += ["## Last year's goals", *[f"- {g.goal}: \"{g.text}\"" for g in d.past_goals], ""]
+        out += ["## Last year's goals", *[f"- {md(g.goal)}: \"{md(g.text)}\"" for g in d.past_goals], ""]
     out.append("## My goals")
     if not d.goals:
         out.append("- (none yet)")
     for n, g in enumerate(d.goals, 1):
-        out.append(f"{n}. **{g.statement.text if g.statement else '(no goal statement)'}**" + (f"  _[{g.area}]_" if g.area else ""))
+        out.append(f"{n}. **{md(g.statement.text) if g.statement else '(no goal statement)'}**" + (f"  _[{md(g.area)}]_" if g.area else ""))
         for name, part in (("How we will know", g.measure), ("By when", g.timeframe), ("Help I need", g.support)):
             if part:
-                out.append(f"   - {name}: {part.text}")
+                out.append(f"   - {name}: {md(part.text)}")
     out.append("")
     t = d.transition
     if t.education or t.employment or t.independent_living:
@@ -234,5 +237,5 @@ def to_markdown(d: IEPDraft) -> str:
         out.append("")
     out += ["## My message to my IEP team", *_md_items(d.message_to_team), ""]
     out += ["## Open questions for the teacher"]
-    out += [f"- {q.question} (the student said they did not know)" for q in d.open_questions] or ["- (none)"]
+    out += [f"- {md(q.question)} (the student said they did not know)" for q in d.open_questions] or ["- (none)"]
     return "\n".join(out) + "\n"

@@ -115,7 +115,8 @@ def _v2(db: sqlite3.Connection, data_dir: str) -> None:
         csrf TEXT NOT NULL, expires REAL NOT NULL, seen REAL NOT NULL DEFAULT 0)""")
     db.execute("DROP TABLE login_failures")
     db.execute("CREATE TABLE throttle (key TEXT PRIMARY KEY, count INTEGER NOT NULL, last REAL NOT NULL)")
-    db.execute("CREATE TABLE signin_forms (token TEXT PRIMARY KEY, csrf TEXT NOT NULL, expires REAL NOT NULL)")
+    db.execute("CREATE TABLE signin_forms (cookie TEXT NOT NULL, csrf TEXT NOT NULL, expires REAL NOT NULL, "
+               "PRIMARY KEY (cookie, csrf))")
     # Ids already given out before this step (deleted students included, as far as
     # the access log remembers them) are never given again.
     used = [int(n) for (t,) in db.execute("SELECT target FROM access_log") for n in re.findall(r"#(\d{1,18})\b", t)]

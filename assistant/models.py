@@ -48,9 +48,7 @@ def catalog_path() -> Path:
     return Path(os.environ.get("IEP_ASSISTANT_CATALOG") or _ROOT / "models" / "catalog.toml")
 
 
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "iep-assistant"
+from assistant.paths import cache_dir  # noqa: E402  (one home for the user folders)
 
 
 class CatalogEntry(BaseModel):

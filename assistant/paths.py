@@ -70,7 +70,14 @@ def prepare_data_dir(path: Path) -> Path:
 def private_dir(path: Path) -> Path:
     """A folder for student data, 0700 (made with its parents inside the data folder)."""
     path = Path(path)
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    missing = []
+    level = path
+    while not level.is_dir():
+        missing.append(level)
+        level = level.parent
+    for level in reversed(missing):  # each missing level 0700 (mkdir(parents=True) would give them the umask's mode)
+        level.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(level, 0o700)
     if stat.S_IMODE(path.stat().st_mode) != 0o700:
         os.chmod(path, 0o700)
     return path

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import sys
 import textwrap
-import time
-import uuid
 from pathlib import Path
 from typing import TextIO
 
 from assistant.audio.level import meter
-from assistant.audio.wav import write_wav
 from assistant.dialogue.commands import all_phrases
 from assistant.dialogue.engine import YES_NO, Stopped, Utterance
 from assistant.errors import UserError
@@ -19,6 +16,8 @@ from assistant.speech.asr import Recognizer
 from assistant.speech.endpoint import EndpointConfig, State
 from assistant.speech.listen import SimulatedMicrophone, listen
 from assistant.speech.tts import Speaker
+from assistant.store import StorageError
+from assistant.text import clean_input
 
 
 class Screen:
@@ -48,11 +47,14 @@ class SpokenVoice:
         self.screen, self.speaker = screen, speaker
         self.rate = speaker.rate if speaker else 165
 
-    def say(self, text: str) -> None:
+    def say(self, text: str, private: bool = True) -> None:
         self.screen.show(text)
         if self.speaker is not None:
             try:
-                self.speaker.speak(text)
+                self.speaker.speak(text, private=private)
+            except StorageError as e:
+                # the disk is full or locked: this line could not be made into speech, the next may
+                self.screen.status(f"this line could not be spoken: {e}")
             except UserError as e:
                 self.screen.status(f"speech output stopped working: {e}; continuing with text only")
                 self.speaker = None
@@ -77,7 +79,8 @@ class TypedEars:
         line = self.inp.readline()
         if line == "":
             raise Stopped()
-        return Utterance(text=line.strip()) if line.strip() else None
+        line = clean_input(line).strip()
+        return Utterance(text=line) if line else None
 
 
 # What students say at any prompt, as hints to engines that can be biased (Whisper)
@@ -87,23 +90,16 @@ HINTS = ["Yes.", "No.", "Not sure.", "Repeat.", "Slower.", "Faster.", "Skip.", "
 
 class ListeningEars:
     """Answers spoken into a microphone (or a simulated one): end-pointing, then
-    recognition; each answer's audio is kept beside the database."""
+    recognition. The recording travels with the utterance; the engine saves it
+    only if it is kept as an answer."""
 
-    def __init__(self, recognizer: Recognizer, audio_dir: Path, screen: Screen, input_device=None,
+    def __init__(self, recognizer: Recognizer, screen: Screen, input_device=None,
                  config: EndpointConfig | None = None, sources=None):
-        self.recognizer, self.audio_dir, self.screen = recognizer, audio_dir, screen
+        self.recognizer, self.screen = recognizer, screen
         self.input_device = input_device
         self.config = config or EndpointConfig(hangover=1.2, no_speech_timeout=8.0, max_seconds=120.0)
         self.sources = sources  # the demo's simulated student gives one source per utterance
         self.count = 0
-        self._recorded: set[str] = set()
-        self.audio_dir.mkdir(parents=True, exist_ok=True)
-
-    def discard(self, path: str) -> None:
-        """Delete a recording this front end made that is not kept as an answer."""
-        if path in self._recorded:
-            Path(path).unlink(missing_ok=True)
-            self._recorded.discard(path)
 
     def hear(self, expect: str, choices: list[str] | None = None) -> Utterance | None:
         grammar = [*YES_NO, *all_phrases()] if expect == "yes_no" else None
@@ -132,12 +128,9 @@ class ListeningEars:
         if heard.state == State.NO_SPEECH:
             return None
         self.count += 1
-        # a name no other session or run can have: recordings are never overwritten
-        path = write_wav(self.audio_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}.wav", heard.audio, 16000)
         t = heard.transcript
-        self._recorded.add(str(path))
-        return Utterance(text=t.text, words=[w.model_dump() for w in t.words], engine=t.engine, model=t.model,
-                         audio_path=str(path), capped=heard.state == State.CAPPED)
+        return Utterance(text=clean_input(t.text), words=[w.model_dump() for w in t.words], engine=t.engine,
+                         model=t.model, pcm=heard.audio, capped=heard.state == State.CAPPED)
 
 
 class SimulatedStudent:
@@ -145,16 +138,17 @@ class SimulatedStudent:
     through the real pipeline (end-pointing, recognition). ``policy(engine, expect)``
     decides what to say, from the question being asked, as a student who heard it would."""
 
-    def __init__(self, policy, voice: str = "gmw/en-us", rate: int = 140):
+    def __init__(self, policy, voice: str = "gmw/en-us", rate: int = 140, private_cache: Path | None = None):
         self.policy = policy
         self.engine = None
-        self.speaker = Speaker(voice=voice, rate=rate)
+        # the student's answers are student data even when simulated: same rules
+        self.speaker = Speaker(voice=voice, rate=rate, private_cache=private_cache)
         self.said: list[str] = []
 
     def __call__(self, expect: str) -> SimulatedMicrophone:
         text = self.policy(self.engine, expect)
         self.said.append(text)
-        pcm = self.speaker.audio(text).to_pcm16() if text else []
+        pcm = self.speaker.audio(text, private=self.speaker.private_cache is not None).to_pcm16() if text else []
         return SimulatedMicrophone(pcm, seed=len(self.said))
 
     def close(self) -> None:

@@ -7,110 +7,125 @@ journal in WAL mode and ``synchronous=FULL``: a session killed at any moment
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import secrets
 import sqlite3
 import time
 from pathlib import Path
 
 from pydantic import BaseModel
 
+from assistant import paths
 from assistant.errors import UserError
+from assistant.locks import FileLock, data_lock
+from assistant.migrations import NewerDatabase, migrate
+from assistant.text import clean_input, name_key, one_line
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS students (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL,
-    grade INTEGER NOT NULL,
-    language TEXT NOT NULL DEFAULT 'en',
-    rate INTEGER,
-    voice TEXT,
-    accommodations TEXT NOT NULL DEFAULT '[]',
-    past_goals TEXT NOT NULL DEFAULT '[]',
-    created TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sessions (
-    id INTEGER PRIMARY KEY,
-    student_id INTEGER NOT NULL REFERENCES students(id) ON DELETE CASCADE,
-    dialogue_id TEXT NOT NULL,
-    status TEXT NOT NULL,            -- in_progress | paused | finished
-    position TEXT,                   -- key of the step to ask next
-    started TEXT NOT NULL,
-    updated TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS answers (
-    id INTEGER PRIMARY KEY,
-    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-    step TEXT NOT NULL,              -- the step key, e.g. strengths#2 or accommodation:extended time
-    field TEXT NOT NULL,             -- the draft field it fills
-    prompt TEXT NOT NULL,            -- what was asked, as spoken
-    kind TEXT NOT NULL,              -- answer | dont_know | skipped
-    text TEXT NOT NULL,              -- the transcript, verbatim
-    words TEXT NOT NULL DEFAULT '[]',-- word timings and confidences
-    engine TEXT, model TEXT, audio_path TEXT,
-    confirmed INTEGER NOT NULL DEFAULT 0,
-    superseded INTEGER NOT NULL DEFAULT 0,
-    extra TEXT NOT NULL DEFAULT '{}',
-    created TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS answers_session ON answers(session_id, id);
-CREATE TABLE IF NOT EXISTS drafts (
-    id INTEGER PRIMARY KEY,
-    student_id INTEGER NOT NULL REFERENCES students(id) ON DELETE CASCADE,
-    session_id INTEGER REFERENCES sessions(id) ON DELETE SET NULL,
-    version INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    body TEXT NOT NULL,
-    created TEXT NOT NULL,
-    author TEXT
-);
-CREATE TABLE IF NOT EXISTS teachers (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
-    pw_hash TEXT NOT NULL,           -- scrypt, salted
-    created TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS web_sessions (
-    token TEXT PRIMARY KEY,
-    teacher_id INTEGER NOT NULL REFERENCES teachers(id) ON DELETE CASCADE,
-    csrf TEXT NOT NULL,
-    expires REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS login_failures (
-    name TEXT PRIMARY KEY,
-    count INTEGER NOT NULL,
-    last REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS reviews (
-    answer_id INTEGER PRIMARY KEY REFERENCES answers(id) ON DELETE CASCADE,
-    status TEXT NOT NULL,            -- accepted | corrected | ask_again
-    correction TEXT,                 -- beside the original, which is never changed
-    teacher TEXT NOT NULL,
-    at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS access_log (
-    id INTEGER PRIMARY KEY,
-    at TEXT NOT NULL,
-    teacher TEXT NOT NULL,
-    action TEXT NOT NULL,            -- view | edit | export | approve | delete | sign-in ...
-    target TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS settings (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-"""
-
+MAX_ID = 2**63 - 1  # SQLite's largest integer: bigger numbers cannot be ids
 
 def now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def default_data_dir() -> Path:
-    if os.environ.get("IEP_ASSISTANT_DATA"):
-        return Path(os.environ["IEP_ASSISTANT_DATA"])
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base) / "iep-assistant"
+default_data_dir = paths.default_data_dir
+
+
+# ---------------------------------------------------------------- storage errors
+
+class StorageError(UserError):
+    """The data folder cannot be written or read; ``transient`` ones (a full disk,
+    a folder that turned read-only) go away once someone makes room or fixes it."""
+
+    transient = False
+
+
+class StorageFull(StorageError):
+    transient = True
+
+
+class StorageReadOnly(StorageError):
+    transient = True
+
+
+class StorageDamaged(StorageError):
+    pass
+
+
+def storage_error(e: sqlite3.Error, folder: Path) -> StorageError:
+    """What a SQLite error means for the person at the computer."""
+    code = getattr(e, "sqlite_errorcode", 0) & 0xFF
+    db = Path(folder) / paths.DB_NAME
+    if code in (11, 26):  # SQLITE_CORRUPT, SQLITE_NOTADB
+        return StorageDamaged(f"the database {db} is damaged ({e}); nothing more was written to it. Restore the last "
+                              "backup with: iep-assistant restore FILE (keep a copy of the damaged file for IT)")
+    if code == 13 or (code == 10 and _free_bytes(folder) < 1 << 20):  # SQLITE_FULL, or an I/O error on a full disk
+        return StorageFull(f"the disk that holds {folder} is full ({e}); make room (or move the data with --data-dir), "
+                           "then go on: nothing confirmed is lost")
+    if code in (8, 10, 14) and _read_only(folder):  # READONLY, IOERR, CANTOPEN on a read-only folder
+        return StorageReadOnly(f"the data folder {folder} cannot be written: it is read-only ({e}); make it writable "
+                               "again, then go on: nothing confirmed is lost")
+    if code == 10:
+        return StorageReadOnly(f"the data folder {folder} could not be written ({e}); check the disk, then go on")
+    if code in (5, 6):  # BUSY, LOCKED
+        return StorageError(f"the database {db} is busy (another program holds it); try again in a moment")
+    return StorageError(f"the database {db} cannot be used ({e})")
+
+
+def _free_bytes(folder: Path) -> int:
+    try:
+        st = os.statvfs(folder)
+    except OSError:
+        return 1 << 30
+    return st.f_bavail * st.f_frsize
+
+
+def _read_only(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY) or not os.access(folder, os.W_OK)
+    except OSError:
+        return True
+
+
+def os_storage_error(e: OSError, folder: Path, what: str) -> StorageError | None:
+    """The StorageError for an OSError while writing ``what`` in the data folder, if it is one."""
+    import errno
+
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StorageFull(f"the disk that holds {folder} is full: cannot save {what}; make room, then go on: "
+                           "nothing confirmed is lost")
+    if e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return StorageReadOnly(f"the data folder {folder} cannot be written ({e.strerror}): cannot save {what}; "
+                               "make it writable again, then go on: nothing confirmed is lost")
+    return None
+
+
+class _Connection(sqlite3.Connection):
+    """A connection whose errors say what they mean for the user (disk full, damaged ...)."""
+
+    folder: Path
+
+    def execute(self, *args, **kwargs):
+        try:
+            return super().execute(*args, **kwargs)
+        except (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError):
+            raise  # our own mistakes or a constraint: not the disk's
+        except sqlite3.Error as e:
+            raise storage_error(e, self.folder) from e
+
+
+def already_exists(name: str) -> UserError:
+    return UserError(f"a teacher named '{name}' already exists (names are the same whatever their case or spacing); "
+                     f"to give them a new password: iep-assistant teacher passwd \"{name}\"")
+
+
+def parse_id(text: str | int, what: str = "number") -> int:
+    """An id typed or sent by someone: a whole number from 1 to SQLite's largest."""
+    s = str(text).strip()
+    if not s.isascii() or not s.isdigit() or len(s) > 19 or not 1 <= int(s) <= MAX_ID:
+        raise UserError(f"'{s[:30]}' is not a valid {what}: use the number shown by `iep-assistant student list`")
+    return int(s)
 
 
 class Student(BaseModel):
@@ -158,34 +173,88 @@ class Answer(BaseModel):
 
 
 class Store:
+    """The data folder's database. Opening it makes the folder private, brings the
+    schema up to date and checks the file is whole; every process that has it
+    open holds the folder's shared lock, so a restore never swaps it underneath."""
+
     def __init__(self, data_dir: Path | None = None):
-        self.dir = Path(data_dir) if data_dir else default_data_dir()
+        self.dir = paths.prepare_data_dir(Path(data_dir) if data_dir else default_data_dir())
+        self.path = self.dir / paths.DB_NAME
+        self._lock: FileLock | None = data_lock(self.dir)
         try:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            self.audio_dir.mkdir(exist_ok=True)
-            os.chmod(self.dir, 0o700)  # student data: this user only
+            if not self.path.exists():
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))  # SQLite gives -wal and -shm its mode
+            for f in (self.path, self.path.with_name(self.path.name + "-wal"), self.path.with_name(self.path.name + "-shm")):
+                if f.exists():
+                    paths.make_private(f)
         except OSError as e:
+            self._unlock()
             raise UserError(f"cannot use the data folder {self.dir}: {e.strerror}; pass --data-dir") from None
-        self.path = self.dir / "iep.sqlite3"
         try:
-            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=10)
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=10, factory=_Connection,
+                                      check_same_thread=False)
+            self.db.folder = self.dir
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.executescript(SCHEMA)
-            columns = {r[1] for r in self.db.execute("PRAGMA table_info(drafts)")}
-            if "author" not in columns:  # databases made before drafts had authors
-                self.db.execute("ALTER TABLE drafts ADD COLUMN author TEXT")
+            self._check()
+            migrate(self.db, str(self.dir))
+        except NewerDatabase as e:
+            self.close()
+            raise UserError(f"{self.path} was made by a newer iep-assistant (database version {e.version}); "
+                            "update iep-assistant to use it") from None
+        except StorageError:
+            self.close()
+            raise
+        except sqlite3.Error as e:
+            self.close()
+            raise storage_error(e, self.dir) from None
+        for f in (self.path.with_name(self.path.name + "-wal"), self.path.with_name(self.path.name + "-shm")):
+            if f.exists():
+                paths.make_private(f)
+
+    def _check(self) -> None:
+        """A damaged file is found when it is opened, before a session asks its first
+        question, not half-way through (quick_check reads every page: milliseconds
+        for a classroom's data)."""
+        try:
+            rows = [r[0] for r in self.db.execute("PRAGMA quick_check").fetchall()]
+        except StorageError:
+            raise
         except sqlite3.DatabaseError as e:
-            raise UserError(f"{self.path}: cannot open the database ({e}); is it a copy from another program?") from None
+            raise storage_error(e, self.dir) from None
+        if rows != ["ok"]:
+            raise StorageDamaged(f"the database {self.path} is damaged ({rows[0]}); nothing was written to it. Restore "
+                                 "the last backup with: iep-assistant restore FILE (keep a copy of the damaged file for IT)")
 
     @property
     def audio_dir(self) -> Path:
         return self.dir / "audio"
 
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
     def close(self) -> None:
-        self.db.close()
+        if getattr(self, "db", None) is not None:
+            self.db.close()
+            self.db = None
+        self._unlock()
+
+    @contextlib.contextmanager
+    def _tx(self):
+        """One write transaction: all of it is stored, or (full disk, crash) none of it."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self.db.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.db.execute("ROLLBACK")
+            raise
 
     # ------------------------------------------------------------ students
 
@@ -198,36 +267,43 @@ class Store:
 
     def add_student(self, name: str, grade: int, language: str = "en", accommodations: list[str] = (),
                     past_goals: list[str] = ()) -> Student:
-        name = " ".join(name.split())
+        name = one_line(name)
         if not name:
             raise UserError("a student needs a name")
+        if "#" in name:
+            raise UserError(f"'{name}': a student's name cannot contain '#' (it separates a name from its number)")
         if not 0 <= grade <= 12:
             raise UserError(f"grade {grade} is out of range: use 0 (kindergarten) to 12")
+        accommodations = [a for a in (one_line(a) for a in accommodations) if a]
+        past_goals = [g for g in (one_line(g) for g in past_goals) if g]
         cur = self.db.execute(
             "INSERT INTO students(name, grade, language, accommodations, past_goals, created) VALUES (?,?,?,?,?,?)",
-            (name, grade, language, json.dumps(list(accommodations), ensure_ascii=False),
-             json.dumps(list(past_goals), ensure_ascii=False), now()))
+            (name, grade, language, json.dumps(accommodations, ensure_ascii=False),
+             json.dumps(past_goals, ensure_ascii=False), now()))
         return self.student_by_id(cur.lastrowid)
 
     def student_by_id(self, sid: int) -> Student:
-        row = self.db.execute("SELECT * FROM students WHERE id=?", (sid,)).fetchone()
+        row = self.db.execute("SELECT * FROM students WHERE id=?", (sid,)).fetchone() if 1 <= sid <= MAX_ID else None
         if row is None:
             raise UserError(f"no student with number {sid}; `iep-assistant student list` shows them")
         return self._student(row)
+
+    def has_student(self, sid: int) -> bool:
+        return 1 <= sid <= MAX_ID and self.db.execute("SELECT 1 FROM students WHERE id=?", (sid,)).fetchone() is not None
 
     def students(self) -> list[Student]:
         return [self._student(r) for r in self.db.execute("SELECT * FROM students ORDER BY name, id")]
 
     def find_student(self, ref: str) -> Student:
         """By name, or NAME#ID (or #ID) when two students share a name."""
-        ref = " ".join(ref.split())
+        ref = one_line(ref)
         name, _, num = ref.rpartition("#")
-        if num.isdigit():
-            s = self.student_by_id(int(num))
-            if name and s.name.casefold() != name.casefold():
-                raise UserError(f"student #{num} is {s.label}, not {name}")
+        if num.strip().isdigit() or (not num.strip() and "#" in ref):
+            s = self.student_by_id(parse_id(num, "student number"))
+            if name.strip() and name_key(s.name) != name_key(name):
+                raise UserError(f"student #{num.strip()} is {s.label}, not {name.strip()}")
             return s
-        matches = [s for s in self.students() if s.name.casefold() == ref.casefold()]
+        matches = [s for s in self.students() if name_key(s.name) == name_key(ref)]
         if not matches:
             raise UserError(f"no student named '{ref}'; add one with: iep-assistant student add \"{ref}\" --grade N")
         if len(matches) > 1:
@@ -241,18 +317,13 @@ class Store:
         if voice is not None:
             self.db.execute("UPDATE students SET voice=? WHERE id=?", (voice, sid))
 
-    def remove_student(self, sid: int) -> list[str]:
-        """Delete a student's rows and return the audio files to delete."""
-        paths = [r[0] for r in self.db.execute(
-            "SELECT audio_path FROM answers JOIN sessions ON sessions.id = answers.session_id "
-            "WHERE sessions.student_id=? AND audio_path IS NOT NULL", (sid,))]
-        with self.db:
-            self.db.execute("BEGIN")
+    def remove_student(self, sid: int) -> None:
+        """Delete a student's rows (their files: ``recordings.StudentFiles.delete_all``)."""
+        with self._tx():
             self.db.execute("DELETE FROM answers WHERE session_id IN (SELECT id FROM sessions WHERE student_id=?)", (sid,))
             self.db.execute("DELETE FROM drafts WHERE student_id=?", (sid,))
             self.db.execute("DELETE FROM sessions WHERE student_id=?", (sid,))
             self.db.execute("DELETE FROM students WHERE id=?", (sid,))
-        return paths
 
     # ------------------------------------------------------------ sessions
 
@@ -284,7 +355,7 @@ class Store:
         cur = self.db.execute(
             "INSERT INTO answers(session_id, step, field, prompt, kind, text, words, engine, model, audio_path, confirmed, extra, created) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (session_id, step, field, prompt, kind, text, json.dumps(list(words), ensure_ascii=False), engine, model,
+            (session_id, step, field, prompt, kind, clean_input(text), json.dumps(list(words), ensure_ascii=False), engine, model,
              audio_path, int(confirmed), json.dumps(extra or {}, ensure_ascii=False), now()))
         return cur.lastrowid
 
@@ -292,8 +363,7 @@ class Store:
                       supersede_ids: list[int] = ()) -> None:
         """Confirm an answer, mark what it replaces as superseded (kept, not deleted),
         and move the session on: one transaction, so a crash leaves all or nothing."""
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
+        with self._tx():
             row = self.db.execute("SELECT session_id FROM answers WHERE id=?", (answer_id,)).fetchone()
             if supersede_step is not None:
                 self.db.execute("UPDATE answers SET superseded=1 WHERE session_id=? AND step=? AND id != ?",
@@ -316,11 +386,21 @@ class Store:
 
     def save_draft(self, student_id: int, session_id: int | None, body: dict, status: str, author: str | None = None) -> int:
         """Store a new version of a student's draft; earlier versions stay."""
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
+        with self._tx():
             row = self.db.execute("SELECT COALESCE(MAX(version), 0) FROM drafts WHERE student_id=?", (student_id,)).fetchone()
             self.db.execute("INSERT INTO drafts(student_id, session_id, version, status, body, created, author) VALUES (?,?,?,?,?,?,?)",
                             (student_id, session_id, row[0] + 1, status, json.dumps(body, ensure_ascii=False), now(), author))
+        return row[0] + 1
+
+    def finish_session(self, session_id: int, student_id: int, body: dict) -> int:
+        """Mark a session finished and save the draft built from it, in one
+        transaction: a crash between the two can never leave a finished session
+        whose draft is an older one."""
+        with self._tx():
+            self.db.execute("UPDATE sessions SET position=NULL, status='finished', updated=? WHERE id=?", (now(), session_id))
+            row = self.db.execute("SELECT COALESCE(MAX(version), 0) FROM drafts WHERE student_id=?", (student_id,)).fetchone()
+            self.db.execute("INSERT INTO drafts(student_id, session_id, version, status, body, created, author) VALUES (?,?,?,?,?,?,?)",
+                            (student_id, session_id, row[0] + 1, "ready_for_review", json.dumps(body, ensure_ascii=False), now(), None))
         return row[0] + 1
 
     def drafts(self, student_id: int) -> list[dict]:
@@ -357,6 +437,8 @@ class Store:
         return [self.answer(r[0]) for r in rows if r[0] not in asked]
 
     def answer(self, answer_id: int) -> Answer | None:
+        if not 1 <= answer_id <= MAX_ID:
+            return None
         row = self.db.execute("SELECT * FROM answers WHERE id=?", (answer_id,)).fetchone()
         if row is None:
             return None
@@ -366,7 +448,8 @@ class Store:
         return Answer(**d)
 
     def log(self, teacher: str, action: str, target: str) -> None:
-        self.db.execute("INSERT INTO access_log(at, teacher, action, target) VALUES (?,?,?,?)", (now(), teacher, action, target))
+        self.db.execute("INSERT INTO access_log(at, teacher, action, target) VALUES (?,?,?,?)",
+                        (now(), one_line(teacher)[:200], action, one_line(target)[:500]))
 
     def access_log(self, limit: int = 500) -> list[dict]:
         return [dict(r) for r in self.db.execute("SELECT * FROM access_log ORDER BY id DESC LIMIT ?", (limit,))]
@@ -379,10 +462,95 @@ class Store:
         self.db.execute("INSERT INTO settings(key, value) VALUES (?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
                         (key, value))
 
-    def forget_audio(self, student_id: int) -> list[str]:
-        """Clear the recording paths of a student's answers; returns the files to delete."""
-        rows = self.db.execute("SELECT answers.id, audio_path FROM answers JOIN sessions ON sessions.id = answers.session_id "
-                               "WHERE sessions.student_id=? AND audio_path IS NOT NULL", (student_id,)).fetchall()
+    def forget_audio(self, student_id: int) -> None:
+        """Clear the recording paths of a student's answers (the files: ``StudentFiles.delete_recordings``)."""
         self.db.execute("UPDATE answers SET audio_path=NULL WHERE id IN (SELECT answers.id FROM answers JOIN sessions "
                         "ON sessions.id = answers.session_id WHERE sessions.student_id=?)", (student_id,))
-        return [r[1] for r in rows]
+
+    # ------------------------------------------------------------ teachers and sign-in
+
+    def teacher_names(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT name FROM teachers WHERE instr(key, char(0)) = 0 ORDER BY key")]
+
+    def teacher(self, name: str) -> tuple[int, str, str] | None:
+        """(id, name, password hash) of the teacher called ``name``, however it is written."""
+        row = self.db.execute("SELECT id, name, pw_hash FROM teachers WHERE key=?", (name_key(name),)).fetchone()
+        return tuple(row) if row else None
+
+    def add_teacher(self, name: str, pw_hash: str) -> None:
+        name = one_line(name)
+        try:
+            self.db.execute("INSERT INTO teachers(name, key, pw_hash, created) VALUES (?,?,?,?)",
+                            (name, name_key(name), pw_hash, now()))
+        except sqlite3.IntegrityError:
+            existing = self.teacher(name)
+            raise already_exists(existing[1] if existing else name) from None
+
+    def set_teacher_password(self, teacher_id: int, pw_hash: str) -> None:
+        self.db.execute("UPDATE teachers SET pw_hash=? WHERE id=?", (pw_hash, teacher_id))
+
+    def remove_teacher(self, teacher_id: int) -> None:
+        self.db.execute("DELETE FROM teachers WHERE id=?", (teacher_id,))
+
+    def throttle(self, key: str) -> tuple[int, float]:
+        """(wrong tries, time of the last) counted under ``key``."""
+        row = self.db.execute("SELECT count, last FROM throttle WHERE key=?", (key,)).fetchone()
+        return (row[0], row[1]) if row else (0, 0.0)
+
+    def count_failure(self, keys: list[str], forget_after: float) -> None:
+        t = time.time()
+        with self._tx():
+            for key in keys:
+                self.db.execute("INSERT INTO throttle(key, count, last) VALUES (?,1,?) ON CONFLICT(key) DO UPDATE SET "
+                                "count = CASE WHEN last < ? THEN 1 ELSE count + 1 END, last=excluded.last",
+                                (key, t, t - forget_after))
+
+    def clear_failures(self, key: str) -> None:
+        self.db.execute("DELETE FROM throttle WHERE key=?", (key,))
+
+    def new_signin_form(self, cookie: str | None, lifetime: float, most: int = 1000) -> tuple[str, str]:
+        """A sign-in form: (cookie value, CSRF token), remembered here, so the token
+        in a form is checked against what this server gave out for this cookie, never
+        against a cookie a client chose (cookies are shared by every port on
+        127.0.0.1). A browser keeps its cookie, so two open sign-in pages both work."""
+        import hashlib
+
+        if not cookie or len(cookie) != 32 or not cookie.replace("-", "").replace("_", "").isalnum():
+            cookie = secrets.token_urlsafe(24)
+        csrf = secrets.token_urlsafe(24)
+        t = time.time()
+        with self._tx():
+            self.db.execute("DELETE FROM signin_forms WHERE expires < ?", (t,))
+            # a flood of page loads cannot grow the table without bound
+            self.db.execute("DELETE FROM signin_forms WHERE rowid NOT IN (SELECT rowid FROM signin_forms "
+                            "ORDER BY expires DESC LIMIT ?)", (most - 1,))
+            self.db.execute("INSERT INTO signin_forms(cookie, csrf, expires) VALUES (?,?,?)",
+                            (hashlib.sha256(cookie.encode()).hexdigest(), csrf, t + lifetime))
+        return cookie, csrf
+
+    def take_signin_form(self, cookie: str, csrf: str) -> bool:
+        """Whether this server gave out ``csrf`` with this cookie (and not yet used it):
+        each form can be sent once."""
+        import hashlib
+
+        key = hashlib.sha256(cookie.encode()).hexdigest()
+        with self._tx():
+            row = self.db.execute("SELECT expires FROM signin_forms WHERE cookie=? AND csrf=?", (key, csrf)).fetchone()
+            self.db.execute("DELETE FROM signin_forms WHERE cookie=? AND csrf=?", (key, csrf))
+        return row is not None and row[0] >= time.time()
+
+    def add_web_session(self, token_hash: str, teacher_id: int, csrf: str, expires: float) -> None:
+        self.db.execute("INSERT INTO web_sessions(token, teacher_id, csrf, expires, seen) VALUES (?,?,?,?,?)",
+                        (token_hash, teacher_id, csrf, expires, time.time()))
+
+    def web_session(self, token_hash: str) -> dict | None:
+        row = self.db.execute("SELECT teachers.name, web_sessions.csrf, web_sessions.expires, web_sessions.seen, "
+                              "web_sessions.token FROM web_sessions JOIN teachers ON teachers.id = web_sessions.teacher_id "
+                              "WHERE web_sessions.token=?", (token_hash,)).fetchone()
+        return dict(row) if row else None
+
+    def touch_web_session(self, token_hash: str) -> None:
+        self.db.execute("UPDATE web_sessions SET seen=? WHERE token=?", (time.time(), token_hash))
+
+    def end_web_session(self, token_hash: str) -> None:
+        self.db.execute("DELETE FROM web_sessions WHERE token=?", (token_hash,))

@@ -19,8 +19,8 @@ def test_demo_runs_without_a_sound_card_and_prints_the_draft(cli, tmp_path):
     assert (tmp_path / "demo" / "iep.sqlite3").exists()
     import sqlite3
 
-    wavs = {str(p) for p in (tmp_path / "demo" / "audio").rglob("*.wav")}
+    wavs = {str(p.relative_to(tmp_path / "demo")) for p in (tmp_path / "demo" / "audio").rglob("*.wav")}
     stored = {r[0] for r in sqlite3.connect(tmp_path / "demo" / "iep.sqlite3").execute(
-        "SELECT audio_path FROM answers WHERE audio_path IS NOT NULL")}
+        "SELECT audio_path FROM answers WHERE audio_path IS NOT NULL")}  # relative to the data folder
     assert len(stored) > 15 and stored <= wavs  # every answer's recording is kept for the teacher...
     assert wavs == stored  # ...and nothing else: "yes", "repeat" and the like are not kept

@@ -2,32 +2,18 @@
 downloads in a real headless Chromium, plus the security rules over plain HTTP."""
 
 import contextlib
-import http.client
-import io
-import os
-import re
-import shutil
 import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT, need
+from tests.webapp import PASSWORD, Review, request, sign_in
 
-PASSWORD = "correct horse battery staple"
 XSS = '<script>alert(1)</script> "><img src=x onerror=alert(2)>'
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -51,51 +37,9 @@ def demo_data(tmp_path_factory, base_env):
 @pytest.fixture(scope="module")
 def server(demo_data):
     data, env = demo_data
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "review", "--port", str(port)], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    line = proc.stdout.readline()
-    assert f"http://127.0.0.1:{port}/" in line, line
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}", port, data
-    proc.terminate()
-    proc.wait(10)
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-def request(url, data=None, cookie=None, method=None):
-    opener = urllib.request.build_opener(NoRedirect)
-    req = urllib.request.Request(url, data=urllib.parse.urlencode(data).encode() if data is not None else None, method=method)
-    if cookie:
-        req.add_header("Cookie", cookie)
-    try:
-        with opener.open(req, timeout=30) as r:
-            return r.status, r.read().decode("utf-8", "replace"), r.headers
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode("utf-8", "replace"), e.headers
-
-
-def sign_in(base, password=PASSWORD, name="Ms Lee"):
-    status, body, headers = request(base + "/signin")
-    pre = re.search(r"iep_signin_csrf=([^;]+)", headers["Set-Cookie"]).group(1)
-    token = re.search(r'name="csrf" value="([^"]+)"', body).group(1)
-    status, body, headers = request(base + "/signin", {"csrf": token, "name": name, "password": password},
-                                    cookie=f"iep_signin_csrf={pre}")
-    if status != 303:
-        return status, body, None
-    cookie = re.search(r"(iep_session=[^;]+)", headers["Set-Cookie"]).group(1)
-    assert "HttpOnly" in headers["Set-Cookie"] and "SameSite=Strict" in headers["Set-Cookie"]
-    return status, body, cookie
+    app = Review(env)
+    yield app.base, app.port, data
+    app.stop()
 
 
 # ---------------------------------------------------------------- security

@@ -104,12 +104,14 @@ def read_wav(path: str | Path) -> Audio:
     return Audio(np.ascontiguousarray(x, dtype=np.float32), rate)
 
 
-def write_wav(path: str | Path, samples: np.ndarray, rate: int) -> Path:
-    """Write mono samples (int16, or float in [-1, 1]) as 16-bit PCM."""
-    path = Path(path)
+def write_wav(path, samples: np.ndarray, rate: int):
+    """Write mono samples (int16, or float in [-1, 1]) as 16-bit PCM, to a path or
+    a binary file object."""
     pcm = samples if samples.dtype == np.int16 else float_to_int16(samples)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(path), "wb") as w:
+    if isinstance(path, (str, Path)):
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path) if isinstance(path, Path) else path, "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(rate)

@@ -9,17 +9,26 @@ this same engine.
 
 from __future__ import annotations
 
+import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from assistant.dialogue.commands import Command, command_of
 from assistant.dialogue.schema import Dialogue, Kind, Prompt
 from assistant.draft import build_draft
 from assistant.errors import UserError
 from assistant.lexicon import EXPLAIN, accommodation_of, yes_no
-from assistant.store import Store, Student
+from assistant.recordings import StudentFiles
+from assistant.store import StorageError, Store, Student, os_storage_error
+from assistant.text import fill
+
+T = TypeVar("T")
+STORAGE_RETRY_SECONDS = 2.0  # how often a full or read-only disk is tried again
+STORAGE_REMIND_SECONDS = 60.0
 
 MAX_ANSWER_CHARS = 4000  # about 10 minutes of speech: longer answers are cut, and the cut is said
 RATE_STEP, MIN_RATE, MAX_RATE = 25, 90, 280
@@ -31,15 +40,17 @@ class Utterance(BaseModel):
     words: list[dict] = []
     engine: str | None = None
     model: str | None = None
-    audio_path: str | None = None
+    pcm: Any = Field(default=None, exclude=True)  # the recording (16 kHz int16), saved only if kept as an answer
     capped: bool = False
 
 
 class Voice(Protocol):
     rate: int
 
-    def say(self, text: str) -> None:
-        """Show the text and speak it; return when it has been spoken."""
+    def say(self, text: str, private: bool = True) -> None:
+        """Show the text and speak it; return when it has been spoken. ``private``
+        lines hold a student's words or IEP (name, accommodations, read-backs):
+        whatever is made from them stays in the student's private folder."""
 
     def set_rate(self, rate: int) -> None: ...
 
@@ -66,6 +77,7 @@ class Step:
     follow_up_of: str | None = None  # key of the step this follows up
     gate: bool = False  # "Do you want to make another goal?"
     round: int = 1
+    private: bool = False  # the text holds the student's IEP (an accommodation, a goal) or words
 
 
 def build_steps(dialogue: Dialogue, student: Student) -> list[Step]:
@@ -79,16 +91,15 @@ def build_steps(dialogue: Dialogue, student: Student) -> list[Step]:
             for p in section.prompts:
                 if p.kind == Kind.ACCOMMODATIONS:
                     for acc in student.accommodations:
-                        fill = {"accommodation": acc}
                         # "help" explains what the accommodation is, when the catalog knows it
                         meaning = EXPLAIN.get(accommodation_of(acc) or "", "")
-                        steps.append(Step(f"{p.id}:{acc.lower()}", si, p, p.text.format(**fill),
-                                          f"{meaning} {p.simpler.format(**fill)}".strip(), p.field, {"accommodation": acc}))
+                        steps.append(Step(f"{p.id}:{acc.lower()}", si, p, fill(p.text, accommodation=acc),
+                                          f"{meaning} {fill(p.simpler, accommodation=acc)}".strip(), p.field,
+                                          {"accommodation": acc}, private=True))
                 elif p.kind == Kind.PAST_GOALS:
                     for goal in student.past_goals:
-                        fill = {"goal": goal}
-                        steps.append(Step(f"{p.id}:{goal.lower()}", si, p, p.text.format(**fill), p.simpler.format(**fill),
-                                          p.field, {"goal": goal}))
+                        steps.append(Step(f"{p.id}:{goal.lower()}", si, p, fill(p.text, goal=goal), fill(p.simpler, goal=goal),
+                                          p.field, {"goal": goal}, private=True))
                 else:
                     extra = {"goal_number": rnd} if p.field.startswith("goals.") else {}
                     base = f"{p.id}{suffix}"
@@ -104,23 +115,50 @@ class DialogueEngine:
     """Runs one session of a dialogue for a student, storing every answer at once."""
 
     def __init__(self, dialogue: Dialogue, student: Student, store: Store, voice: Voice, ears: Ears,
-                 silence_reprompts: int = 2):
+                 silence_reprompts: int = 2, log: Callable[[str], None] | None = None):
         self.dialogue, self.student, self.store = dialogue, student, store
         self.voice, self.ears = voice, ears
+        self.files = StudentFiles(store.dir, student.id)
         self.steps = build_steps(dialogue, student)
         self.silence_reprompts = silence_reprompts
+        self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
         self.session = None
         self._introduced: set[int] = set()
         # what is being asked now: the step, and "answer", "confirm" or "review"
         self.current: Step | None = None
         self.phase = "answer"
-        self._last_heard: Utterance | None = None
-        self._kept_audio: set[str] = set()
 
     # ------------------------------------------------------------ helpers
 
-    def _say(self, text: str) -> None:
-        self.voice.say(text.format(name=self.student.name))
+    def _say(self, text: str, private: bool = False) -> None:
+        """Say a line. Text is never a template here: a student's "{x}" is said as "{x}"."""
+        self.voice.say(text, private=private)
+
+    def _persist(self, write: Callable[[], T]) -> T:
+        """Do a write to the data folder. A full disk or a folder that turned read-only
+        does not end the session: the student is told, nothing is half-written (each
+        write is one transaction, each recording written whole or not at all), and
+        the write is tried again until it succeeds; what the student said waits in
+        memory meanwhile. Anything else (a damaged database) ends the session with
+        its message."""
+        told = 0.0
+        while True:
+            try:
+                return write()
+            except StorageError as e:
+                problem = e
+            except OSError as e:
+                problem = os_storage_error(e, self.store.dir, "a recording")
+                if problem is None:
+                    raise
+            if not problem.transient:
+                raise problem
+            if time.monotonic() - told > STORAGE_REMIND_SECONDS:
+                self.log(f"iep-assistant: {problem}")
+                self._say("I can't save right now, because the computer's storage is full or locked. Please ask your "
+                          "teacher for help. Nothing you said is lost, and we will go on as soon as it is fixed.")
+                told = time.monotonic()
+            time.sleep(STORAGE_RETRY_SECONDS)
 
     def _index(self, key: str | None) -> int:
         if key is None:
@@ -146,32 +184,23 @@ class DialogueEngine:
             j += 1
         return j
 
-    def _hear(self, expect: str, again: str, choices: list[str] | None = None) -> Utterance:
+    def _hear(self, expect: str, again: str, choices: list[str] | None = None, private: bool = False) -> Utterance:
         """The next utterance; silence gets a gentle re-prompt, then "take your time", and never ends the session."""
         quiet = 0
-        self._forget_unstored()
         while True:
             u = self.ears.hear(expect, choices)
-            self._last_heard = u
             if u is not None and u.text.strip():
                 return u
             quiet += 1
             if quiet <= self.silence_reprompts:
-                self._say(f"Take your time. {again}")
+                self._say(f"Take your time. {again}", private)
             else:
                 self._say("Take your time. I am still here when you are ready.")
-
-    def _forget_unstored(self) -> None:
-        """Recordings of what was not kept as an answer ("yes", "repeat", ...) are
-        deleted: only answers' recordings stay, for the teacher's review."""
-        u, self._last_heard = self._last_heard, None
-        if u is not None and u.audio_path and u.audio_path not in self._kept_audio and hasattr(self.ears, "discard"):
-            self.ears.discard(u.audio_path)
 
     def _change_rate(self, delta: int) -> None:
         rate = max(MIN_RATE, min(MAX_RATE, self.voice.rate + delta))
         self.voice.set_rate(rate)
-        self.store.set_student_voice(self.student.id, rate=rate)
+        self._persist(lambda: self.store.set_student_voice(self.student.id, rate=rate))
         self._say("Okay, I will talk slower." if delta < 0 else "Okay, I will talk faster.")
 
     # ------------------------------------------------------------ the session
@@ -180,8 +209,8 @@ class DialogueEngine:
         """Run a new session, or continue ``session`` at its position; returns
         "finished" or "paused"."""
         if session is None:
-            session = self.store.start_session(self.student.id, self.dialogue.id)
-            self._say(self.dialogue.welcome)
+            session = self._persist(lambda: self.store.start_session(self.student.id, self.dialogue.id))
+            self._say(fill(self.dialogue.welcome, name=self.student.name), private=True)
         else:
             if session.dialogue_id != self.dialogue.id:
                 raise UserError(f"session {session.id} was made with dialogue '{session.dialogue_id}', not '{self.dialogue.id}'")
@@ -189,7 +218,7 @@ class DialogueEngine:
             if session.position not in (None, "review") and not session.position.startswith("again:") and session.position not in known:
                 raise UserError(f"session {session.id} stopped at '{session.position}', which dialogue '{self.dialogue.id}' "
                                 "no longer has (was the dialogue file changed?); nothing was lost, but it cannot continue")
-            self._say("Welcome back, {name}. Let's continue where you stopped.")
+            self._say(f"Welcome back, {self.student.name}. Let's continue where you stopped.", private=True)
         self.session = session
         self.steps = self._again_steps(session.id) + self.steps
         if session.position and session.position.startswith("again:") and session.position not in {s.key for s in self.steps}:
@@ -199,12 +228,12 @@ class DialogueEngine:
         try:
             while i < len(self.steps):
                 step = self.steps[i]
-                self.store.set_position(session.id, step.key)
+                self._persist(lambda: self.store.set_position(session.id, step.key))
                 after = {"next": i + 1, "end_list": self._next_after_list(i), "skip_rounds": self._skip_rounds(i)}
                 keys = {k: self.steps[j].key if j < len(self.steps) else "review" for k, j in after.items()}
                 outcome = self._ask(step, keys)
                 if outcome == "stop":
-                    self.store.set_position(session.id, step.key, "paused")
+                    self._persist(lambda: self.store.set_position(session.id, step.key, "paused"))
                     self._say("Okay, let's take a break. Everything you said is saved. We will continue from this question next time.")
                     return "paused"
                 if outcome == "back":
@@ -218,20 +247,17 @@ class DialogueEngine:
                     continue
                 history.append(i)
                 i = after[outcome]
-            self.store.set_position(session.id, "review")
+            self._persist(lambda: self.store.set_position(session.id, "review"))
             if self._review() == "stop":
-                self.store.set_position(session.id, "review", "paused")
+                self._persist(lambda: self.store.set_position(session.id, "review", "paused"))
                 self._say("Okay, let's take a break. Everything you said is saved.")
                 return "paused"
         except Stopped:
-            self.store.set_position(session.id, self.store.session(session.id).position, "paused")
+            self._persist(lambda: self.store.set_position(session.id, self.store.session(session.id).position, "paused"))
             return "paused"
-        finally:
-            self._forget_unstored()
-        self.store.set_position(session.id, None, "finished")
         draft = build_draft(self.student, self.store.answers(session.id))
-        self.store.save_draft(self.student.id, session.id, draft.model_dump(mode="json"), "ready_for_review")
-        self._say(self.dialogue.goodbye)
+        self._persist(lambda: self.store.finish_session(session.id, self.student.id, draft.model_dump(mode="json")))
+        self._say(fill(self.dialogue.goodbye, name=self.student.name), private=True)
         return "finished"
 
     def _again_steps(self, session_id: int) -> list[Step]:
@@ -244,7 +270,7 @@ class DialogueEngine:
                 continue  # the question is not in this dialogue
             si = next(i for i, s in enumerate(self.dialogue.sections) if prompt in s.prompts)
             steps.append(Step(f"again:{a.id}", si, prompt, f"Your teacher would like to ask this again. {a.prompt}",
-                              prompt.simpler, a.field, {**a.extra, "asked_again_for": a.id}))
+                              prompt.simpler, a.field, {**a.extra, "asked_again_for": a.id}, private=True))
         return steps
 
     def _intro(self, step: Step) -> None:
@@ -267,17 +293,17 @@ class DialogueEngine:
         # accommodation is free speech ("No, I never use it"), classified afterwards.
         expect = "yes_no" if step.gate else ("choice" if step.prompt.kind == Kind.CHOICE else "answer")
         choices = step.prompt.choices if expect == "choice" else None
-        self._say(step.text)
+        self._say(step.text, step.private)
         while True:
-            u = self._hear(expect, step.text, choices)
+            u = self._hear(expect, step.text, choices, step.private)
             cmd = command_of(u.text)
             if cmd == Command.REPEAT:
-                self._say(step.text)
+                self._say(step.text, step.private)
             elif cmd in (Command.SLOWER, Command.FASTER):
                 self._change_rate(-RATE_STEP if cmd == Command.SLOWER else RATE_STEP)
-                self._say(step.text)
+                self._say(step.text, step.private)
             elif cmd == Command.HELP:
-                self._say(f"{step.simpler} For example, you could say: {step.prompt.example}")
+                self._say(f"{step.simpler} For example, you could say: {step.prompt.example}", step.private)
             elif cmd == Command.STOP:
                 return "stop"
             elif cmd == Command.BACK:
@@ -288,7 +314,7 @@ class DialogueEngine:
                     return "next"
                 if v == "no" or cmd in (Command.SKIP, Command.THATS_ALL, Command.DONT_KNOW):
                     return "skip_rounds"
-                self._say(f"Please say yes or no. {step.text}")
+                self._say(f"Please say yes or no. {step.text}", step.private)
             elif cmd == Command.SKIP:
                 outcome = "end_list" if in_list else "next"
                 self._record(step, u, "skipped", keys[outcome])
@@ -310,14 +336,20 @@ class DialogueEngine:
                 if result == "yes":
                     return "next"
                 self.current, self.phase = step, "answer"
-                self._say(f"Okay, let's try again. {step.text}")
+                self._say(f"Okay, let's try again. {step.text}", step.private)
+
+    def _store_attempt(self, step: Step, u: Utterance, kind: str, extra: dict) -> int:
+        """Save the recording (if any) and the attempt; only what is stored as an
+        answer is ever recorded to disk ("yes", "repeat" and the like never are)."""
+        audio_path = self._persist(lambda: self.files.save_recording(u.pcm)) if u.pcm is not None and len(u.pcm) else None
+        return self._persist(lambda: self.store.add_answer(self.session.id, step.key, step.field, step.text, kind, u.text,
+                                                           u.words, u.engine, u.model, audio_path, confirmed=False,
+                                                           extra=extra))
 
     def _record(self, step: Step, u: Utterance, kind: str, position: str) -> int:
         """Store a skip or an "I don't know"; it replaces earlier records of the step."""
-        self._kept_audio.add(u.audio_path or "")
-        aid = self.store.add_answer(self.session.id, step.key, step.field, step.text, kind, u.text, u.words,
-                                    u.engine, u.model, u.audio_path, confirmed=False, extra=step.extra)
-        self.store.commit_answer(aid, position, supersede_step=step.key)
+        aid = self._store_attempt(step, u, kind, step.extra)
+        self._persist(lambda: self.store.commit_answer(aid, position, supersede_step=step.key))
         return aid
 
     def _answer(self, step: Step, u: Utterance, position: str, replaces: list[int] | None = None) -> str:
@@ -330,16 +362,13 @@ class DialogueEngine:
             u = u.model_copy(update={"text": text[:MAX_ANSWER_CHARS].rsplit(" ", 1)[0], "capped": True})
         if u.capped:
             self._say("That was a long answer. I kept the first part.")
-        self._kept_audio.add(u.audio_path or "")
-        aid = self.store.add_answer(self.session.id, step.key, step.field, step.text, "answer", u.text, u.words,
-                                    u.engine, u.model, u.audio_path, confirmed=False,
-                                    extra={**step.extra, **({"capped": True} if u.capped else {})})
+        aid = self._store_attempt(step, u, "answer", {**step.extra, **({"capped": True} if u.capped else {})})
         verdict = self._confirm(u.text)
         if verdict == "yes":
             if replaces is None:
-                self.store.commit_answer(aid, position, supersede_step=step.key)
+                self._persist(lambda: self.store.commit_answer(aid, position, supersede_step=step.key))
             else:
-                self.store.commit_answer(aid, position, supersede_ids=replaces)
+                self._persist(lambda: self.store.commit_answer(aid, position, supersede_ids=replaces))
         return verdict
 
     def _confirm(self, heard: str) -> str:
@@ -347,9 +376,9 @@ class DialogueEngine:
         ("go back" here means: that is not what I meant)."""
         self.phase = "confirm"
         question = f"I heard: {heard.strip().rstrip('.!?')}. Is that right?"
-        self._say(question)
+        self._say(question, private=True)
         while True:
-            r = self._hear("yes_no", question)
+            r = self._hear("yes_no", question, private=True)
             v = yes_no(r.text)
             cmd = command_of(r.text)
             if v in ("yes", "no"):
@@ -360,11 +389,11 @@ class DialogueEngine:
                 return "no"
             if cmd in (Command.SLOWER, Command.FASTER):
                 self._change_rate(-RATE_STEP if cmd == Command.SLOWER else RATE_STEP)
-                self._say(question)
+                self._say(question, private=True)
             elif cmd == Command.REPEAT:
-                self._say(question)
+                self._say(question, private=True)
             else:
-                self._say(f"Please say yes or no. {question}")
+                self._say(f"Please say yes or no. {question}", private=True)
 
     # ------------------------------------------------------------ the read-back
 
@@ -386,9 +415,9 @@ class DialogueEngine:
                 said = ". ".join(a.text.strip().rstrip(".") for a in answers)
                 question = f"{label}: {said}. Is that right?"
                 self.current, self.phase = None, "review"
-                self._say(question)
+                self._say(question, private=True)
                 while True:
-                    r = self._hear("yes_no", question)
+                    r = self._hear("yes_no", question, private=True)
                     cmd = command_of(r.text)
                     v = yes_no(r.text)
                     if cmd == Command.STOP:
@@ -396,10 +425,10 @@ class DialogueEngine:
                     if v == "yes" or cmd in (Command.SKIP, Command.THATS_ALL):
                         break
                     if cmd == Command.REPEAT:
-                        self._say(question)
+                        self._say(question, private=True)
                         continue
                     if v != "no":
-                        self._say(f"Please say yes or no. {question}")
+                        self._say(f"Please say yes or no. {question}", private=True)
                         continue
                     step = Step(f"review:{prompt.id}", si, prompt, f"Okay, tell me again. {prompt.text}", prompt.simpler,
                                 prompt.field)
@@ -411,9 +440,9 @@ class DialogueEngine:
     def _replace(self, step: Step, old: list[int]) -> str:
         """Ask again during the read-back; a confirmed new answer replaces ``old``."""
         self.current, self.phase = step, "answer"
-        self._say(step.text)
+        self._say(step.text, step.private)
         while True:
-            u = self._hear("answer", step.text)
+            u = self._hear("answer", step.text, private=step.private)
             cmd = command_of(u.text)
             if cmd == Command.STOP:
                 return "stop"
@@ -421,10 +450,10 @@ class DialogueEngine:
                 self._say("Okay, I will keep what you said before.")
                 return "kept"
             if cmd == Command.REPEAT:
-                self._say(step.text)
+                self._say(step.text, step.private)
                 continue
             if cmd == Command.HELP:
-                self._say(f"{step.simpler} For example, you could say: {step.prompt.example}")
+                self._say(f"{step.simpler} For example, you could say: {step.prompt.example}", step.private)
                 continue
             result = self._answer(step, u, "review", replaces=old)
             if result == "stop":
@@ -432,4 +461,4 @@ class DialogueEngine:
             if result == "yes":
                 return "replaced"
             self.current, self.phase = step, "answer"
-            self._say(f"Okay, let's try again. {step.text}")
+            self._say(f"Okay, let's try again. {step.text}", step.private)

@@ -1,26 +1,36 @@
 """The teacher's review app: Flask, served on 127.0.0.1 only.
 
-Every request needs a signed-in teacher (else: the sign-in page, nothing else);
-every POST needs the session's CSRF token; cookies are HttpOnly and SameSite;
-pages are rendered by Jinja with autoescaping and a strict Content-Security-Policy.
-Who viewed or changed what is written to the access log.
+Requests for any other Host than 127.0.0.1:PORT or localhost:PORT are refused
+first (``security.HostCheck``); every other request needs a signed-in teacher
+(else: the sign-in page, nothing else); every POST needs the session's CSRF
+token, and the sign-in form a token this server gave out; cookies are HttpOnly
+and SameSite; pages are rendered by Jinja with autoescaping and a strict
+Content-Security-Policy. Malformed requests get a 4xx, never a traceback. Who
+viewed, listened to, changed, exported or deleted what, and every sign-in,
+failed sign-in and sign-out, is written to the access log.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
-import shutil
+import sys
+import threading
 from pathlib import Path
 
 from flask import Flask, Response, abort, g, redirect, render_template, request, send_file, url_for
+from werkzeug.exceptions import HTTPException
 
 from assistant.draft import AccommodationItem, Goal, IEPDraft, Item
+from assistant.errors import UserError
+from assistant.locks import session_running
+from assistant.recordings import StudentFiles, resolve
 from assistant.review import auth, exports
-from assistant.store import Store
+from assistant.review.security import MAX_REQUEST_BYTES, HostCheck, IdConverter, form_int, form_text
+from assistant.store import StorageError, Store
+from assistant.text import content_disposition
 
 COOKIE = "iep_session"
-PRE_CSRF = "iep_signin_csrf"
+PRE_CSRF = "iep_signin"
 LOW_CONFIDENCE = 0.6
 LIST_SECTIONS = {
     "strengths": "Strengths", "interests": "Interests", "challenges": "What is hard", "learning_preferences": "How I learn best",
@@ -32,34 +42,40 @@ LIST_SECTIONS = {
 PUBLIC = {"signin", "static"}
 
 
-def create_app(data_dir: Path | None = None) -> Flask:
+def create_app(data_dir: Path | None = None, port: int | None = None) -> Flask:
     app = Flask(__name__)
     app.config["DATA_DIR"] = data_dir
+    app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    app.config["MAX_FORM_MEMORY_SIZE"] = MAX_REQUEST_BYTES
+    app.url_map.converters["id"] = IdConverter
+    app.wsgi_app = HostCheck(app.wsgi_app, port)
+    local = threading.local()
 
     def store() -> Store:
-        if "store" not in g:
-            g.store = Store(app.config["DATA_DIR"])
-        return g.store
-
-    @app.teardown_appcontext
-    def _close(_exc):
-        s = g.pop("store", None)
-        if s is not None:
-            s.close()
+        """One connection per server thread, opened once (SQLite connections are
+        not shared between threads; opening one per request re-checked the file)."""
+        if getattr(local, "store", None) is None:
+            local.store = Store(app.config["DATA_DIR"])
+        return local.store
 
     # ------------------------------------------------------------ security
 
     @app.before_request
     def _require_sign_in():
+        if request.endpoint == "static":
+            return None
+        if request.endpoint is None:
+            abort(404, "There is no such page.")  # (a favicon, a typo): never a sign-in form
         g.session = auth.session_for(store(), request.cookies.get(COOKIE))
         if request.endpoint in PUBLIC:
             return None
         if g.session is None:
-            if request.method == "GET" and request.endpoint is not None:
+            if request.method == "GET":
                 return redirect(url_for("signin"), code=303)
             return signin_page("Please sign in.", 401)
-        if request.method == "POST" and not secrets.compare_digest(request.form.get("csrf", ""), g.session["csrf"]):
-            abort(403)
+        if request.method == "POST" and not secrets.compare_digest(request.form.get("csrf", "").encode(),
+                                                                   g.session["csrf"].encode()):
+            abort(403, "This form has expired or was not made by this app. Go back, reload the page and try again.")
         g.teacher = g.session["teacher"]
         return None
 
@@ -73,35 +89,61 @@ def create_app(data_dir: Path | None = None) -> Flask:
         resp.headers["X-Frame-Options"] = "DENY"
         return resp
 
+    @app.errorhandler(HTTPException)
+    def _http_error(e: HTTPException):
+        return Response(render_template("error.html", code=e.code, name=e.name, message=e.description),
+                        status=e.code, mimetype="text/html")
+
+    @app.errorhandler(StorageError)
+    def _storage_error(e: StorageError):
+        print(f"review app: {e}", file=sys.stderr, flush=True)
+        return Response(render_template("error.html", code=503, name="Data folder unavailable", message=str(e)),
+                        status=503, mimetype="text/html")
+
+    @app.errorhandler(Exception)
+    def _bug(e: Exception):
+        # A bug of ours: the details go to the server's own output, never to the page.
+        print(f"review app: internal error on {request.method} {request.path}: {type(e).__name__}: {e}",
+              file=sys.stderr, flush=True)
+        return Response(render_template("error.html", code=500, name="Something went wrong",
+                                        message="The app could not do this. Nothing was changed by this request; "
+                                                "the app's window (or its log) says more."),
+                        status=500, mimetype="text/html")
+
     def signin_page(message: str = "", status: int = 200) -> Response:
-        token = request.cookies.get(PRE_CSRF) or secrets.token_urlsafe(24)
-        resp = Response(render_template("signin.html", message=message, csrf=token), status=status)
-        resp.set_cookie(PRE_CSRF, token, httponly=True, samesite="Strict")
+        cookie, csrf = auth.new_signin_form(store(), request.cookies.get(PRE_CSRF))
+        resp = Response(render_template("signin.html", message=message, csrf=csrf), status=status)
+        resp.set_cookie(PRE_CSRF, cookie, httponly=True, samesite="Strict", max_age=auth.SIGNIN_FORM_SECONDS,
+                        path=url_for("signin"))
         return resp
 
     @app.route("/signin", methods=["GET", "POST"])
     def signin():
         if request.method == "GET":
             return signin_page()
-        pre = request.cookies.get(PRE_CSRF, "")
-        if not pre or not secrets.compare_digest(request.form.get("csrf", ""), pre):
-            abort(403)
-        name = request.form.get("name", "")
-        wait = auth.wait_seconds(store(), name)
+        if not auth.check_signin_form(store(), request.cookies.get(PRE_CSRF), request.form.get("csrf", "")):
+            abort(403, "This sign-in form has expired or was not made by this app. Load the sign-in page again.")
+        name = form_text("name", 200)
+        client = request.remote_addr or "unknown"
+        wait = auth.wait_seconds(store(), name, client)
         if wait > 0:
+            store().log(name, "sign-in refused", f"review app: too many wrong passwords (from {client})")
             return signin_page(f"Too many wrong passwords. Wait {int(wait) + 1} seconds, then try again.", 429)
-        tokens = auth.sign_in(store(), name, request.form.get("password", ""))
+        tokens = auth.sign_in(store(), name, request.form.get("password", ""), client)
         if tokens is None:
+            store().log(name, "sign-in failed", f"review app (from {client})")
             return signin_page("Wrong name or password.", 401)
-        store().log(" ".join(name.split()), "sign-in", "review app")
+        teacher = auth.session_for(store(), tokens[0])["teacher"]
+        store().log(teacher, "sign-in", f"review app (from {client})")
         resp = redirect(url_for("students"), code=303)
         resp.set_cookie(COOKIE, tokens[0], httponly=True, samesite="Strict", max_age=auth.SESSION_SECONDS)
-        resp.delete_cookie(PRE_CSRF)
+        resp.delete_cookie(PRE_CSRF, path=url_for("signin"))
         return resp
 
     @app.post("/signout")
     def signout():
         auth.sign_out(store(), g.session["key"])
+        store().log(g.teacher, "sign-out", "review app")
         resp = redirect(url_for("signin"), code=303)
         resp.delete_cookie(COOKIE)
         return resp
@@ -114,10 +156,14 @@ def create_app(data_dir: Path | None = None) -> Flask:
     # ------------------------------------------------------------ helpers
 
     def student_or_404(sid: int):
-        row = store().db.execute("SELECT id FROM students WHERE id=?", (sid,)).fetchone()
-        if row is None:
-            abort(404)
+        if not store().has_student(sid):
+            abort(404, "There is no student with this number (deleted, or never added).")
         return store().student_by_id(sid)
+
+    def not_while_a_session_runs(s, what: str) -> None:
+        if session_running(store().dir, s.id):
+            abort(409, f"{s.name} is in a session right now, so their data cannot be {what}. Try again when the "
+                       "session has ended.")
 
     def status_of(student) -> str:
         session = store().latest_session(student.id)
@@ -141,14 +187,14 @@ def create_app(data_dir: Path | None = None) -> Flask:
         store().log(g.teacher, "view", "student list")
         return render_template("students.html", rows=rows)
 
-    @app.get("/students/<int:sid>")
+    @app.get("/students/<id:sid>")
     def student(sid: int):
         s = student_or_404(sid)
         store().log(g.teacher, "view", f"student {s.label}")
         return render_template("student.html", s=s, status=status_of(s), sessions=store().sessions(s.id),
                                versions=store().drafts(s.id), formats=list(exports.FORMATS))
 
-    @app.get("/students/<int:sid>/transcript")
+    @app.get("/students/<id:sid>/transcript")
     def transcript(sid: int):
         s = student_or_404(sid)
         session = store().latest_session(s.id)
@@ -157,15 +203,15 @@ def create_app(data_dir: Path | None = None) -> Flask:
         return render_template("transcript.html", s=s, answers=answers,
                                reviews=store().reviews(session.id) if session else {})
 
-    @app.post("/answers/<int:aid>/review")
+    @app.post("/answers/<id:aid>/review")
     def review_answer(aid: int):
         a = store().answer(aid)
         if a is None:
             abort(404)
         action = request.form.get("action")
         if action not in ("accepted", "corrected", "ask_again"):
-            abort(400)
-        correction = " ".join(request.form.get("correction", "").split()) or None
+            abort(400, "Choose accept, correct or ask again.")
+        correction = form_text("correction") or None
         if action == "corrected" and not correction:
             action = "accepted"
         store().review_answer(aid, action, g.teacher, correction if action == "corrected" else None)
@@ -173,97 +219,94 @@ def create_app(data_dir: Path | None = None) -> Flask:
         store().log(g.teacher, "edit", f"answer {aid} of student #{sid}: {action}")
         return redirect(url_for("transcript", sid=sid) + f"#answer-{aid}", code=303)
 
-    @app.get("/audio/<int:aid>")
+    @app.get("/audio/<id:aid>")
     def audio(aid: int):
         a = store().answer(aid)
-        if a is None or not a.audio_path:
-            abort(404)
-        root = os.path.realpath(store().audio_dir)
-        path = os.path.realpath(a.audio_path)
-        if not path.startswith(root + os.sep) or not os.path.isfile(path):
-            abort(404)  # only recordings inside the data folder, never another file
-        store().log(g.teacher, "listen", f"recording of answer {aid}")
+        path = resolve(store().dir, a.audio_path) if a is not None else None
+        if path is None:
+            abort(404, "There is no recording of this answer.")  # only recordings inside the data folder, never another file
+        sid = store().session(a.session_id).student_id
+        store().log(g.teacher, "listen", f"recording of answer {aid} of student #{sid}")
         return send_file(path, mimetype="audio/wav", conditional=True)
 
-    @app.get("/students/<int:sid>/draft")
+    @app.get("/students/<id:sid>/draft")
     def draft(sid: int):
         s = student_or_404(sid)
         d, saved = current_draft(s)
         store().log(g.teacher, "view", f"draft of {s.label}")
         return render_template("draft.html", s=s, d=d, saved=saved, sections=LIST_SECTIONS, lists=_lists(d))
 
-    @app.post("/students/<int:sid>/draft")
+    @app.post("/students/<id:sid>/draft")
     def edit_draft(sid: int):
         s = student_or_404(sid)
         d, _ = current_draft(s)
-        op, f = request.form.get("op", ""), request.form
+        op = request.form.get("op", "")
         if op == "goal":
-            n = int(f.get("index", "-1"))
+            n = form_int("index")
             if n == len(d.goals):
                 d.goals.append(Goal())
             if not 0 <= n < len(d.goals):
-                abort(400)
+                abort(400, "There is no such goal.")
             goal = d.goals[n]
-            goal.area = f.get("area", "").strip() or None
+            goal.area = form_text("area", 200) or None
             for part in ("statement", "measure", "timeframe", "support"):
-                value = " ".join(f.get(part, "").split())
+                value = form_text(part)
                 old = getattr(goal, part)
                 if old is not None:
                     old.edited = value if value and value != old.text else None
                 elif value:
                     setattr(goal, part, Item(text=value, edited=None))
         elif op == "remove_goal":
-            n = int(f.get("index", "-1"))
+            n = form_int("index")
             if not 0 <= n < len(d.goals):
-                abort(400)
+                abort(400, "There is no such goal.")
             d.goals.pop(n)
         else:
-            section = f.get("section", "")
+            section = request.form.get("section", "")
             if section not in LIST_SECTIONS:
-                abort(400)
+                abort(400, "There is no such section.")
             items = _lists(d)[section]
-            n = int(f.get("index", "-1") or -1)
+            n = form_int("index", -1)
             if op == "add":
-                text = " ".join(f.get("text", "").split())
+                text = form_text("text")
                 if not text:
-                    abort(400)
+                    abort(400, "Type the text of the new item.")
                 cls = AccommodationItem if section.startswith("accommodations") else Item
-                items.append(cls(text=text, label=f.get("label", "").strip() or None))
+                items.append(cls(text=text, label=form_text("label", 200) or None))
+            elif op not in ("edit", "remove", "up", "down"):
+                abort(400, "Unknown change.")
             elif not 0 <= n < len(items):
-                abort(400)
+                abort(400, "There is no such item.")
             elif op == "edit":
-                text = " ".join(f.get("text", "").split())
+                text = form_text("text")
                 items[n].edited = text if text and text != items[n].text else None
-                items[n].label = f.get("label", "").strip() or None
+                items[n].label = form_text("label", 200) or None
             elif op == "remove":
                 items.pop(n)
-            elif op in ("up", "down"):
+            else:
                 m = n - 1 if op == "up" else n + 1
                 if 0 <= m < len(items):
                     items[n], items[m] = items[m], items[n]
-            else:
-                abort(400)
         version = save(s, d)
         store().log(g.teacher, "edit", f"draft of {s.label}: {op} (version {version})")
         return redirect(url_for("draft", sid=sid), code=303)
 
-    @app.post("/students/<int:sid>/approve")
+    @app.post("/students/<id:sid>/approve")
     def approve(sid: int):
         s = student_or_404(sid)
+        not_while_a_session_runs(s, "approved")
         d, _ = current_draft(s)
         version = save(s, d, "approved")
+        files = StudentFiles(store().dir, s.id)
+        files.delete_speech()  # speech made from the student's words: never kept past approval
         removed = 0
         if store().setting("keep_audio", "no") != "yes":
-            root = os.path.realpath(store().audio_dir) + os.sep
-            for path in store().forget_audio(s.id):
-                if os.path.realpath(path).startswith(root):
-                    Path(path).unlink(missing_ok=True)
-                    removed += 1
-            shutil.rmtree(store().audio_dir / f"student-{s.id}", ignore_errors=True)  # and anything else recorded
+            store().forget_audio(s.id)
+            removed = files.delete_recordings()
         store().log(g.teacher, "approve", f"draft of {s.label} (version {version}; {removed} recordings deleted)")
         return redirect(url_for("student", sid=sid), code=303)
 
-    @app.get("/students/<int:sid>/versions/<int:version>")
+    @app.get("/students/<id:sid>/versions/<id:version>")
     def version(sid: int, version: int):
         s = student_or_404(sid)
         match = [v for v in store().drafts(s.id) if v["version"] == version]
@@ -273,52 +316,54 @@ def create_app(data_dir: Path | None = None) -> Flask:
         store().log(g.teacher, "view", f"draft version {version} of {s.label}")
         return render_template("version.html", s=s, v=match[0], d=d, sections=LIST_SECTIONS, lists=_lists(d))
 
-    @app.get("/students/<int:sid>/export/<fmt>")
+    @app.get("/students/<id:sid>/export/<fmt>")
     def export(sid: int, fmt: str):
         if fmt not in exports.FORMATS:
-            abort(404)
+            abort(404, "Documents come as pdf, docx, md or json.")
         s = student_or_404(sid)
-        body = exports.export(store(), s, fmt)
+        try:
+            body = exports.export(store(), s, fmt)
+            headers = {"Content-Disposition": content_disposition(f"iep-input-{s.name}.{fmt}")}
+        except Exception as e:
+            store().log(g.teacher, "export failed", f"{fmt} of {s.label}: {type(e).__name__}")
+            raise
         store().log(g.teacher, "export", f"{fmt} of {s.label}")
-        safe = "".join(c if c.isalnum() else "-" for c in s.name).strip("-") or "student"
-        return Response(body, mimetype=exports.FORMATS[fmt],
-                        headers={"Content-Disposition": f'attachment; filename="iep-input-{safe}.{fmt}"'})
+        return Response(body, mimetype=exports.FORMATS[fmt], headers=headers)
 
-    @app.get("/students/<int:sid>/script")
+    @app.get("/students/<id:sid>/script")
     def script(sid: int):
         s = student_or_404(sid)
         d, _ = current_draft(s)
         store().log(g.teacher, "view", f"meeting script of {s.label}")
         return render_template("script.html", s=s, lines=exports.meeting_script(d))
 
-    @app.get("/students/<int:sid>/script.wav")
+    @app.get("/students/<id:sid>/script.wav")
     def script_audio(sid: int):
-        from assistant.errors import UserError
         from assistant.speech.tts import Speaker
 
         s = student_or_404(sid)
         d, _ = current_draft(s)
-        speaker = Speaker(rate=s.rate or 150, language=s.language)
+        # made from the student's words: rendered into their private folder, deleted with it
+        speaker = Speaker(rate=s.rate or 150, language=s.language, private_cache=StudentFiles(store().dir, s.id).speech_cache())
         try:
-            path = speaker.render(" ".join(exports.meeting_script(d)))
+            path = speaker.render(" ".join(exports.meeting_script(d)), private=True)
         except UserError as e:
             return Response(str(e), status=503, mimetype="text/plain")
         finally:
             speaker.close()
+        store().log(g.teacher, "listen", f"meeting script audio of {s.label}")
         return send_file(path, mimetype="audio/wav")
 
-    @app.post("/students/<int:sid>/delete")
+    @app.post("/students/<id:sid>/delete")
     def delete_student(sid: int):
         s = student_or_404(sid)
-        if " ".join(request.form.get("confirm", "").split()).casefold() != s.name.casefold():
+        not_while_a_session_runs(s, "deleted")
+        if form_text("confirm", 400).casefold() != s.name.casefold():
             return render_template("student.html", s=s, status=status_of(s), sessions=store().sessions(s.id),
                                    versions=store().drafts(s.id), formats=list(exports.FORMATS),
                                    message="Not deleted: type the student's name exactly to confirm."), 400
-        root = os.path.realpath(store().audio_dir) + os.sep
-        for path in store().remove_student(s.id):
-            if os.path.realpath(path).startswith(root):
-                Path(path).unlink(missing_ok=True)
-        shutil.rmtree(store().audio_dir / f"student-{s.id}", ignore_errors=True)
+        store().remove_student(s.id)
+        StudentFiles(store().dir, s.id).delete_all()
         store().log(g.teacher, "delete", f"all data of {s.label}")
         return redirect(url_for("students"), code=303)
 
@@ -349,8 +394,19 @@ def _lists(d: IEPDraft) -> dict[str, list]:
 
 
 def serve(data_dir: Path | None, port: int) -> None:
+    import socket
+
     from waitress import serve as waitress_serve
 
-    app = create_app(data_dir)
+    probe = socket.socket()
+    try:
+        probe.bind(("127.0.0.1", port))
+    except OSError as e:
+        raise UserError(f"port {port} cannot be used ({e.strerror}): another program has it; pick another with "
+                        "--port N (1024 to 65535)") from None
+    finally:
+        probe.close()
+    app = create_app(data_dir, port)
     print(f"review app: http://127.0.0.1:{port}/  (this computer only; Ctrl+C stops it)", flush=True)
-    waitress_serve(app, host="127.0.0.1", port=port, threads=4, ident="iep-assistant")
+    waitress_serve(app, host="127.0.0.1", port=port, threads=4, ident="iep-assistant",
+                   max_request_body_size=MAX_REQUEST_BYTES)

@@ -7,10 +7,19 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from xml.sax.saxutils import escape
 
 from assistant.draft import IEPDraft, Item, build_draft, to_markdown
 from assistant.store import Answer, Store, Student
+from assistant.text import fill, md_escape, xml_safe
+
+# ReportLab's cost grows with the square of a word too long for a line and of a
+# paragraph too long for a page (a 40,000-character answer took 22 s, a 20 MiB one
+# would take days). The PDF gets words of at most 30 characters (30 of the widest
+# letter fit a line) in paragraphs of at most 1,500 characters (well within a page).
+LONGEST_WORD = 30
+LONGEST_PARAGRAPH = 1500
 
 FORMATS = {"md": "text/markdown; charset=utf-8", "json": "application/json",
            "pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
@@ -58,7 +67,7 @@ def _points(d: IEPDraft, templates: dict[str, str]) -> list[str]:
              ("learning", _join(d.learning_preferences)), ("helpful", _names(acc.helpful)),
              ("not_helpful", _names(acc.not_helpful)), ("wanted", _join(acc.wanted))]
     name = d.student.name.split()[0]
-    return [templates[key].format(name=name, x=x) for key, x in parts if x]
+    return [fill(templates[key], name=name, x=x) for key, x in parts if x]
 
 
 def present_levels(d: IEPDraft) -> str:
@@ -146,6 +155,28 @@ def _sections(d: IEPDraft, answers: list[Answer], reviews: dict[int, dict]) -> l
     ]
 
 
+def pdf_text(text: str) -> str:
+    """Text for a ReportLab paragraph: characters XML cannot hold replaced, markup
+    escaped, and words longer than a line broken into pieces (see LONGEST_WORD)."""
+    text = xml_safe(text)
+    text = re.sub(rf"\S{{{LONGEST_WORD + 1},}}",
+                  lambda m: " ".join(m.group(0)[i:i + LONGEST_WORD] for i in range(0, len(m.group(0)), LONGEST_WORD)), text)
+    return escape(text)
+
+
+def pdf_paragraphs(text: str) -> list[str]:
+    """``pdf_text`` in pieces of at most LONGEST_PARAGRAPH characters, cut between words."""
+    out, current, size = [], [], 0
+    for word in pdf_text(text).split(" "):
+        if current and size + len(word) + 1 > LONGEST_PARAGRAPH:
+            out.append(" ".join(current))
+            current, size = [], 0
+        current.append(word)
+        size += len(word) + 1
+    out.append(" ".join(current))
+    return out
+
+
 def to_pdf(d: IEPDraft, answers: list[Answer], reviews: dict[int, dict]) -> bytes:
     from reportlab.lib.pagesizes import letter
     from reportlab.lib.styles import getSampleStyleSheet
@@ -153,14 +184,16 @@ def to_pdf(d: IEPDraft, answers: list[Answer], reviews: dict[int, dict]) -> byte
 
     styles = getSampleStyleSheet()
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=letter, title=f"IEP input: {d.student.name}", author="iep-assistant")
+    doc = SimpleDocTemplate(buf, pagesize=letter, title=xml_safe(f"IEP input: {d.student.name}"), author="iep-assistant")
     story = []
     for n, (heading, paragraphs) in enumerate(_sections(d, answers, reviews)):
         if n == 1:
             story.append(PageBreak())  # "About me" is a page of its own
-        story.append(Paragraph(escape(heading), styles["Heading1"] if n == 0 else styles["Heading2"]))
+        story.append(Paragraph(pdf_text(heading), styles["Heading1"] if n == 0 else styles["Heading2"]))
         for p in paragraphs:
-            story.append(Paragraph(escape(p).replace("    ", "&nbsp;&nbsp;&nbsp;&nbsp;"), styles["BodyText"]))
+            indent = "&nbsp;&nbsp;&nbsp;&nbsp;" if p.startswith("    ") else ""
+            for n, piece in enumerate(pdf_paragraphs(p.strip() if indent else p)):
+                story.append(Paragraph((indent if n == 0 else "") + piece, styles["BodyText"]))
         story.append(Spacer(1, 8))
     doc.build(story)
     return buf.getvalue()
@@ -170,24 +203,36 @@ def to_docx(d: IEPDraft, answers: list[Answer], reviews: dict[int, dict]) -> byt
     from docx import Document
 
     doc = Document()
-    doc.core_properties.title = f"IEP input: {d.student.name}"
+    doc.core_properties.title = xml_safe(f"IEP input: {d.student.name}")
     for n, (heading, paragraphs) in enumerate(_sections(d, answers, reviews)):
         if n == 1:
             doc.add_page_break()
-        doc.add_heading(heading, level=1 if n == 0 else 2)
+        doc.add_heading(xml_safe(heading), level=1 if n == 0 else 2)
         for p in paragraphs:
-            doc.add_paragraph(p)
+            doc.add_paragraph(xml_safe(p))
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
 
 
+def _xml_safe_all(value):
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, dict):
+        return {k: _xml_safe_all(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_xml_safe_all(v) for v in value]
+    return value
+
+
 def render(fmt: str, d: IEPDraft, answers: list[Answer], reviews: dict[int, dict]) -> bytes:
     if fmt == "json":
-        return (json.dumps(d.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n").encode()
+        # JSON can carry any character escaped, but the systems it goes to are often
+        # XML inside: the same characters are replaced as in every other export
+        return (json.dumps(_xml_safe_all(d.model_dump(mode="json")), indent=2, ensure_ascii=False) + "\n").encode()
     if fmt == "md":
         transcript = dict(_sections(d, answers, reviews))["Transcript"]
-        return (to_markdown(d) + "\n## Transcript\n" + "\n".join(f"- {t}" for t in transcript) + "\n").encode()
+        return (to_markdown(d) + "\n## Transcript\n" + "\n".join(f"- {md_escape(t)}" for t in transcript) + "\n").encode()
     if fmt == "pdf":
         return to_pdf(d, answers, reviews)
     if fmt == "docx":

@@ -17,11 +17,22 @@ from assistant.audio.devices import Player
 from assistant.audio.level import trim_leading_silence
 from assistant.audio.wav import Audio, read_wav
 from assistant.errors import UserError
-from assistant.models import cache_dir
+from assistant.paths import cache_dir, make_private, private_dir
 
 DEFAULT_RATE = 165  # words per minute: a little slower than espeak's 175 default
 DEFAULT_VOICES = {"en": "gmw/en-us"}  # US English for US IEPs; other languages: espeak's own choice
 INSTALL_HINT = "install it: sudo apt-get install espeak-ng (Linux)"
+
+
+def public_cache() -> Path:
+    """The cache of the dialogue's own prompts. Versions before 0.2 cached every line
+    here, read-backs of students' answers included, readable by other accounts:
+    that old folder is deleted the first time this one is used."""
+    base = cache_dir()
+    old = base / "tts"
+    if old.is_dir():
+        shutil.rmtree(old, ignore_errors=True)
+    return base / "prompts"
 
 
 class TTSWorker:
@@ -91,16 +102,23 @@ class TTSWorker:
 
 class Speaker:
     """Speaks text aloud. Renders are cached by (text, voice, rate), so a prompt
-    heard before starts at once. ``stop()`` interrupts playback from any thread."""
+    heard before starts at once. ``stop()`` interrupts playback from any thread.
+
+    Two caches: the dialogue's own prompts (the same for every student) in the
+    user's cache folder, and anything made from a student's words or IEP (their
+    name, accommodations, read-backs, the meeting script) in ``private_cache``,
+    inside the student's private data folder, deleted with the student or when
+    the draft is approved. A private line with no private cache is refused."""
 
     def __init__(self, voice: str | None = None, rate: int = DEFAULT_RATE, output_device: str | int | None = None,
-                 cache: Path | None = None, language: str = "en", play: bool = True):
+                 cache: Path | None = None, language: str = "en", play: bool = True, private_cache: Path | None = None):
         if not 60 <= rate <= 400:
             raise UserError(f"speech rate {rate} is out of range: use 60 to 400 words per minute")
         self.voice, self.rate = voice or DEFAULT_VOICES.get(language, language), rate
         self.output_device = output_device
         self.play = play  # False: render only (a machine with no sound card)
-        self.cache = cache or cache_dir() / "tts"
+        self.cache = cache or public_cache()
+        self.private_cache = private_cache
         self._worker = TTSWorker()
         self._player: Player | None = None
         self._stop = threading.Event()
@@ -108,15 +126,21 @@ class Speaker:
     def _key(self, text: str) -> str:
         return hashlib.sha256(json.dumps([text, self.voice, self.rate]).encode()).hexdigest()[:32]
 
-    def render(self, text: str) -> Path:
+    def render(self, text: str, private: bool = False) -> Path:
         """The WAV of ``text`` spoken with this voice and rate (cached)."""
         text = " ".join(text.split())
         if not text:
             raise UserError("nothing to say: the text is empty")
-        path = self.cache / f"{self._key(text)}.wav"
+        if private and self.private_cache is None:
+            raise ValueError("a line made from a student's words needs the student's private cache")
+        folder = self.private_cache if private else self.cache
+        path = folder / f"{self._key(text)}.wav"
         if path.exists():
             return path
-        self.cache.mkdir(parents=True, exist_ok=True)
+        if private:
+            private_dir(folder)
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp.wav")
         try:
             reply = self._worker.request(timeout=30 + len(text) / 20, op="render", text=text, voice=self.voice, rate=self.rate, out=str(tmp))
@@ -128,6 +152,8 @@ class Speaker:
             if "unknown_voice" in reply:
                 raise UserError(f"unknown voice '{self.voice}'; `iep-assistant say --list-voices` lists them")
             raise UserError(f"text-to-speech failed: {reply['error']}")
+        if private:
+            make_private(tmp)
         tmp.replace(path)
         return path
 
@@ -139,19 +165,19 @@ class Speaker:
         shutil.copyfile(self.render(text), out)
         return out
 
-    def audio(self, text: str) -> Audio:
-        return read_wav(self.render(text))
+    def audio(self, text: str, private: bool = False) -> Audio:
+        return read_wav(self.render(text, private))
 
-    def speak(self, text: str) -> float:
+    def speak(self, text: str, private: bool = False) -> float:
         """Say ``text`` on the output device; returns the seconds played.
         ``stop()`` from another thread, even during rendering, cuts it short."""
         self._stop.clear()
         if not self.play:
-            self.render(text)
+            self.render(text, private)
             return 0.0
         if self._player is None:
             self._player = Player(self.output_device)
-        audio = self.audio(text)
+        audio = self.audio(text, private)
         # espeak-ng starts some words with up to ~50 ms of quiet: start with the sound
         samples = trim_leading_silence(audio.samples, audio.rate)
         return self._player.play(samples, audio.rate, self._stop)
