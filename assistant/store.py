@@ -298,7 +298,7 @@ class Store:
         """By name, or NAME#ID (or #ID) when two students share a name."""
         ref = one_line(ref)
         name, _, num = ref.rpartition("#")
-        if num.strip().isdigit() or (not num.strip() and "#" in ref):
+        if "#" in ref:  # names cannot hold '#': what follows it is the student's number
             s = self.student_by_id(parse_id(num, "student number"))
             if name.strip() and name_key(s.name) != name_key(name):
                 raise UserError(f"student #{num.strip()} is {s.label}, not {name.strip()}")
