@@ -48,16 +48,30 @@ class SpokenVoice:
         self.rate = speaker.rate if speaker else 165
 
     def say(self, text: str, private: bool = True) -> None:
+        """Show and speak. The speech is made first: if it cannot be saved (a full or
+        read-only disk: ``StorageError``), nothing is shown yet and the engine waits
+        and says it again, so the student hears every line they see."""
+        if self.speaker is not None:
+            try:
+                self.speaker.render(text, private=private)
+            except StorageError:
+                raise
+            except UserError as e:
+                self._lost(e)
         self.screen.show(text)
         if self.speaker is not None:
             try:
                 self.speaker.speak(text, private=private)
-            except StorageError as e:
-                # the disk is full or locked: this line could not be made into speech, the next may
-                self.screen.status(f"this line could not be spoken: {e}")
             except UserError as e:
-                self.screen.status(f"speech output stopped working: {e}; continuing with text only")
-                self.speaker = None
+                self._lost(e)
+
+    def show(self, text: str) -> None:
+        """Only show (speech could not be made)."""
+        self.screen.show(text)
+
+    def _lost(self, e: UserError) -> None:
+        self.screen.status(f"speech output stopped working: {e}; continuing with text only")
+        self.speaker = None
 
     def set_rate(self, rate: int) -> None:
         self.rate = rate

@@ -18,7 +18,8 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from assistant import paths
-from assistant.errors import UserError
+from assistant.errors import (StorageDamaged, StorageError, StorageFull, StorageReadOnly, UserError, free_bytes,  # noqa: F401
+                              os_storage_error, read_only)
 from assistant.locks import FileLock, data_lock
 from assistant.migrations import NewerDatabase, migrate
 from assistant.text import clean_input, name_key, one_line
@@ -34,25 +35,6 @@ default_data_dir = paths.default_data_dir
 
 # ---------------------------------------------------------------- storage errors
 
-class StorageError(UserError):
-    """The data folder cannot be written or read; ``transient`` ones (a full disk,
-    a folder that turned read-only) go away once someone makes room or fixes it."""
-
-    transient = False
-
-
-class StorageFull(StorageError):
-    transient = True
-
-
-class StorageReadOnly(StorageError):
-    transient = True
-
-
-class StorageDamaged(StorageError):
-    pass
-
-
 def storage_error(e: sqlite3.Error, folder: Path) -> StorageError:
     """What a SQLite error means for the person at the computer."""
     code = getattr(e, "sqlite_errorcode", 0) & 0xFF
@@ -60,10 +42,10 @@ def storage_error(e: sqlite3.Error, folder: Path) -> StorageError:
     if code in (11, 26):  # SQLITE_CORRUPT, SQLITE_NOTADB
         return StorageDamaged(f"the database {db} is damaged ({e}); nothing more was written to it. Restore the last "
                               "backup with: iep-assistant restore FILE (keep a copy of the damaged file for IT)")
-    if code == 13 or (code == 10 and _free_bytes(folder) < 1 << 20):  # SQLITE_FULL, or an I/O error on a full disk
+    if code == 13 or (code == 10 and free_bytes(folder) < 1 << 20):  # SQLITE_FULL, or an I/O error on a full disk
         return StorageFull(f"the disk that holds {folder} is full ({e}); make room (or move the data with --data-dir), "
                            "then go on: nothing confirmed is lost")
-    if code in (8, 10, 14) and _read_only(folder):  # READONLY, IOERR, CANTOPEN on a read-only folder
+    if code in (8, 10, 14) and read_only(folder):  # READONLY, IOERR, CANTOPEN on a read-only folder
         return StorageReadOnly(f"the data folder {folder} cannot be written: it is read-only ({e}); make it writable "
                                "again, then go on: nothing confirmed is lost")
     if code == 10:
@@ -71,34 +53,6 @@ def storage_error(e: sqlite3.Error, folder: Path) -> StorageError:
     if code in (5, 6):  # BUSY, LOCKED
         return StorageError(f"the database {db} is busy (another program holds it); try again in a moment")
     return StorageError(f"the database {db} cannot be used ({e})")
-
-
-def _free_bytes(folder: Path) -> int:
-    try:
-        st = os.statvfs(folder)
-    except OSError:
-        return 1 << 30
-    return st.f_bavail * st.f_frsize
-
-
-def _read_only(folder: Path) -> bool:
-    try:
-        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY) or not os.access(folder, os.W_OK)
-    except OSError:
-        return True
-
-
-def os_storage_error(e: OSError, folder: Path, what: str) -> StorageError | None:
-    """The StorageError for an OSError while writing ``what`` in the data folder, if it is one."""
-    import errno
-
-    if e.errno in (errno.ENOSPC, errno.EDQUOT):
-        return StorageFull(f"the disk that holds {folder} is full: cannot save {what}; make room, then go on: "
-                           "nothing confirmed is lost")
-    if e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return StorageReadOnly(f"the data folder {folder} cannot be written ({e.strerror}): cannot save {what}; "
-                               "make it writable again, then go on: nothing confirmed is lost")
-    return None
 
 
 class _Connection(sqlite3.Connection):

@@ -131,8 +131,10 @@ class DialogueEngine:
     # ------------------------------------------------------------ helpers
 
     def _say(self, text: str, private: bool = False) -> None:
-        """Say a line. Text is never a template here: a student's "{x}" is said as "{x}"."""
-        self.voice.say(text, private=private)
+        """Say a line. Text is never a template here: a student's "{x}" is said as "{x}".
+        Speech made from a student's words is saved in their folder: a full disk
+        waits like any other write."""
+        self._persist(lambda: self.voice.say(text, private=private))
 
     def _persist(self, write: Callable[[], T]) -> T:
         """Do a write to the data folder. A full disk or a folder that turned read-only
@@ -155,8 +157,8 @@ class DialogueEngine:
                 raise problem
             if time.monotonic() - told > STORAGE_REMIND_SECONDS:
                 self.log(f"iep-assistant: {problem}")
-                self._say("I can't save right now, because the computer's storage is full or locked. Please ask your "
-                          "teacher for help. Nothing you said is lost, and we will go on as soon as it is fixed.")
+                self._announce("I can't save right now, because the computer's storage is full or locked. Please ask "
+                               "your teacher for help. Nothing you said is lost, and we will go on as soon as it is fixed.")
                 told = time.monotonic()
             time.sleep(STORAGE_RETRY_SECONDS)
 
@@ -183,6 +185,15 @@ class DialogueEngine:
         while j < len(self.steps) and self.steps[j].section == section:
             j += 1
         return j
+
+    def _announce(self, text: str) -> None:
+        """Say a line about the storage itself: if even its speech cannot be made, it is shown."""
+        try:
+            self.voice.say(text, private=False)
+        except StorageError:
+            show = getattr(self.voice, "show", None)
+            if show is not None:
+                show(text)
 
     def _hear(self, expect: str, again: str, choices: list[str] | None = None, private: bool = False) -> Utterance:
         """The next utterance; silence gets a gentle re-prompt, then "take your time", and never ends the session."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -16,7 +17,7 @@ from pathlib import Path
 from assistant.audio.devices import Player
 from assistant.audio.level import trim_leading_silence
 from assistant.audio.wav import Audio, read_wav
-from assistant.errors import UserError
+from assistant.errors import UserError, free_bytes, os_storage_error, read_only
 from assistant.paths import cache_dir, make_private, private_dir
 
 DEFAULT_RATE = 165  # words per minute: a little slower than espeak's 175 default
@@ -118,6 +119,7 @@ class Speaker:
         self.output_device = output_device
         self.play = play  # False: render only (a machine with no sound card)
         self.cache = cache or public_cache()
+        self._fallback = Path(tempfile.gettempdir()) / f"iep-assistant-prompts-{os.getuid()}"
         self.private_cache = private_cache
         self._worker = TTSWorker()
         self._player: Player | None = None
@@ -137,11 +139,20 @@ class Speaker:
         path = folder / f"{self._key(text)}.wav"
         if path.exists():
             return path
-        if private:
-            private_dir(folder)
-        else:
-            folder.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp.wav")
+        try:
+            if private:
+                private_dir(folder)
+            else:
+                folder.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))  # can the folder be written?
+        except OSError as e:
+            if not private and folder != self._fallback:
+                # the prompts' cache is on a full or read-only disk: the dialogue's own
+                # words (no student data) may be made in the temporary folder instead
+                self.cache = self._fallback
+                return self.render(text, private)
+            raise os_storage_error(e, folder, "speech") or UserError(f"cannot write speech to {folder}: {e.strerror}") from None
         try:
             reply = self._worker.request(timeout=30 + len(text) / 20, op="render", text=text, voice=self.voice, rate=self.rate, out=str(tmp))
         except UserError:
@@ -149,6 +160,9 @@ class Speaker:
             raise
         if "error" in reply:
             tmp.unlink(missing_ok=True)
+            if free_bytes(folder) < 1 << 20 or read_only(folder):  # the disk filled up while espeak-ng wrote
+                raise os_storage_error(OSError(errno.ENOSPC if free_bytes(folder) < 1 << 20 else errno.EROFS, "no space"),
+                                       folder, "speech")
             if "unknown_voice" in reply:
                 raise UserError(f"unknown voice '{self.voice}'; `iep-assistant say --list-voices` lists them")
             raise UserError(f"text-to-speech failed: {reply['error']}")
