@@ -7,7 +7,6 @@ small tmpfs holds the data folder; nothing is mounted outside that namespace."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
