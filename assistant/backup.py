@@ -451,7 +451,10 @@ def _current_students(data_dir: Path) -> int | None:
     if not (data_dir / DB_NAME).exists():
         return 0
     try:
-        db = sqlite3.connect(_db_uri(data_dir / DB_NAME, "ro"), uri=True, timeout=5)
+        # read-write although it only reads: a read-only connection to a WAL database
+        # leaves -wal and -shm files behind (it may not delete them); nothing else
+        # has the database open while restore holds the folder
+        db = sqlite3.connect(_db_uri(data_dir / DB_NAME), uri=True, timeout=5)
         try:
             return _count_students(db)
         finally:
