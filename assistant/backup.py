@@ -406,9 +406,9 @@ def restore(archive: Path, data_dir: Path, confirm: Callable[[Question], bool] =
         _private_tree(staging, staging / AUDIO)
         _fsync_dir(staging)
         with _locked(data_dir) if existing else nullcontext():
-            if existing and _has_data(data_dir):
-                if not confirm(Question(data_dir, _current_students(data_dir), students, manifest.created)):
-                    raise UserError(f"not restored: confirm by typing yes, or pass --yes; {NOTHING_CHANGED}")
+            if existing and _has_data(data_dir) and not confirm(
+                    Question(data_dir, _current_students(data_dir), students, manifest.created)):
+                raise UserError(f"not restored: confirm by typing yes, or pass --yes; {NOTHING_CHANGED}")
             aside = _swap(staging, data_dir, existing)
     except OSError as e:
         shutil.rmtree(staging, ignore_errors=True)
@@ -527,15 +527,15 @@ def _read_manifest(archive: Path, tar: tarfile.TarFile) -> Manifest:
         raise _Damaged("it holds no database")
     folders = {"/".join(p.split("/")[:i]) for p in seen for i in range(1, p.count("/") + 1)}
     if clash := seen & folders:
-        raise _Damaged(f"it lists {sorted(clash)[0]} both as a file and as a folder")
+        raise _Damaged(f"it lists {min(clash)} both as a file and as a folder")
     return manifest
 
 
 def _unpack(archive: Path, staging: Path) -> Manifest:
     """Read ``archive`` into ``staging``, checking every member against the manifest."""
     try:
-        tar = tarfile.open(archive, "r|*")  # a stream, in order: the manifest must come first
-    except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError) as e:
+        tar = tarfile.open(archive, "r|*")  # noqa: SIM115 (closed below); a stream, in order: the manifest must come first
+    except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError):
         raise _refuse(archive, "it is not an iep-assistant backup (not a tar archive); give a file made with "
                                "`iep-assistant backup`") from None
     except OSError as e:
@@ -631,6 +631,8 @@ def _check_database(archive: Path, staging: Path, manifest: Manifest, data_dir: 
         _log_row(db, log_row)
         return students
     except sqlite3.DatabaseError as e:
+        if getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:  # writing the log line: not the archive's fault
+            raise OSError(errno.ENOSPC, "the disk is full") from None
         raise _refuse(archive, f"its database is damaged ({e}); use another copy of the backup") from None
     finally:
         db.close()

@@ -150,7 +150,8 @@ def test_round_trip(cli, data, tmp_path):
     assert log[:-1] == before_rows.pop("access_log")
     assert log[-1][3] == "restore" and str(out) in log[-1][4]
     assert after == before_rows  # students, sessions, answers, drafts...: exactly the backup's
-    recordings = lambda found: {k: v[1] for k, v in found.items() if k.startswith("audio/")}  # noqa: E731
+    def recordings(found):
+        return {k: v[1] for k, v in found.items() if k.startswith("audio/")}
     assert recordings(files(data)) == recordings(before_files)  # byte for byte, and no others
     assert [p.name for p in data.parent.iterdir() if p.name.startswith(".data.")] == []  # old data deleted
 
@@ -199,7 +200,7 @@ def test_restore_into_a_missing_folder(cli, archive, source, tmp_path):
 
 
 def test_files_are_private_whatever_the_umask(cli, data, archive, tmp_path):
-    umask_022 = dict(preexec_fn=lambda: os.umask(0o022))
+    umask_022 = {"preexec_fn": lambda: os.umask(0o022)}
     out = tmp_path / "backup.tar"
     r = cli("backup", out, "--data-dir", data, **umask_022)
     assert r.returncode == 0, r.stderr
