@@ -376,6 +376,44 @@ def _user() -> str:
     return os.environ.get("USER") or "command line"
 
 
+def _data_dir(args) -> Path:
+    from assistant.paths import default_data_dir
+
+    return Path(args.data_dir) if args.data_dir else default_data_dir()
+
+
+def cmd_backup(args) -> int:
+    from assistant.backup import backup
+
+    made = backup(_data_dir(args), Path(args.file), force=args.force, teacher=_user())
+    for w in made.warnings:
+        _err(f"warning: {w}")
+    _err(f"wrote {made.path}: {made.students} student{'s' * (made.students != 1)}, {made.recordings} recording"
+         f"{'s' * (made.recordings != 1)}, {made.size / 1e6:.1f} MB. It holds student data: keep it where only you "
+         "can read it (e.g. an encrypted drive)")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from assistant.backup import restore
+
+    def confirm(question) -> bool:
+        if args.yes:
+            return True
+        if not sys.stdin.isatty():
+            return False  # like `student remove`: a script must say --yes
+        sys.stderr.write(f"{question}\nType yes to restore: ")
+        sys.stderr.flush()
+        return sys.stdin.readline().strip().casefold() == "yes"
+
+    done = restore(Path(args.file), _data_dir(args), confirm, teacher=_user())
+    for w in done.warnings:
+        _err(f"warning: {w}")
+    _err(f"restored {done.data_dir} from the backup made {done.created[:16].replace('T', ' ')}: "
+         f"{done.students} student{'s' * (done.students != 1)}, {done.recordings} recording{'s' * (done.recordings != 1)}")
+    return 0
+
+
 def cmd_teacher(args) -> int:
     import getpass
 
@@ -611,6 +649,18 @@ def build_parser() -> argparse.ArgumentParser:
     rv.add_argument("--port", type=_port, default=8765, help="the port on 127.0.0.1 (default 8765)")
     rv.add_argument("--data-dir")
     rv.set_defaults(func=cmd_review)
+
+    bk = sub.add_parser("backup", help="write the students' data (database and recordings) to one archive file")
+    bk.add_argument("file", metavar="FILE", help="the archive to write, e.g. /media/usb/iep-backup.tar")
+    bk.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    bk.add_argument("--data-dir")
+    bk.set_defaults(func=cmd_backup)
+
+    rs = sub.add_parser("restore", help="replace the data folder by a backup, after checking the backup whole")
+    rs.add_argument("file", metavar="FILE", help="an archive made by `iep-assistant backup`")
+    rs.add_argument("--yes", action="store_true", help="do not ask before replacing the current data")
+    rs.add_argument("--data-dir")
+    rs.set_defaults(func=cmd_restore)
 
     dl = sub.add_parser("dialogues", help="list or validate the dialogue files")
     dl.add_argument("action", choices=["list", "validate"])
