@@ -80,7 +80,6 @@ class Manifest(BaseModel):
     app_version: str
     schema_version: int
     created: str
-    data_dir: str  # where the data was: recordings of databases before schema 2 are stored by absolute path
     files: list[FileEntry]
 
 
@@ -209,6 +208,11 @@ def _copy_database(data_dir: Path, log_row: tuple) -> tuple[bytes, int, int]:
     except sqlite3.DatabaseError as e:
         raise UserError(f"{path} is not a readable database ({e}); no backup was written") from None
     try:
+        # Who is signed in now, sign-in forms and wrong-password counts are not data
+        # to restore: a restored sign-in could bring back a session since signed out.
+        for table in ("web_sessions", "signin_forms", "throttle"):
+            if copy.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)).fetchone():
+                copy.execute(f"DELETE FROM {table}")
         _log_row(copy, log_row)
         rows = copy.execute("PRAGMA integrity_check").fetchall()
         if rows != [("ok",)]:
@@ -285,7 +289,6 @@ def backup(data_dir: Path, out: Path, force: bool = False, teacher: str = "comma
         recordings = _list_recordings(data_dir, warnings)
         manifest = Manifest(format=FORMAT, format_version=FORMAT_VERSION, app_version=__version__,
                             schema_version=schema, created=created + time.strftime("%z"),
-                            data_dir=os.path.realpath(data_dir),
                             files=[FileEntry(path=DB_NAME, size=len(db), sha256=hashlib.sha256(db).hexdigest())]
                             + [FileEntry(path=r.rel, size=r.size, sha256=r.sha256) for r in recordings])
         body = json.dumps(manifest.model_dump(), indent=1, ensure_ascii=False).encode()
@@ -627,7 +630,6 @@ def _check_database(archive: Path, staging: Path, manifest: Manifest, data_dir: 
             raise _refuse(archive, f"it is damaged: its database is schema {version}, its manifest says "
                                    f"{manifest.schema_version}; use another copy of the backup")
         students = _count_students(db)
-        _relink_recordings(db, version, manifest.data_dir, data_dir)
         _log_row(db, log_row)
         return students
     except sqlite3.DatabaseError as e:
@@ -636,17 +638,6 @@ def _check_database(archive: Path, staging: Path, manifest: Manifest, data_dir: 
         raise _refuse(archive, f"its database is damaged ({e}); use another copy of the backup") from None
     finally:
         db.close()
-
-
-def _relink_recordings(db: sqlite3.Connection, version: int, old: str, new: Path) -> None:
-    """Before schema 2 a recording is stored by its absolute path: restored into
-    another folder (another computer, another account), those paths are moved to
-    the new folder. From schema 2 on they are relative and need nothing."""
-    if version >= 2 or not old or os.path.realpath(old) == str(new):
-        return
-    prefix = os.path.realpath(old) + os.sep
-    db.execute("UPDATE answers SET audio_path = ? || substr(audio_path, ?) WHERE substr(audio_path, 1, ?) = ?",
-               (str(new) + os.sep, len(prefix) + 1, len(prefix), prefix))
 
 
 def _private_tree(staging: Path, audio: Path) -> None:

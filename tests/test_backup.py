@@ -56,9 +56,9 @@ def sql(folder: Path, query: str, args=()) -> list[tuple]:
 
 
 def link_recording(folder: Path) -> None:
-    """The first answer was spoken: its recording lives in this folder (the store
-    keeps absolute paths before schema 2)."""
-    sql(folder, "UPDATE answers SET audio_path=? WHERE id=1", (str(folder / RECORDING),))
+    """The first answer was spoken: its recording lives in this folder (stored
+    relative to the data folder)."""
+    sql(folder, "UPDATE answers SET audio_path=? WHERE id=1", (RECORDING,))
 
 
 def tables(folder: Path) -> dict[str, list[tuple]]:
@@ -192,8 +192,8 @@ def test_restore_into_a_missing_folder(cli, archive, source, tmp_path):
     rows = tables(target)
     expected = tables(source)
     assert rows["students"] == expected["students"] and rows["sessions"] == expected["sessions"]
-    # the recording of an older database follows the data to its new folder
-    assert sql(target, "SELECT audio_path FROM answers") == [(str(target / RECORDING),)]
+    # the recording follows the data to its new folder
+    assert sql(target, "SELECT audio_path FROM answers") == [(RECORDING,)]
     assert (target / RECORDING).read_bytes() == (source / RECORDING).read_bytes()
     assert (target / ".iep-assistant-data").exists()
     assert sorted(p.name for p in target.parent.iterdir()) == ["data"]
@@ -259,8 +259,8 @@ def craft(path: Path, source: Path, *, members=None, add=None, extra=(), skip=()
         sqlite3.connect(source / "iep.sqlite3").backup(db)
         members = {"iep.sqlite3": db.serialize(), RECORDING: (source / RECORDING).read_bytes()}
     members = {**members, **(add or {})}
-    body = {"format": "iep-assistant-backup", "format_version": 1, "app_version": "0.1.0", "schema_version": 0,
-            "created": "2026-11-28T10:00:00+0000", "data_dir": str(source),
+    body = {"format": "iep-assistant-backup", "format_version": 1, "app_version": "0.1.0", "schema_version": SCHEMA_VERSION,
+            "created": "2026-11-28T10:00:00+0000",
             "files": [{"path": n, "size": len(b), "sha256": hashlib.sha256(b).hexdigest()} for n, b in members.items()]}
     body.update(manifest)
     with tarfile.open(path, "w") as tar:
@@ -476,3 +476,17 @@ def test_backup_does_not_overwrite_without_force(cli, data, tmp_path):
     assert r.returncode == 2 and "inside the data folder" in r.stderr and not (data / "inside.tar").exists()
     r = cli("backup", tmp_path / "b.tar", "--data-dir", tmp_path / "nothing-here")
     assert r.returncode == 2 and "no student data" in r.stderr and not (tmp_path / "b.tar").exists()
+
+
+def test_sign_ins_are_not_restored(cli, data, tmp_path):
+    """A restored backup must not bring back a review-app sign-in that has since ended."""
+    sql(data, "INSERT INTO teachers(name, key, pw_hash, created) VALUES ('Ms Lee', 'ms lee', 'x', '2026-11-28')")
+    sql(data, "INSERT INTO web_sessions(token, teacher_id, csrf, expires) VALUES ('hash', 1, 'c', 9e9)")
+    sql(data, "INSERT INTO throttle(key, count, last) VALUES ('account:ms lee', 5, 0)")
+    out = tmp_path / "b.tar"
+    assert cli("backup", out, "--data-dir", data).returncode == 0
+    target = tmp_path / "restored"
+    r = cli("restore", out, "--data-dir", target, input="")
+    assert r.returncode == 0, r.stderr
+    assert sql(target, "SELECT name FROM teachers") == [("Ms Lee",)]  # accounts are data
+    assert sql(target, "SELECT * FROM web_sessions") == [] and sql(target, "SELECT * FROM throttle") == []
