@@ -12,7 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from assistant.audio.devices import DeviceLost, list_devices, rescan, resolve, wait_for_input
+from assistant.audio.devices import (
+    DeviceLost,
+    list_devices,
+    rescan,
+    resolve,
+    wait_for_input,
+)
 from assistant.audio.level import meter
 from assistant.audio.wav import write_wav
 from assistant.dialogue.commands import all_phrases
