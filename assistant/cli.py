@@ -301,7 +301,7 @@ def _engine_for_session(args, store, student, ears_factory, session=None):
                                                  output_device=args.output_device, language=student.language,
                                                  private_cache=StudentFiles(store.dir, student.id).speech_cache())
     voice = SpokenVoice(screen, speaker)
-    return DialogueEngine(dialogue, student, store, voice, ears_factory(screen)), speaker
+    return DialogueEngine(dialogue, student, store, voice, ears_factory(screen, voice)), speaker
 
 
 def cmd_session(args) -> int:
@@ -321,7 +321,7 @@ def cmd_session(args) -> int:
                         "or pass --new to start over (the paused answers are kept)")
     session = paused if args.resume else None
     if args.text:
-        factory = lambda screen: TypedEars(sys.stdin, screen)  # noqa: E731
+        factory = lambda screen, voice: TypedEars(sys.stdin, screen)  # noqa: E731
     else:
         from assistant.audio.devices import resolve
 
@@ -331,7 +331,12 @@ def cmd_session(args) -> int:
         # the model loads while the first prompt is spoken (about 0.7 s sooner to the first sound)
         recognizer = BackgroundRecognizer(choose_model(args.engine, args.model, student.language))
         device = resolve(args.input_device, "input")
-        factory = lambda screen: ListeningEars(recognizer, screen, device.index)  # noqa: E731
+        # by name, not number: if the microphone is lost, the list of devices is read
+        # again and numbers can change; with no --input-device, whichever input is the
+        # default (then and after a loss) is used. What the student must know about a
+        # lost microphone is said aloud as well as shown.
+        name = device.name if args.input_device not in (None, "") else None
+        factory = lambda screen, voice: ListeningEars(recognizer, screen, name, notify=voice.notify)  # noqa: E731
     engine, speaker = _engine_for_session(args, store, student, factory, session)
     try:
         result = engine.run(session)

@@ -3,11 +3,21 @@ simulated student. All of them drive the one ``DialogueEngine``."""
 
 from __future__ import annotations
 
+import select
 import sys
 import textwrap
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from assistant.audio.devices import (
+    DeviceLost,
+    list_devices,
+    rescan,
+    resolve,
+    wait_for_input,
+)
 from assistant.audio.level import meter
 from assistant.dialogue.commands import all_phrases
 from assistant.dialogue.engine import YES_NO, Stopped, Utterance
@@ -69,6 +79,14 @@ class SpokenVoice:
         """Only show (speech could not be made)."""
         self.screen.show(text)
 
+    def notify(self, text: str) -> None:
+        """A message of the program's own (no student data): said, or if its speech
+        cannot be made (a full disk), shown."""
+        try:
+            self.say(text, private=False)
+        except StorageError:
+            self.show(text)
+
     def _lost(self, e: UserError) -> None:
         self.screen.status(f"speech output stopped working: {e}; continuing with text only")
         self.speaker = None
@@ -108,9 +126,10 @@ class ListeningEars:
     only if it is kept as an answer."""
 
     def __init__(self, recognizer: Recognizer, screen: Screen, input_device=None,
-                 config: EndpointConfig | None = None, sources=None):
+                 config: EndpointConfig | None = None, sources=None, notify: Callable[[str], None] | None = None):
         self.recognizer, self.screen = recognizer, screen
-        self.input_device = input_device
+        self.input_device = input_device  # a device's name, or None: the system default
+        self.notify = notify or screen.show  # tells the student something (the session also speaks it)
         self.config = config or EndpointConfig(hangover=1.2, no_speech_timeout=8.0, max_seconds=120.0)
         self.sources = sources  # the demo's simulated student gives one source per utterance
         self.count = 0
@@ -132,6 +151,13 @@ class ListeningEars:
         self.screen.status("listening")
         try:
             heard = listen(self.recognizer, source, self.config, grammar, progress, hints=HINTS)
+        except DeviceLost as e:
+            # The headset was unplugged (or the sound server dropped it): wait for
+            # it, then the question is asked again (None: nothing was heard).
+            self.screen.status(str(e))
+            keyboard = Keyboard(sys.stdin) if sys.stdin.isatty() else None
+            self.input_device = wait_for_microphone(self.input_device, self.notify, self.screen, keyboard)
+            return None
         except UserError as e:
             # A microphone that fails mid-session pauses the session (everything
             # confirmed is saved) rather than ending it with an error.
@@ -145,6 +171,74 @@ class ListeningEars:
         t = heard.transcript
         return Utterance(text=clean_input(t.text), words=[w.model_dump() for w in t.words], engine=t.engine,
                          model=t.model, pcm=heard.audio, capped=heard.state == State.CAPPED)
+
+
+MIC_LOST = "I can't hear you: the microphone stopped working. Check that the headset is plugged in. I will wait."
+MIC_STILL_LOST = "I am still waiting for the microphone. Check that the headset is plugged in."
+MIC_BACK = "The microphone is back. Let's go on."
+# seconds: how often a lost microphone is tried, the student reminded, and when the session pauses
+MIC_RETRY, MIC_REMIND, MIC_GIVE_UP = 1.0, 60.0, 600.0
+
+
+class Keyboard:
+    """A device number or name typed at the terminal while the microphone is lost
+    (a spoken session reads nothing else from the keyboard)."""
+
+    def __init__(self, inp: TextIO):
+        self.inp: TextIO | None = inp
+        self.typed: str | None = None
+
+    def wait(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` for a line; True when one was typed (it is in ``typed``)."""
+        if self.inp is None:
+            time.sleep(seconds)
+            return False
+        ready, _, _ = select.select([self.inp], [], [], seconds)
+        if not ready:
+            return False
+        line = self.inp.readline()
+        if line == "":  # end of input (Ctrl+D): nothing more will come
+            self.inp = None
+            return False
+        self.typed = line.strip() or None
+        return self.typed is not None
+
+
+def wait_for_microphone(name: str | None, notify: Callable[[str], None], screen: Screen,
+                        keyboard: Keyboard | None = None) -> str | None:
+    """Tell the student the microphone is lost, and wait until it works again: the
+    same device (``name``; None: whichever input is the system default), or another
+    one whose number or name is typed on ``keyboard``. Reminds every MIC_REMIND
+    seconds; after MIC_GIVE_UP seconds the session pauses (Stopped), everything
+    confirmed being saved. Returns the input to use from now on."""
+    notify(MIC_LOST)
+    if keyboard is not None:
+        try:
+            rescan()
+            inputs = "; ".join(f"{d.index}: {d.name}" for d in list_devices() if d.inputs)
+        except UserError as e:
+            inputs = str(e)
+        screen.status(f"to use another microphone, type its number or name and press Enter ({inputs})")
+    started = time.monotonic()
+    while True:
+        waited = time.monotonic() - started
+        if waited >= MIC_GIVE_UP:
+            screen.status(f"no microphone for {MIC_GIVE_UP / 60:g} minutes; the session is paused, continue it with --resume")
+            raise Stopped()
+        device = wait_for_input(name, min(MIC_REMIND, MIC_GIVE_UP - waited), MIC_RETRY,
+                                keyboard.wait if keyboard is not None else None)
+        if device is not None:
+            notify(MIC_BACK)
+            return name
+        if keyboard is not None and keyboard.typed:
+            typed, keyboard.typed = keyboard.typed, None
+            try:
+                name = resolve(typed, "input").name  # tried at once, then waited for like the first one
+                screen.status(f"trying '{name}'")
+            except UserError as e:
+                screen.status(str(e))
+        elif time.monotonic() - started < MIC_GIVE_UP:
+            notify(MIC_STILL_LOST)
 
 
 class SimulatedStudent:

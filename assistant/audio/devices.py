@@ -3,13 +3,26 @@
 The sounddevice callback only copies into a queue; all work happens elsewhere.
 Devices are opened at their own default rate and the audio is resampled, since
 many devices refuse 16 kHz (PortAudio error -9997).
+
+A microphone that stops sending sound raises ``DeviceLost``; ``wait_for_input``
+waits until it (or the system default input) works again. What can be seen of an
+unplugged headset depends on the sound system. Measured with PulseAudio 16 through
+ALSA's ``pulse`` device: when a source goes away, a recording that follows the
+default source is moved to the new default (another microphone, or the monitor of
+a speaker) and PortAudio reports nothing, so that case cannot be told from a quiet
+room. A recording the server drops (or a device opened through ALSA directly)
+ends: PortAudio's callback thread fails, no more audio comes, and opening the
+device fails until it is back. That case is what ``Microphone`` detects.
 """
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +40,66 @@ def _sd():
     except OSError as e:  # the PortAudio shared library is missing
         raise UserError(f"audio is unavailable ({e}); install PortAudio: sudo apt-get install libportaudio2") from None
     return sd
+
+
+class DeviceLost(UserError):
+    """The microphone stopped sending sound (unplugged, or dropped by the sound
+    server) and reopening it did not help."""
+
+
+# PortAudio reads the list of devices once, when it starts: a headset plugged in
+# later is seen only after re-initialising it. That closes every stream still open,
+# whatever thread uses it (a prompt playing elsewhere stops with "Invalid stream
+# pointer", -9988), so our streams are counted and the list is re-read only when
+# none is open. Device numbers may change then: ``_generation`` tells a Player to
+# find its device again by name.
+_lock = threading.Lock()
+_open_streams = 0
+_generation = 0
+
+
+def _count_stream(delta: int) -> None:
+    global _open_streams
+    with _lock:
+        _open_streams += delta
+
+
+def rescan() -> bool:
+    """Re-read the list of devices, so that devices plugged in or out since the
+    program started are seen. Skipped (False) while one of our streams is open."""
+    global _generation
+    sd = _sd()
+    with _lock:
+        if _open_streams:
+            return False
+        if sd._initialized:
+            sd._terminate()
+        try:
+            sd._initialize()  # sounddevice's own; it keeps PortAudio's scan messages off stderr
+        except sd.PortAudioError:
+            return False  # tried again at the next rescan
+        _generation += 1
+    return True
+
+
+@contextmanager
+def _quiet_stderr():
+    """Keep ALSA's and PortAudio's own messages (several lines for each failed open)
+    off the terminal while a lost device is tried again and again. It silences the
+    whole process's stderr, so it is used only around a short try."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 @dataclass(frozen=True)
@@ -98,7 +171,8 @@ class Microphone:
     """Records from an input device; yields 16 kHz mono int16 chunks.
 
     Use as a context manager. ``overflows`` counts buffers the system dropped
-    because we read too slowly.
+    because we read too slowly. A device that cannot be opened, or stops sending
+    sound and cannot be reopened, raises ``DeviceLost``.
     """
 
     def __init__(self, device: str | int | None = None, chunk_seconds: float = 0.05):
@@ -117,45 +191,96 @@ class Microphone:
 
     def __enter__(self) -> Microphone:
         sd = _sd()
+        # a fresh queue for each stream: None in it means this stream has ended
+        # (PortAudio calls finished_callback when its thread fails, e.g. the device
+        # went away, and also when we stop it)
+        self._queue = ended = queue.Queue()
+        _count_stream(+1)
         try:
             self._stream = sd.InputStream(
                 device=self.device.index, channels=1, samplerate=self.rate, dtype="float32",
-                blocksize=self._blocksize, callback=self._callback,
+                blocksize=self._blocksize, callback=self._callback, finished_callback=lambda: ended.put(None),
             )
             self._stream.start()
         except sd.PortAudioError as e:
             if self._stream is not None:
                 self._stream.close()
                 self._stream = None
-            raise UserError(f"cannot open the microphone '{self.device.name}': {e}") from None
+            _count_stream(-1)
+            raise DeviceLost(f"cannot open the microphone '{self.device.name}': {e}") from None
         return self
 
     def __exit__(self, *exc) -> None:
         if self._stream is not None:
-            self._stream.stop()
-            self._stream.close()
-            self._stream = None
+            stream, self._stream = self._stream, None
+            try:
+                stream.abort()
+                stream.close()
+            except _sd().PortAudioError:
+                pass  # a stream whose device has gone: closing it is all that is left to do
+            finally:
+                _count_stream(-1)
 
     def chunks(self, timeout: float = 3.0) -> Iterator[np.ndarray]:
         """Yield int16 chunks at 16 kHz until the caller stops iterating.
 
-        If the device stops delivering audio (a stalled sound server, a headset
-        unplugged and plugged back), the stream is reopened once before giving up."""
+        If the device stops delivering audio (nothing for ``timeout`` seconds, or
+        the stream ended: a stalled sound server, a headset unplugged), the stream
+        is reopened once; if that does not bring sound back, ``DeviceLost``."""
         reopened = False
         while True:
             try:
                 block = self._queue.get(timeout=timeout)
             except queue.Empty:
+                block = None
+            if block is None:
                 if reopened:
-                    raise UserError(f"the microphone '{self.device.name}' stopped sending sound; check the connection") from None
+                    raise DeviceLost(f"the microphone '{self.device.name}' stopped sending sound; check that it is plugged in")
                 reopened = True
                 self.__exit__()
-                self.__enter__()
+                with _quiet_stderr():  # a failure's reason is in DeviceLost's message
+                    self.__enter__()
                 continue
             reopened = False
             out = self._resampler.process(block)
             if len(out):
                 yield float_to_int16(out)
+
+
+def working_input(spec: str | int | None, seconds: float = 5.0) -> Device | None:
+    """The input device ``spec`` names (None: the system default) if it opens and
+    sends sound within ``seconds``; None if it does not. (A new recording through
+    ALSA's ``pulse`` device sent its first sound after 1.8 to 2.1 s on a busy
+    machine; a device that is gone fails to open at once.)"""
+    try:
+        with _quiet_stderr():
+            mic = Microphone(spec)
+            with mic:
+                return mic.device if mic._queue.get(timeout=seconds) is not None else None
+    except (UserError, queue.Empty):
+        return None
+
+
+def wait_for_input(name: str | None, timeout: float, poll: float = 1.0,
+                   pause: Callable[[float], bool] | None = None) -> Device | None:
+    """Wait until the input named ``name`` (None: whichever input is the system
+    default) opens and sends sound again, re-reading the list of devices each
+    time. Returns the device; None after ``timeout`` seconds, or at once when
+    ``pause(seconds)``, which waits between tries (``time.sleep`` by default),
+    returns True."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rescan()
+        device = working_input(name)
+        if device is not None:
+            return device
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        if pause is None:
+            time.sleep(min(poll, left))
+        elif pause(min(poll, left)):
+            return None
 
 
 class Player:
@@ -167,6 +292,8 @@ class Player:
 
     def __init__(self, device: str | int | None = None):
         self.device = resolve(device, "output")
+        self._chosen = device not in (None, "")
+        self._generation = _generation
 
     def play(self, samples: np.ndarray, rate: int, stop: threading.Event | None = None) -> float:
         """Play and block until done or stopped; returns the seconds played."""
@@ -174,6 +301,9 @@ class Player:
         stop = stop or threading.Event()
         if stop.is_set():
             return 0.0
+        if self._generation != _generation:  # the list was re-read (rescan): numbers may have moved
+            self.device = resolve(self.device.name if self._chosen else None, "output")
+            self._generation = _generation
         out_rate = self.device.default_rate or rate
         data = resample(np.asarray(samples, dtype=np.float32), rate, out_rate)
         done = threading.Event()
@@ -188,6 +318,7 @@ class Player:
             if pos >= len(data) or stop.is_set():
                 raise sd.CallbackStop
 
+        _count_stream(+1)
         try:
             # A 100 ms buffer: PortAudio's "high" default (about 35 ms) ran dry
             # against a sound server with a short latency (hundreds of ALSA
@@ -200,4 +331,6 @@ class Player:
                         break
         except sd.PortAudioError as e:
             raise UserError(f"cannot play on '{self.device.name}': {e}") from None
+        finally:
+            _count_stream(-1)
         return pos / out_rate

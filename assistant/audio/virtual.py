@@ -6,7 +6,8 @@ remapped into the source ``mic``, the default input. What is played into
 ``mic_feed`` is heard by any program recording from the default input, and what
 a program plays is heard on ``speaker.monitor``. Programs reach the daemon
 through the environment in ``VirtualAudio.env`` (PULSE_SERVER), via ALSA's
-``pulse`` device.
+``pulse`` device. ``unplug_mic`` and ``plug_mic`` take the microphone away and
+bring it back, as a headset's cable would.
 """
 
 from __future__ import annotations
@@ -31,9 +32,19 @@ def _need(tool: str, package: str) -> str:
     return path
 
 
+# the virtual microphone: the module that makes source ``mic`` out of what is played into ``mic_feed``
+MIC_MODULE = ("module-remap-source", "master=mic_feed.monitor", "source_name=mic",
+              "source_properties=device.description=VirtualMic")
+
+
 class VirtualAudio:
-    def __init__(self, runtime: Path):
+    """``rescue_streams=False`` makes the daemon drop a recording whose source goes
+    away instead of moving it elsewhere (PulseAudio's ``rescue-streams`` setting;
+    a stream that follows the default source is moved to the new default anyway)."""
+
+    def __init__(self, runtime: Path, rescue_streams: bool = True):
         self.runtime = Path(runtime)
+        self.rescue_streams = rescue_streams
         self.socket = self.runtime / "pulse" / "native"
         self.env = dict(os.environ, XDG_RUNTIME_DIR=str(self.runtime), HOME=str(self.runtime), PULSE_SERVER=f"unix:{self.socket}")
         self.proc: subprocess.Popen | None = None
@@ -48,15 +59,22 @@ class VirtualAudio:
     def start(self) -> None:
         _need("pactl", "pulseaudio-utils")
         self.runtime.mkdir(parents=True, exist_ok=True)
+        daemon_env = self.env
+        if not self.rescue_streams:
+            # the system's settings, then ours (the last one read wins)
+            system = Path("/etc/pulse/daemon.conf")
+            conf = self.runtime / "daemon.conf"
+            conf.write_text((system.read_text() if system.exists() else "") + "\nrescue-streams = no\n")
+            daemon_env = dict(self.env, PULSE_CONFIG=str(conf))
         self.proc = subprocess.Popen(
             [_need("pulseaudio", "pulseaudio"), "--system=false", "--daemonize=no", "-n", "--exit-idle-time=-1", "--disallow-exit",
              "--use-pid-file=false", f"--log-target=file:{self.runtime / 'pulse.log'}",
              f"--load=module-native-protocol-unix auth-anonymous=1 socket={self.socket}",
              "--load=module-null-sink sink_name=speaker rate=48000 sink_properties=device.description=VirtualSpeaker",
              "--load=module-null-sink sink_name=mic_feed rate=48000 sink_properties=device.description=MicFeed",
-             "--load=module-remap-source master=mic_feed.monitor source_name=mic source_properties=device.description=VirtualMic",
+             f"--load={' '.join(MIC_MODULE)}",
              ],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=daemon_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
@@ -74,6 +92,17 @@ class VirtualAudio:
 
     def pactl(self, *args: str) -> str:
         return subprocess.run(["pactl", *args], env=self.env, capture_output=True, text=True, check=True).stdout
+
+    def unplug_mic(self) -> None:
+        """Take the microphone away: its source ``mic`` disappears."""
+        modules = self.pactl("list", "short", "modules").splitlines()
+        index = next(line.split()[0] for line in modules if line.split()[1:2] == [MIC_MODULE[0]])
+        self.pactl("unload-module", index)
+
+    def plug_mic(self) -> None:
+        """Bring the microphone back, as the default input."""
+        self.pactl("load-module", *MIC_MODULE)
+        self.pactl("set-default-source", "mic")
 
     def play_into_mic(self, wav: Path) -> None:
         """Play a WAV into the virtual microphone; returns when it has been played."""
