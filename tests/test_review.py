@@ -188,6 +188,7 @@ def test_review_in_a_real_browser(server, browser):
     from selenium.webdriver.common.by import By
 
     base, _, data = server
+    assert list((data / "speech" / "student-1").glob("*.wav"))  # the demo's read-backs, made privately
     b = browser
     b.get(base + "/")
     assert b.current_url.endswith("/signin")
@@ -260,8 +261,9 @@ def test_review_in_a_real_browser(server, browser):
         assert "Not helpful (discuss): read aloud" in text
         assert "teacher's correction" in text  # the transcript keeps both
         assert "How will we measure it?" in text  # the open question
-    # recordings were deleted on approval (the default setting)
+    # recordings were deleted on approval (the default setting), and speech made from the student's words
     assert not list((data / "audio").rglob("*.wav"))
+    assert not (data / "speech" / "student-1").exists()
 
     b.get(base + "/log")
     log = b.find_element(By.TAG_NAME, "table").text
