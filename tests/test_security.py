@@ -326,3 +326,14 @@ def test_one_rule_for_teacher_names(cli, tmp_path, base_env):
         assert sign_in(app.base, name="alice", password="another password 123")[0] == 401  # not changed
     finally:
         app.stop()
+
+
+def test_a_sign_in_ends_after_half_an_hour_without_a_request(site):
+    _, _, cookie = sign_in(site.base)
+    assert request(site.base + "/", cookie=cookie)[0] == 200
+    db = sqlite3.connect(site.data / "iep.sqlite3")
+    db.execute("UPDATE web_sessions SET seen = seen - 31 * 60")
+    db.commit()
+    db.close()
+    status, _, headers = request(site.base + "/", cookie=cookie)
+    assert status == 303 and headers["Location"].endswith("/signin")
