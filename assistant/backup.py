@@ -42,7 +42,8 @@ from pydantic import BaseModel, ValidationError, field_validator
 from assistant import __version__
 from assistant.errors import UserError
 from assistant.locks import Busy, FileLock, data_lock
-from assistant.migrations import SCHEMA_VERSION
+from assistant.migrations import SCHEMA_VERSION, expected_shape, schema_shape
+from assistant.text import one_line
 from assistant.paths import DB_NAME, MARKER
 
 FORMAT = "iep-assistant-backup"
@@ -125,7 +126,10 @@ def _log_row(db: sqlite3.Connection, row: tuple) -> bool:
     """One access-log line, if the database has the table."""
     if db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='access_log'").fetchone() is None:
         return False
-    db.execute("INSERT INTO access_log(at, teacher, action, target) VALUES (?,?,?,?)", row)
+    at, teacher, action, target = row
+    # names and file names are on one line, as in every other log line
+    db.execute("INSERT INTO access_log(at, teacher, action, target) VALUES (?,?,?,?)",
+               (at, one_line(teacher)[:200], action, one_line(target)[:500]))
     return True
 
 
@@ -629,6 +633,12 @@ def _check_database(archive: Path, staging: Path, manifest: Manifest, data_dir: 
         if version != manifest.schema_version:
             raise _refuse(archive, f"it is damaged: its database is schema {version}, its manifest says "
                                    f"{manifest.schema_version}; use another copy of the backup")
+        # Only the tables and indexes this program makes: a database from anywhere
+        # could carry triggers (which would run on our writes: delete log lines,
+        # copy deleted answers) or views; its rows are data, its schema is not taken.
+        if version >= 1 and schema_shape(db) != expected_shape(version):
+            raise _refuse(archive, "its database has tables, triggers or views this program does not make; "
+                                   "use a backup made by iep-assistant")
         students = _count_students(db)
         _log_row(db, log_row)
         return students

@@ -125,7 +125,16 @@ def cmd_listen(args) -> int:
     if live:
         sys.stderr.write("\n")
     if args.save:
-        write_wav(args.save, heard.audio, 16000)
+        import io
+
+        from assistant.paths import write_private
+
+        buf = io.BytesIO()
+        write_wav(buf, heard.audio, 16000)
+        try:  # a person's voice: a 0600 file, put in place whole, never through a link left at that path
+            write_private(Path(args.save), buf.getvalue())
+        except OSError as e:
+            raise UserError(f"cannot save the recording to {args.save}: {e.strerror}") from None
         _err(f"saved the recording to {args.save}")
     if heard.state == State.CAPPED:
         _err(f"(stopped at the {args.max_seconds:g} s limit)")
@@ -249,10 +258,12 @@ def cmd_student(args) -> int:
     store = _store(args)
     if args.action == "add":
         s = store.add_student(" ".join(args.name), args.grade, args.language, args.accommodation or [], args.past_goal or [])
+        store.log(_user(), "edit", f"new student {s.label} (command line)")
         print(f"added {s.label} (grade {s.grade}, {s.language}; {len(s.accommodations)} accommodations, {len(s.past_goals)} past goals)")
         return 0
     if args.action == "list":
         students = store.students()
+        store.log(_user(), "view", "student list (command line)")
         if not students:
             print("(no students yet: iep-assistant student add NAME --grade N)")
         for s in students:
@@ -262,6 +273,7 @@ def cmd_student(args) -> int:
         return 0
     s = store.find_student(" ".join(args.name))
     if args.action == "show":
+        store.log(_user(), "view", f"student {s.label} (command line)")
         print(f"{s.label}: grade {s.grade}, language {s.language}, speech rate {s.rate or 'default'}")
         print("accommodations in the IEP: " + ("; ".join(s.accommodations) or "(none)"))
         print("last year's goals: " + ("; ".join(s.past_goals) or "(none)"))
@@ -378,7 +390,14 @@ def cmd_export(args) -> int:
 
 
 def _user() -> str:
-    return os.environ.get("USER") or "command line"
+    """Who runs the command, for the access log: the account's name from the system,
+    not $USER, which anyone can set to anything."""
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return f"uid {os.getuid()}"
 
 
 def _data_dir(args) -> Path:
@@ -687,6 +706,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import resource
+
+    # no core dumps: one would hold whatever student data was in memory, readable
+    # by whoever reads the dump
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "say" and args.rate is None:

@@ -30,6 +30,7 @@ class Item(BaseModel):
     label: str | None = Field(default=None, description="suggested IEP area or normalized accommodation name")
     source: Source | None = Field(default=None, description="the answer it came from; none for items a teacher added")
     edited: str | None = Field(default=None, description="a teacher's rewording; text keeps the student's words")
+    added_by: str | None = Field(default=None, description="the teacher who added the item: not the student's words")
 
 
 class AccommodationItem(Item):
@@ -192,10 +193,20 @@ def build_draft(student: Student, answers: list[Answer]) -> IEPDraft:
 
 # ---------------------------------------------------------------- Markdown
 
+def _md_text(i: Item) -> str:
+    """An item as the document shows it: a teacher's rewording (with the student's
+    words beside it), and a teacher's own item marked as such."""
+    if i.added_by:
+        return f"{md(i.edited or i.text)} _(added by {md(i.added_by)})_"
+    if i.edited:
+        return f"{md(i.edited)} _(the student said: \"{md(i.text)}\")_"
+    return md(i.text)
+
+
 def _md_items(items: list[Item]) -> list[str]:
     if not items:
         return ["- (nothing yet)"]
-    return [f"- {md(i.text)}" + (f"  _[{md(i.label)}]_" if i.label else "") for i in items]
+    return [f"- {_md_text(i)}" + (f"  _[{md(i.label)}]_" if i.label else "") for i in items]
 
 
 def to_markdown(d: IEPDraft) -> str:
@@ -216,7 +227,7 @@ def to_markdown(d: IEPDraft) -> str:
             out.append("- (none)")
         for i in items:
             name = i.accommodation or i.label
-            out.append(f"- {md(name) + ': ' if name and i.accommodation else ''}\"{md(i.text)}\"" + (f"  _[{md(i.label)}]_" if i.label and not i.accommodation else ""))
+            out.append(f"- {md(name) + ': ' if name and i.accommodation else ''}\"{_md_text(i)}\"" + (f"  _[{md(i.label)}]_" if i.label and not i.accommodation else ""))
         out.append("")
     if d.past_goals:
         out += ["## Last year's goals", *[f"- {md(g.goal)}: \"{md(g.text)}\"" for g in d.past_goals], ""]
@@ -224,10 +235,10 @@ def to_markdown(d: IEPDraft) -> str:
     if not d.goals:
         out.append("- (none yet)")
     for n, g in enumerate(d.goals, 1):
-        out.append(f"{n}. **{md(g.statement.text) if g.statement else '(no goal statement)'}**" + (f"  _[{md(g.area)}]_" if g.area else ""))
+        out.append(f"{n}. **{_md_text(g.statement) if g.statement else '(no goal statement)'}**" + (f"  _[{md(g.area)}]_" if g.area else ""))
         for name, part in (("How we will know", g.measure), ("By when", g.timeframe), ("Help I need", g.support)):
             if part:
-                out.append(f"   - {name}: {md(part.text)}")
+                out.append(f"   - {name}: {_md_text(part)}")
     out.append("")
     t = d.transition
     if t.education or t.employment or t.independent_living:

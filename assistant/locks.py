@@ -63,16 +63,18 @@ class FileLock:
         self.release()
 
 
-def session_lock(data_dir: Path, student_id: int, label: str) -> FileLock:
-    """Held for the whole of a student's session: a second session for the same
-    student (or deleting or approving while one runs) is refused."""
+def session_lock(data_dir: Path, student_id: int, label: str, doing: str = "session") -> FileLock:
+    """Held for the whole of a student's session (and while their data is approved or
+    deleted): a second session for the same student, or deleting or approving while
+    one runs, is refused."""
     folder = Path(data_dir) / "locks"
     folder.mkdir(mode=0o700, exist_ok=True)
     lock = FileLock(folder / f"student-{student_id}.lock")
-    if not lock.acquire(f"session of {label}"):
+    if not lock.acquire(doing):
         h = lock.holder()
         since = f" since {h['since']}" if h.get("since") else ""
-        raise Busy(f"a session for {label} is already running on this computer (process {h.get('pid', '?')}{since}); "
+        who = "a session" if h.get("what", "session") == "session" else h["what"]
+        raise Busy(f"{who} for {label} is already running on this computer (process {h.get('pid', '?')}{since}); "
                    "finish or close that one first (it saves everything), then continue with --resume")
     return lock
 

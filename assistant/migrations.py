@@ -69,8 +69,8 @@ def _rebuild(db: sqlite3.Connection, table: str, create: str, columns: str) -> N
 def _v2(db: sqlite3.Connection, data_dir: str) -> None:
     """Ids are never reused (AUTOINCREMENT), so an old access-log line can never
     point at a later student; teachers are known by one normalised name key;
-    sign-in throttling by account and by client; sign-in forms bound to server
-    state; recordings stored relative to the data folder."""
+    sign-in throttling by account and by client; sign-in forms used once;
+    recordings stored relative to the data folder."""
     _rebuild(db, "students", """CREATE TABLE students (
         id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, grade INTEGER NOT NULL,
         language TEXT NOT NULL DEFAULT 'en', rate INTEGER, voice TEXT, accommodations TEXT NOT NULL DEFAULT '[]',
@@ -115,8 +115,7 @@ def _v2(db: sqlite3.Connection, data_dir: str) -> None:
         csrf TEXT NOT NULL, expires REAL NOT NULL, seen REAL NOT NULL DEFAULT 0)""")
     db.execute("DROP TABLE login_failures")
     db.execute("CREATE TABLE throttle (key TEXT PRIMARY KEY, count INTEGER NOT NULL, last REAL NOT NULL)")
-    db.execute("CREATE TABLE signin_forms (cookie TEXT NOT NULL, csrf TEXT NOT NULL, expires REAL NOT NULL, "
-               "PRIMARY KEY (cookie, csrf))")
+    db.execute("CREATE TABLE signin_used (token TEXT PRIMARY KEY, expires REAL NOT NULL)")
     # Ids already given out before this step (deleted students included, as far as
     # the access log remembers them) are never given again.
     used = [int(n) for (t,) in db.execute("SELECT target FROM access_log") for n in re.findall(r"#(\d{1,18})\b", t)]
@@ -157,6 +156,32 @@ def migrate(db: sqlite3.Connection, data_dir: str) -> None:
             raise
         finally:
             db.execute("PRAGMA foreign_keys=ON")
+
+
+def schema_shape(db: sqlite3.Connection) -> dict:
+    """What a database's schema is, as data: its tables' columns and foreign keys,
+    its indexes, and anything else (triggers, views) by name. Two databases at the
+    same version have the same shape whatever text made their tables."""
+    shape: dict = {"tables": {}, "indexes": {}, "other": sorted(
+        (t, n) for t, n in db.execute("SELECT type, name FROM sqlite_master WHERE type NOT IN ('table', 'index')"))}
+    for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").fetchall():
+        columns = [(r[1], r[2].upper(), r[3], r[5]) for r in db.execute(f'PRAGMA table_xinfo("{name}")')]
+        keys = sorted((r[2], r[3], r[4]) for r in db.execute(f'PRAGMA foreign_key_list("{name}")'))
+        shape["tables"][name] = (columns, keys)
+    for name, table in db.execute("SELECT name, tbl_name FROM sqlite_master WHERE type='index' ORDER BY name").fetchall():
+        shape["indexes"][name] = (table, [r[2] for r in db.execute(f'PRAGMA index_info("{name}")')])
+    return shape
+
+
+def expected_shape(version: int) -> dict:
+    """The shape of a database this program makes at ``version`` (1 to SCHEMA_VERSION)."""
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        for step in STEPS[:version]:
+            step(db, ":memory:") if step.__code__.co_argcount == 2 else step(db)
+        return schema_shape(db)
+    finally:
+        db.close()
 
 
 class NewerDatabase(Exception):

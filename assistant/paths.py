@@ -93,6 +93,7 @@ def write_private(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` as a 0600 file, atomically: a full disk or a crash
     leaves the old file (or none), never half a file."""
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # mkstemp makes it 0600
     try:
         with os.fdopen(fd, "wb") as f:

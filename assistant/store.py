@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import sqlite3
 import time
 from pathlib import Path
@@ -22,9 +21,11 @@ from assistant.errors import (StorageDamaged, StorageError, StorageFull, Storage
                               os_storage_error, read_only)
 from assistant.locks import FileLock, data_lock
 from assistant.migrations import NewerDatabase, migrate
-from assistant.text import clean_input, name_key, one_line
+from assistant.text import clean_input, name_key, one_line, person_name
 
 MAX_ID = 2**63 - 1  # SQLite's largest integer: bigger numbers cannot be ids
+MAX_NAME = 100  # characters in a person's name
+MAX_ITEM = 500  # characters in an accommodation or a past goal the teacher enters
 
 def now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S")
@@ -152,6 +153,8 @@ class Store:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA foreign_keys=ON")
+            # deleted rows are overwritten, not left in free pages (some SQLite builds default to off)
+            self.db.execute("PRAGMA secure_delete=ON")
             self._check()
             migrate(self.db, str(self.dir))
         except NewerDatabase as e:
@@ -221,15 +224,17 @@ class Store:
 
     def add_student(self, name: str, grade: int, language: str = "en", accommodations: list[str] = (),
                     past_goals: list[str] = ()) -> Student:
-        name = one_line(name)
+        name = person_name(name)
         if not name:
             raise UserError("a student needs a name")
+        if len(name) > MAX_NAME:
+            raise UserError(f"a student's name can have at most {MAX_NAME} characters")
         if "#" in name:
             raise UserError(f"'{name}': a student's name cannot contain '#' (it separates a name from its number)")
         if not 0 <= grade <= 12:
             raise UserError(f"grade {grade} is out of range: use 0 (kindergarten) to 12")
-        accommodations = [a for a in (one_line(a) for a in accommodations) if a]
-        past_goals = [g for g in (one_line(g) for g in past_goals) if g]
+        accommodations = [a for a in (one_line(a)[:MAX_ITEM] for a in accommodations) if a]
+        past_goals = [g for g in (one_line(g)[:MAX_ITEM] for g in past_goals) if g]
         cur = self.db.execute(
             "INSERT INTO students(name, grade, language, accommodations, past_goals, created) VALUES (?,?,?,?,?,?)",
             (name, grade, language, json.dumps(accommodations, ensure_ascii=False),
@@ -278,6 +283,9 @@ class Store:
             self.db.execute("DELETE FROM drafts WHERE student_id=?", (sid,))
             self.db.execute("DELETE FROM sessions WHERE student_id=?", (sid,))
             self.db.execute("DELETE FROM students WHERE id=?", (sid,))
+        # the deleted pages may still be in the write-ahead log: copy it into the file and empty it
+        with contextlib.suppress(sqlite3.Error):
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # ------------------------------------------------------------ sessions
 
@@ -358,12 +366,18 @@ class Store:
         return row[0] + 1
 
     def drafts(self, student_id: int) -> list[dict]:
-        rows = self.db.execute("SELECT * FROM drafts WHERE student_id=? ORDER BY version", (student_id,)).fetchall()
-        return [{**dict(r), "body": json.loads(r["body"])} for r in rows]
+        """Every version of a student's draft, without their bodies (a list to choose from)."""
+        rows = self.db.execute("SELECT id, student_id, session_id, version, status, created, author FROM drafts "
+                               "WHERE student_id=? ORDER BY version", (student_id,)).fetchall()
+        return [dict(r) for r in rows]
+
+    def draft_version(self, student_id: int, version: int) -> dict | None:
+        row = self.db.execute("SELECT * FROM drafts WHERE student_id=? AND version=?", (student_id, version)).fetchone()
+        return {**dict(row), "body": json.loads(row["body"])} if row else None
 
     def latest_draft(self, student_id: int) -> dict | None:
-        d = self.drafts(student_id)
-        return d[-1] if d else None
+        row = self.db.execute("SELECT * FROM drafts WHERE student_id=? ORDER BY version DESC LIMIT 1", (student_id,)).fetchone()
+        return {**dict(row), "body": json.loads(row["body"])} if row else None
 
     # ------------------------------------------------------------ review
 
@@ -432,7 +446,7 @@ class Store:
         return tuple(row) if row else None
 
     def add_teacher(self, name: str, pw_hash: str) -> None:
-        name = one_line(name)
+        name = person_name(name)
         try:
             self.db.execute("INSERT INTO teachers(name, key, pw_hash, created) VALUES (?,?,?,?)",
                             (name, name_key(name), pw_hash, now()))
@@ -440,62 +454,61 @@ class Store:
             existing = self.teacher(name)
             raise already_exists(existing[1] if existing else name) from None
 
-    def set_teacher_password(self, teacher_id: int, pw_hash: str) -> None:
-        self.db.execute("UPDATE teachers SET pw_hash=? WHERE id=?", (pw_hash, teacher_id))
+    def set_teacher_password(self, teacher_id: int, pw_hash: str, end_sessions: bool = False) -> None:
+        with self._tx():
+            self.db.execute("UPDATE teachers SET pw_hash=? WHERE id=?", (pw_hash, teacher_id))
+            if end_sessions:  # a new password signs out everyone who signed in with the old one
+                self.db.execute("DELETE FROM web_sessions WHERE teacher_id=?", (teacher_id,))
 
     def remove_teacher(self, teacher_id: int) -> None:
         self.db.execute("DELETE FROM teachers WHERE id=?", (teacher_id,))
 
-    def throttle(self, key: str) -> tuple[int, float]:
-        """(wrong tries, time of the last) counted under ``key``."""
-        row = self.db.execute("SELECT count, last FROM throttle WHERE key=?", (key,)).fetchone()
-        return (row[0], row[1]) if row else (0, 0.0)
+    def use_signin_token(self, token: str, expires: float) -> bool:
+        """Note a sign-in form's token as used; False if it was used before (a form
+        is sent once). Used tokens are kept until the form would have expired."""
+        import hashlib
 
-    def count_failure(self, keys: list[str], forget_after: float) -> None:
+        key = hashlib.sha256(token.encode()).hexdigest()
+        with self._tx():
+            self.db.execute("DELETE FROM signin_used WHERE expires < ?", (time.time(),))
+            if self.db.execute("SELECT 1 FROM signin_used WHERE token=?", (key,)).fetchone():
+                return False
+            self.db.execute("INSERT INTO signin_used(token, expires) VALUES (?,?)", (key, expires))
+        return True
+
+    def take_attempt(self, keys: list[tuple[str, int]], forget_after: float, most_wait: float) -> float:
+        """Count a sign-in attempt under each key before the password is checked, in
+        one transaction, so attempts sent at once cannot all slip through before
+        any is counted. Returns how long to wait (and counts nothing) when one key
+        has had ``free`` tries or more lately; 0 when the attempt may go ahead."""
         t = time.time()
         with self._tx():
-            for key in keys:
+            wait = 0.0
+            for key, free in keys:
+                row = self.db.execute("SELECT count, last FROM throttle WHERE key=?", (key,)).fetchone()
+                if row and row[0] >= free and t - row[1] <= forget_after:
+                    wait = max(wait, row[1] + min(2 ** (row[0] - free) * 2, most_wait) - t)
+            if wait > 0:
+                return wait
+            for key, _ in keys:
                 self.db.execute("INSERT INTO throttle(key, count, last) VALUES (?,1,?) ON CONFLICT(key) DO UPDATE SET "
                                 "count = CASE WHEN last < ? THEN 1 ELSE count + 1 END, last=excluded.last",
                                 (key, t, t - forget_after))
+        return 0.0
 
-    def clear_failures(self, key: str) -> None:
-        self.db.execute("DELETE FROM throttle WHERE key=?", (key,))
+    def forgive_attempt(self, account_key: str, client_key: str) -> None:
+        """A right password: the account's count goes, and this attempt no longer counts for the client."""
+        with self._tx():
+            self.db.execute("DELETE FROM throttle WHERE key=?", (account_key,))
+            self.db.execute("UPDATE throttle SET count = MAX(count - 1, 0) WHERE key=?", (client_key,))
 
-    def new_signin_form(self, cookie: str | None, lifetime: float, most: int = 1000) -> tuple[str, str]:
-        """A sign-in form: (cookie value, CSRF token), remembered here, so the token
-        in a form is checked against what this server gave out for this cookie, never
-        against a cookie a client chose (cookies are shared by every port on
-        127.0.0.1). A browser keeps its cookie, so two open sign-in pages both work."""
-        import hashlib
-
-        if not cookie or len(cookie) != 32 or not cookie.replace("-", "").replace("_", "").isalnum():
-            cookie = secrets.token_urlsafe(24)
-        csrf = secrets.token_urlsafe(24)
+    def add_web_session(self, token_hash: str, teacher_id: int, csrf: str, expires: float, idle: float) -> None:
         t = time.time()
         with self._tx():
-            self.db.execute("DELETE FROM signin_forms WHERE expires < ?", (t,))
-            # a flood of page loads cannot grow the table without bound
-            self.db.execute("DELETE FROM signin_forms WHERE rowid NOT IN (SELECT rowid FROM signin_forms "
-                            "ORDER BY expires DESC LIMIT ?)", (most - 1,))
-            self.db.execute("INSERT INTO signin_forms(cookie, csrf, expires) VALUES (?,?,?)",
-                            (hashlib.sha256(cookie.encode()).hexdigest(), csrf, t + lifetime))
-        return cookie, csrf
-
-    def take_signin_form(self, cookie: str, csrf: str) -> bool:
-        """Whether this server gave out ``csrf`` with this cookie (and not yet used it):
-        each form can be sent once."""
-        import hashlib
-
-        key = hashlib.sha256(cookie.encode()).hexdigest()
-        with self._tx():
-            row = self.db.execute("SELECT expires FROM signin_forms WHERE cookie=? AND csrf=?", (key, csrf)).fetchone()
-            self.db.execute("DELETE FROM signin_forms WHERE cookie=? AND csrf=?", (key, csrf))
-        return row is not None and row[0] >= time.time()
-
-    def add_web_session(self, token_hash: str, teacher_id: int, csrf: str, expires: float) -> None:
-        self.db.execute("INSERT INTO web_sessions(token, teacher_id, csrf, expires, seen) VALUES (?,?,?,?,?)",
-                        (token_hash, teacher_id, csrf, expires, time.time()))
+            # sign-ins that ended (expired, or idle too long) are forgotten, not kept forever
+            self.db.execute("DELETE FROM web_sessions WHERE expires < ? OR seen < ?", (t, t - idle))
+            self.db.execute("INSERT INTO web_sessions(token, teacher_id, csrf, expires, seen) VALUES (?,?,?,?,?)",
+                            (token_hash, teacher_id, csrf, expires, t))
 
     def web_session(self, token_hash: str) -> dict | None:
         row = self.db.execute("SELECT teachers.name, web_sessions.csrf, web_sessions.expires, web_sessions.seen, "

@@ -51,6 +51,18 @@ def one_line(text: str) -> str:
     return " ".join(clean_input(text).split())
 
 
+# Invisible characters that can make a name, or a log line, look like another:
+# direction overrides and isolates, zero-width spaces, the word joiner and BOM.
+# (Zero-width joiner and non-joiner stay: Persian and Indic names spell with them.)
+_SPOOF = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def person_name(name: str) -> str:
+    """A name as stored and shown: on one line, without the invisible characters
+    that could make it look like another."""
+    return " ".join(_SPOOF.sub("", clean_input(name)).split())
+
+
 def name_key(name: str) -> str:
     """The one key a person's name is known by: compatibility-normalised (NFKC),
     invisible format characters (zero-width spaces, joiners) removed, every run

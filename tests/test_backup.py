@@ -300,6 +300,14 @@ def newer_database(source: Path) -> bytes:
     return db.serialize()
 
 
+def database_with(source: Path, statement: str) -> bytes:
+    """The source's database with something added to its schema."""
+    db = sqlite3.connect(":memory:")
+    sqlite3.connect(source / "iep.sqlite3").backup(db)
+    db.execute(statement)
+    return db.serialize()
+
+
 def backup_of_newer_program(cli, source: Path, tmp: Path) -> Path:
     """A real backup of a database a newer iep-assistant has migrated."""
     folder = copy_data(source, tmp / "newer")
@@ -376,6 +384,16 @@ BAD = {
         f"database schema {SCHEMA_VERSION + 1}, this one knows up to {SCHEMA_VERSION}); update iep-assistant first"),
     "not a database": (lambda a, s, t, cli: craft(t / "bad.tar", s, members={"iep.sqlite3": b"not a database" * 100}),
                        "its database"),
+    # a trigger would run on this program's own writes: here, every access-log line would be deleted
+    "a trigger": (lambda a, s, t, cli: craft(t / "bad.tar", s, members={
+        "iep.sqlite3": database_with(s, "CREATE TRIGGER hide AFTER INSERT ON access_log BEGIN DELETE FROM access_log; END"),
+        RECORDING: (s / RECORDING).read_bytes()}), "tables, triggers or views this program does not make"),
+    "a view": (lambda a, s, t, cli: craft(t / "bad.tar", s, members={
+        "iep.sqlite3": database_with(s, "CREATE VIEW v AS SELECT * FROM answers"),
+        RECORDING: (s / RECORDING).read_bytes()}), "tables, triggers or views this program does not make"),
+    "a table of its own": (lambda a, s, t, cli: craft(t / "bad.tar", s, members={
+        "iep.sqlite3": database_with(s, "CREATE TABLE kept (text TEXT)"),
+        RECORDING: (s / RECORDING).read_bytes()}), "tables, triggers or views this program does not make"),
 }
 
 

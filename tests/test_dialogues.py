@@ -84,6 +84,40 @@ def test_every_prompt_has_help_and_an_example():
     ("""
         id: bad
         language: en
+        grades: [3, 5]
+        title: T
+        welcome: hi
+        goodbye: bye
+        sections:
+          - id: s
+            title: S
+            prompts:
+              - id: p
+                text: What are you good at, {nmae}?
+                simpler: Tell me.
+                example: Drawing.
+                field: strengths
+    """, 11, ["sections.0.prompts.0", "text has {nmae}: it can have no placeholder"]),
+    ("""
+        id: bad
+        language: en
+        grades: [3, 5]
+        title: T
+        welcome: "Hi {name}, {accommodation}"
+        goodbye: bye
+        sections:
+          - id: s
+            title: S
+            prompts:
+              - id: p
+                text: What are you good at?
+                simpler: Tell me.
+                example: Drawing.
+                field: strengths
+    """, 1, ["welcome has {accommodation}: it can have {name}"]),
+    ("""
+        id: bad
+        language: en
         grades: [3, 5
         title: T
     """, 4, ["not valid YAML"]),

@@ -6,6 +6,7 @@ names and password hashes. Each test failed on the app before these were closed.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import secrets
 import shutil
@@ -284,8 +285,9 @@ def test_the_access_log_records_sign_ins_sign_outs_audio_and_failures(site):
     assert request(site.base + "/signout", {"csrf": csrf}, cookie=cookie)[0] == 303
     rows = log_rows(site.data)
     actions = [(t, a) for t, a, _ in rows]
-    assert ("ms lee", "sign-in failed") in [(t.casefold(), a) for t, a in actions], rows
-    assert ("Ms Lee", "sign-out") in actions
+    # who tried is not known before the password is right: the name typed is what was tried, not who
+    assert any(t == "(not signed in)" and a == "sign-in failed" and "as 'Ms Lee'" in target for t, a, target in rows), rows
+    assert ("Ms Lee", "sign-in") in actions and ("Ms Lee", "sign-out") in actions
     assert any(a == "listen" and "meeting script" in target for _, a, target in rows), rows
     assert any(a == "export failed" for _, a, _ in rows), rows
     assert not any(a == "export" and "pdf" in target for _, a, target in rows), rows
@@ -337,3 +339,61 @@ def test_a_sign_in_ends_after_half_an_hour_without_a_request(site):
     db.close()
     status, _, headers = request(site.base + "/", cookie=cookie)
     assert status == 303 and headers["Location"].endswith("/signin")
+
+
+def test_tries_sent_all_at_once_are_all_counted(site):
+    """The try is counted before the password is checked: 16 wrong passwords sent at once
+    get 3 answers, and the rest must wait."""
+    import concurrent.futures
+
+    pages = []
+    for _ in range(16):
+        status, body, headers = request(site.base + "/signin")
+        pages.append((re.search(r'name="csrf" value="([^"]+)"', body).group(1), cookies_of(headers)))
+
+    def attempt(page):
+        token, cookie = page
+        return request(site.base + "/signin", {"csrf": token, "name": "Ms Lee", "password": "wrong password"}, cookie=cookie)[0]
+
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        statuses = list(pool.map(attempt, pages))
+    assert statuses.count(401) == 3 and statuses.count(429) == 13, statuses
+
+
+def test_a_flood_of_refused_tries_is_one_line_in_the_log(site):
+    for _ in range(3):
+        sign_in(site.base, password="wrong password")
+    before = len(log_rows(site.data))
+    for _ in range(30):
+        assert sign_in(site.base, name="Ms Lee", password="wrong password")[0] == 429
+    new = log_rows(site.data)[before:]
+    assert len(new) == 1 and new[0][:2] == ("(not signed in)", "sign-in refused"), new
+
+
+def test_a_new_password_signs_out_everyone_signed_in_with_the_old_one(site):
+    _, _, cookie = sign_in(site.base)
+    assert request(site.base + "/", cookie=cookie)[0] == 200
+    r = subprocess.run([sys.executable, "-m", "assistant", "teacher", "passwd", "ms lee", "--password-stdin"], env=site.env,
+                       cwd=ROOT, capture_output=True, text=True, input="a brand new password\n")
+    assert r.returncode == 0, r.stderr
+    status, _, headers = request(site.base + "/", cookie=cookie)
+    assert status == 303 and headers["Location"].endswith("/signin")
+    assert sign_in(site.base, password="a brand new password")[0] == 303
+
+
+def test_what_a_teacher_adds_or_rewords_is_never_passed_off_as_the_students_words(site):
+    _, _, cookie = sign_in(site.base)
+    csrf = csrf_of(site.base, cookie)
+    eli = student_id(site.data, "Eli")
+    url = site.base + f"/students/{eli}/draft"
+    assert request(url, {"csrf": csrf, "op": "add", "section": "strengths", "text": "kind to classmates"}, cookie=cookie)[0] == 303
+    assert request(url, {"csrf": csrf, "op": "edit", "section": "strengths", "index": "0", "text": "plays soccer well"},
+                   cookie=cookie)[0] == 303
+    _, page, _ = request(url, cookie=cookie)
+    assert "Added by Ms Lee" in page and "Student said: “I am good at soccer”" in page
+    _, md, _ = request(site.base + f"/students/{eli}/export/md", cookie=cookie)
+    assert "kind to classmates _(added by Ms Lee)_" in md
+    assert 'plays soccer well _(the student said: "I am good at soccer")_' in md
+    _, js, _ = request(site.base + f"/students/{eli}/export/json", cookie=cookie)
+    added = [i for i in json.loads(js)["strengths"] if i["added_by"]]
+    assert [i["text"] for i in added] == ["kind to classmates"]

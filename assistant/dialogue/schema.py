@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from assistant.errors import UserError
+from assistant.text import _PLACEHOLDER, placeholders
 
 DIALOGUES_DIR = Path(__file__).resolve().parent.parent.parent / "dialogues"
 
@@ -61,6 +62,12 @@ class Prompt(Strict):
             raise ValueError("a past_goals prompt says {goal} and fills the field 'past_goals'")
         if self.kind not in (Kind.ACCOMMODATIONS, Kind.PAST_GOALS) and self.field in ("accommodations", "past_goals"):
             raise ValueError(f"the field '{self.field}' is filled by a {self.field} prompt")
+        allowed = {"accommodation"} if self.kind == Kind.ACCOMMODATIONS else {"goal"} if self.kind == Kind.PAST_GOALS else set()
+        _placeholders("text", self.text, allowed)
+        _placeholders("simpler", self.simpler, allowed)
+        for field, text in [("example", self.example), *(("choices", c) for c in self.choices),
+                            ("follow_up", self.follow_up.text if self.follow_up else "")]:
+            _placeholders(field, text, set())
         return self
 
 
@@ -71,6 +78,12 @@ class Section(Strict):
     repeat: str | None = Field(default=None, description="asked after the section: do it again? (e.g. another goal)")
     repeat_limit: int = Field(default=1, ge=1, le=5)
     prompts: list[Prompt] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> Section:
+        for field in ("title", "intro", "repeat"):
+            _placeholders(field, getattr(self, field) or "", set())
+        return self
 
 
 class Dialogue(Strict):
@@ -87,6 +100,9 @@ class Dialogue(Strict):
         lo, hi = self.grades
         if not 0 <= lo <= hi <= 12:
             raise ValueError("grades must be two numbers from 0 (kindergarten) to 12, first <= last")
+        _placeholders("welcome", self.welcome, {"name"})
+        _placeholders("goodbye", self.goodbye, {"name"})
+        _placeholders("title", self.title, set())
         seen: set[str] = set()
         for s in self.sections:
             for p in s.prompts:
@@ -97,6 +113,18 @@ class Dialogue(Strict):
 
     def prompt(self, prompt_id: str) -> Prompt:
         return next(p for s in self.sections for p in s.prompts if p.id == prompt_id)
+
+
+def _placeholders(where: str, text: str, allowed: set[str]) -> None:
+    """Only the placeholders a text can have are in it ({name} in the welcome and
+    goodbye, {accommodation} or {goal} in per-item prompts); any other brace would be
+    said aloud as it is."""
+    found = placeholders(text)
+    rest = _PLACEHOLDER.sub("", text)
+    if found - allowed or "{" in rest or "}" in rest:
+        can = ", ".join("{" + a + "}" for a in sorted(allowed)) or "no placeholder"
+        bad = ", ".join("{" + f + "}" for f in sorted(found - allowed)) or "a stray brace"
+        raise ValueError(f"{where} has {bad}: it can have {can}")
 
 
 def _line_of(node: yaml.Node, loc: tuple) -> int:

@@ -12,9 +12,11 @@ failed sign-in and sign-out, is written to the access log.
 
 from __future__ import annotations
 
+import io
 import secrets
 import sys
 import threading
+import time
 from pathlib import Path
 
 from flask import Flask, Response, abort, g, redirect, render_template, request, send_file, url_for
@@ -22,13 +24,14 @@ from werkzeug.exceptions import HTTPException
 
 from assistant.draft import AccommodationItem, Goal, IEPDraft, Item
 from assistant.errors import UserError
-from assistant.locks import session_running
+from assistant.locks import Busy, session_lock
 from assistant.recordings import StudentFiles, resolve
 from assistant.review import auth, exports
 from assistant.review.security import MAX_REQUEST_BYTES, HostCheck, IdConverter, form_int, form_text
 from assistant.store import StorageError, Store
-from assistant.text import content_disposition
+from assistant.text import content_disposition, name_key
 
+NOT_SIGNED_IN = "(not signed in)"
 COOKIE = "iep_session"
 PRE_CSRF = "iep_signin"
 LOW_CONFIDENCE = 0.6
@@ -50,6 +53,8 @@ def create_app(data_dir: Path | None = None, port: int | None = None) -> Flask:
     app.url_map.converters["id"] = IdConverter
     app.wsgi_app = HostCheck(app.wsgi_app, port)
     local = threading.local()
+    forms = auth.SigninForms()
+    refusals_logged: dict[str, float] = {}  # when a refused sign-in was last logged, by name
 
     def store() -> Store:
         """One connection per server thread, opened once (SQLite connections are
@@ -111,7 +116,7 @@ def create_app(data_dir: Path | None = None, port: int | None = None) -> Flask:
                         status=500, mimetype="text/html")
 
     def signin_page(message: str = "", status: int = 200) -> Response:
-        cookie, csrf = auth.new_signin_form(store(), request.cookies.get(PRE_CSRF))
+        cookie, csrf = forms.new(request.cookies.get(PRE_CSRF))
         resp = Response(render_template("signin.html", message=message, csrf=csrf), status=status)
         resp.set_cookie(PRE_CSRF, cookie, httponly=True, samesite="Strict", max_age=auth.SIGNIN_FORM_SECONDS,
                         path=url_for("signin"))
@@ -121,17 +126,23 @@ def create_app(data_dir: Path | None = None, port: int | None = None) -> Flask:
     def signin():
         if request.method == "GET":
             return signin_page()
-        if not auth.check_signin_form(store(), request.cookies.get(PRE_CSRF), request.form.get("csrf", "")):
+        if not forms.check(store(), request.cookies.get(PRE_CSRF), request.form.get("csrf", "")):
             abort(403, "This sign-in form has expired or was not made by this app. Load the sign-in page again.")
         name = form_text("name", 200)
         client = request.remote_addr or "unknown"
-        wait = auth.wait_seconds(store(), name, client)
-        if wait > 0:
-            store().log(name, "sign-in refused", f"review app: too many wrong passwords (from {client})")
-            return signin_page(f"Too many wrong passwords. Wait {int(wait) + 1} seconds, then try again.", 429)
-        tokens = auth.sign_in(store(), name, request.form.get("password", ""), client)
+        # Who tried is not known until they are signed in: the name typed goes in the
+        # log's target, never in its "who" column.
+        tried = f"review app, as '{name[:60]}' (from {client})"
+        try:
+            tokens = auth.sign_in(store(), name, request.form.get("password", ""), client)
+        except auth.Wait as w:
+            key = name_key(name)
+            if time.monotonic() - refusals_logged.get(key, -1e9) > 60:  # a flood of tries is one line a minute
+                refusals_logged[key] = time.monotonic()
+                store().log(NOT_SIGNED_IN, "sign-in refused", f"{tried}: too many wrong passwords")
+            return signin_page(f"Too many wrong passwords. Wait {int(w.seconds) + 1} seconds, then try again.", 429)
         if tokens is None:
-            store().log(name, "sign-in failed", f"review app (from {client})")
+            store().log(NOT_SIGNED_IN, "sign-in failed", tried)
             return signin_page("Wrong name or password.", 401)
         teacher = auth.session_for(store(), tokens[0])["teacher"]
         store().log(teacher, "sign-in", f"review app (from {client})")
@@ -160,9 +171,13 @@ def create_app(data_dir: Path | None = None, port: int | None = None) -> Flask:
             abort(404, "There is no student with this number (deleted, or never added).")
         return store().student_by_id(sid)
 
-    def not_while_a_session_runs(s, what: str) -> None:
-        if session_running(store().dir, s.id):
-            abort(409, f"{s.name} is in a session right now, so their data cannot be {what}. Try again when the "
+    def no_session_meanwhile(s, what: str):
+        """The student's session lock, held while their data is approved or deleted,
+        so that no session starts (and records) in the middle."""
+        try:
+            return session_lock(store().dir, s.id, s.label, doing=f"the review app ({what})")
+        except Busy:
+            abort(409, f"{s.name} is in a session right now, so {what} their data must wait. Try again when the "
                        "session has ended.")
 
     def status_of(student) -> str:
@@ -255,7 +270,7 @@ def create_app(data_dir: Path | None = None, port: int | None = None) -> Flask:
                 if old is not None:
                     old.edited = value if value and value != old.text else None
                 elif value:
-                    setattr(goal, part, Item(text=value, edited=None))
+                    setattr(goal, part, Item(text=value, edited=None, added_by=g.teacher))
         elif op == "remove_goal":
             n = form_int("index")
             if not 0 <= n < len(d.goals):
@@ -272,7 +287,7 @@ def create_app(data_dir: Path | None = None, port: int | None = None) -> Flask:
                 if not text:
                     abort(400, "Type the text of the new item.")
                 cls = AccommodationItem if section.startswith("accommodations") else Item
-                items.append(cls(text=text, label=form_text("label", 200) or None))
+                items.append(cls(text=text, label=form_text("label", 200) or None, added_by=g.teacher))
             elif op not in ("edit", "remove", "up", "down"):
                 abort(400, "Unknown change.")
             elif not 0 <= n < len(items):
@@ -294,27 +309,27 @@ def create_app(data_dir: Path | None = None, port: int | None = None) -> Flask:
     @app.post("/students/<id:sid>/approve")
     def approve(sid: int):
         s = student_or_404(sid)
-        not_while_a_session_runs(s, "approved")
-        d, _ = current_draft(s)
-        version = save(s, d, "approved")
-        files = StudentFiles(store().dir, s.id)
-        files.delete_speech()  # speech made from the student's words: never kept past approval
-        removed = 0
-        if store().setting("keep_audio", "no") != "yes":
-            store().forget_audio(s.id)
-            removed = files.delete_recordings()
+        with no_session_meanwhile(s, "approving"):
+            d, _ = current_draft(s)
+            version = save(s, d, "approved")
+            files = StudentFiles(store().dir, s.id)
+            files.delete_speech()  # speech made from the student's words: never kept past approval
+            removed = 0
+            if store().setting("keep_audio", "no") != "yes":
+                store().forget_audio(s.id)
+                removed = files.delete_recordings()
         store().log(g.teacher, "approve", f"draft of {s.label} (version {version}; {removed} recordings deleted)")
         return redirect(url_for("student", sid=sid), code=303)
 
     @app.get("/students/<id:sid>/versions/<id:version>")
     def version(sid: int, version: int):
         s = student_or_404(sid)
-        match = [v for v in store().drafts(s.id) if v["version"] == version]
-        if not match:
-            abort(404)
-        d = IEPDraft(**match[0]["body"])
+        v = store().draft_version(s.id, version)
+        if v is None:
+            abort(404, "There is no such version of this draft.")
+        d = IEPDraft(**v["body"])
         store().log(g.teacher, "view", f"draft version {version} of {s.label}")
-        return render_template("version.html", s=s, v=match[0], d=d, sections=LIST_SECTIONS, lists=_lists(d))
+        return render_template("version.html", s=s, v=v, d=d, sections=LIST_SECTIONS, lists=_lists(d))
 
     @app.get("/students/<id:sid>/export/<fmt>")
     def export(sid: int, fmt: str):
@@ -343,32 +358,37 @@ def create_app(data_dir: Path | None = None, port: int | None = None) -> Flask:
 
         s = student_or_404(sid)
         d, _ = current_draft(s)
-        # made from the student's words: rendered into their private folder, deleted with it
+        # made from the student's words: rendered in their private folder and not kept
+        # there (an approved draft's speech must not come back by listening to it)
         speaker = Speaker(rate=s.rate or 150, language=s.language, private_cache=StudentFiles(store().dir, s.id).speech_cache())
         try:
             path = speaker.render(" ".join(exports.meeting_script(d)), private=True)
+            audio = path.read_bytes()
+            path.unlink(missing_ok=True)
         except UserError as e:
             return Response(str(e), status=503, mimetype="text/plain")
         finally:
             speaker.close()
         store().log(g.teacher, "listen", f"meeting script audio of {s.label}")
-        return send_file(path, mimetype="audio/wav")
+        return send_file(io.BytesIO(audio), mimetype="audio/wav")
 
     @app.post("/students/<id:sid>/delete")
     def delete_student(sid: int):
         s = student_or_404(sid)
-        not_while_a_session_runs(s, "deleted")
-        if form_text("confirm", 400).casefold() != s.name.casefold():
+        if name_key(form_text("confirm", 400)) != name_key(s.name):
+            store().log(g.teacher, "delete refused", f"{s.label}: the name typed did not match")
             return render_template("student.html", s=s, status=status_of(s), sessions=store().sessions(s.id),
                                    versions=store().drafts(s.id), formats=list(exports.FORMATS),
                                    message="Not deleted: type the student's name exactly to confirm."), 400
-        store().remove_student(s.id)
-        StudentFiles(store().dir, s.id).delete_all()
+        with no_session_meanwhile(s, "deleting"):
+            store().remove_student(s.id)
+            StudentFiles(store().dir, s.id).delete_all()
         store().log(g.teacher, "delete", f"all data of {s.label}")
         return redirect(url_for("students"), code=303)
 
     @app.get("/log")
     def access_log():
+        store().log(g.teacher, "view", "access log")
         return render_template("log.html", rows=store().access_log())
 
     @app.route("/settings", methods=["GET", "POST"])
@@ -377,6 +397,8 @@ def create_app(data_dir: Path | None = None, port: int | None = None) -> Flask:
             keep = "yes" if request.form.get("keep_audio") == "yes" else "no"
             store().set_setting("keep_audio", keep)
             store().log(g.teacher, "edit", f"setting keep_audio={keep}")
+        else:
+            store().log(g.teacher, "view", "settings")
         return render_template("settings.html", keep_audio=store().setting("keep_audio", "no") == "yes")
 
     return app
@@ -406,6 +428,7 @@ def serve(data_dir: Path | None, port: int) -> None:
                         "--port N (1024 to 65535)") from None
     finally:
         probe.close()
+    auth.prepare()
     app = create_app(data_dir, port)
     print(f"review app: http://127.0.0.1:{port}/  (this computer only; Ctrl+C stops it)", flush=True)
     waitress_serve(app, host="127.0.0.1", port=port, threads=4, ident="iep-assistant",

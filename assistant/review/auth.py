@@ -16,7 +16,7 @@ import time
 
 from assistant.errors import UserError
 from assistant.store import Store, already_exists
-from assistant.text import name_key, one_line
+from assistant.text import name_key, one_line, person_name
 
 # OWASP's minimum for scrypt (Password Storage Cheat Sheet): N=2^17, r=8, p=1.
 # It needs 128 * r * N = 128 MiB while it runs.
@@ -26,7 +26,7 @@ SESSION_SECONDS = 8 * 3600  # signed in for a working day at most
 IDLE_SECONDS = 30 * 60  # ... and signed out after half an hour without a request
 FREE_TRIES = 3  # wrong passwords for one account before the waits begin
 CLIENT_FREE_TRIES = 10  # wrong passwords from one client, whatever the names
-FORGET_AFTER = 15 * 60  # wrong tries older than this are forgotten
+FORGET_AFTER = 15 * 60  # tries older than this are forgotten
 SIGNIN_FORM_SECONDS = 30 * 60
 
 
@@ -63,9 +63,11 @@ def _check_new_password(password: str) -> None:
 def add_teacher(store: Store, name: str, password: str) -> str:
     """Make an account; returns the name as stored. A name that differs from an
     existing one only in case or spacing is the same account, so it is refused."""
-    name = one_line(name)
+    name = person_name(name)
     if not name_key(name):
         raise UserError("a teacher needs a name")
+    if len(name) > 100:
+        raise UserError("a teacher's name can have at most 100 characters")
     _check_new_password(password)
     existing = store.teacher(name)
     if existing:
@@ -75,11 +77,12 @@ def add_teacher(store: Store, name: str, password: str) -> str:
 
 
 def set_password(store: Store, name: str, password: str) -> str:
+    """A new password; everyone signed in with the old one is signed out."""
     row = store.teacher(name)
     if row is None:
         raise UserError(f"no teacher named '{one_line(name)}'; `iep-assistant teacher list` shows them")
     _check_new_password(password)
-    store.set_teacher_password(row[0], hash_password(password))
+    store.set_teacher_password(row[0], hash_password(password), end_sessions=True)
     return row[1]
 
 
@@ -87,44 +90,45 @@ def _keys(name: str, client: str) -> tuple[str, str]:
     return f"account:{name_key(name)[:200]}", f"client:{client}"
 
 
-def _wait(store: Store, key: str, free: int) -> float:
-    count, last = store.throttle(key)
-    if count < free or time.time() - last > FORGET_AFTER:
-        return 0.0
-    delay = min(2 ** (count - free) * 2, 300)
-    return max(0.0, last + delay - time.time())
-
-
-def wait_seconds(store: Store, name: str, client: str = "local") -> float:
-    """How long a sign-in as ``name`` from ``client`` must wait (0 when it may try now)."""
-    account, by_client = _keys(name, client)
-    return max(_wait(store, account, FREE_TRIES), _wait(store, by_client, CLIENT_FREE_TRIES))
-
-
 _DUMMY: str | None = None
 
 
-def _dummy_hash() -> str:
+def prepare() -> None:
+    """Make the hash unknown names are checked against (about half a second), before
+    the first sign-in: made then, it would make an unknown name's first try slower."""
     global _DUMMY
     if _DUMMY is None:
         _DUMMY = hash_password(secrets.token_hex(8))
-    return _DUMMY
+
+
+class Wait(Exception):
+    """Too many wrong passwords lately: ``seconds`` to wait."""
+
+    def __init__(self, seconds: float):
+        super().__init__(seconds)
+        self.seconds = seconds
 
 
 def sign_in(store: Store, name: str, password: str, client: str = "local") -> tuple[str, str] | None:
-    """A new (session token, CSRF token), or None for a wrong name or password."""
+    """A new (session token, CSRF token), or None for a wrong name or password;
+    raises Wait when this account or this client must wait first. The attempt is
+    counted before the password is checked, so tries sent all at once are counted
+    all the same."""
+    account, by_client = _keys(name, client)
+    wait = store.take_attempt([(account, FREE_TRIES), (by_client, CLIENT_FREE_TRIES)], FORGET_AFTER, 300)
+    if wait > 0:
+        raise Wait(wait)
+    prepare()
     row = store.teacher(name)
     # compare against a dummy hash for unknown names, so timing does not tell which names exist
-    ok = check_password(password, row[2] if row else _dummy_hash()) and row is not None
-    account, by_client = _keys(name, client)
+    ok = check_password(password, row[2] if row else _DUMMY) and row is not None
     if not ok:
-        store.count_failure([account, by_client], FORGET_AFTER)
         return None
-    store.clear_failures(account)
+    store.forgive_attempt(account, by_client)
     if is_outdated(row[2]):
         store.set_teacher_password(row[0], hash_password(password))
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    store.add_web_session(_hash(token), row[0], csrf, time.time() + SESSION_SECONDS)
+    store.add_web_session(_hash(token), row[0], csrf, time.time() + SESSION_SECONDS, IDLE_SECONDS)
     return token, csrf
 
 
@@ -147,14 +151,33 @@ def sign_out(store: Store, key: str) -> None:
     store.end_web_session(key)
 
 
-def new_signin_form(store: Store, cookie: str | None) -> tuple[str, str]:
-    return store.new_signin_form(cookie, SIGNIN_FORM_SECONDS)
+class SigninForms:
+    """Sign-in forms bound to this server: the form's token is a MAC, under a key
+    only this server process has, of the browser's sign-in cookie and the time the
+    form was made. A cookie a client chose (cookies are shared by every port on
+    127.0.0.1) is worth nothing without a token this server made for it; no table
+    of forms can be flooded; a token is accepted once."""
 
+    def __init__(self):
+        self._key = secrets.token_bytes(32)
 
-def check_signin_form(store: Store, cookie: str | None, csrf: str) -> bool:
-    """The sign-in form's token must be one this server gave with this cookie; once.
-    (Looked up by value: the token is random and 32 characters, so a timing
-    difference in the look-up tells an attacker nothing they can use.)"""
-    if not cookie or len(cookie) > 200 or not csrf or len(csrf) > 200:
-        return False
-    return store.take_signin_form(cookie, csrf)
+    def _mac(self, cookie: str, made: int) -> str:
+        return hmac.new(self._key, f"{cookie}|{made}".encode(), hashlib.sha256).hexdigest()
+
+    def new(self, cookie: str | None) -> tuple[str, str]:
+        """(cookie value, token) for a sign-in page; a browser keeps its cookie, so
+        two sign-in pages open at once both work."""
+        if not cookie or len(cookie) != 32 or not all(c.isalnum() or c in "-_" for c in cookie):
+            cookie = secrets.token_urlsafe(24)
+        made = int(time.time())
+        return cookie, f"{made}.{self._mac(cookie, made)}"
+
+    def check(self, store: Store, cookie: str | None, token: str) -> bool:
+        if not cookie or len(cookie) > 64 or not token or len(token) > 100 or "." not in token:
+            return False
+        made, _, mac = token.partition(".")
+        if not made.isdigit() or not 0 <= time.time() - int(made) <= SIGNIN_FORM_SECONDS:
+            return False
+        if not hmac.compare_digest(mac, self._mac(cookie, int(made))):
+            return False
+        return store.use_signin_token(token, int(made) + SIGNIN_FORM_SECONDS)

@@ -42,13 +42,15 @@ def export(store: Store, student: Student, fmt: str) -> bytes:
     return render(fmt, d, answers, store.reviews(session.id) if session else {})
 
 
-def words(item: Item) -> str:
-    """What to show for an item: the teacher's rewording if any, else the student's words."""
-    return (item.edited or item.text).strip().rstrip(".")
+def words(item: Item, mark: bool = True) -> str:
+    """What to show for an item: the teacher's rewording if any, else the student's
+    words; an item a teacher added is marked (``mark``), never passed off as the student's."""
+    text = (item.edited or item.text).strip().rstrip(".")
+    return f"{text} (added by {item.added_by})" if mark and item.added_by else text
 
 
-def _join(items: list[Item]) -> str:
-    texts = [words(i) for i in items]
+def _join(items: list[Item], mark: bool = True) -> str:
+    texts = [words(i, mark) for i in items]
     if len(texts) <= 1:
         return "".join(texts)
     return ", ".join(texts[:-1]) + " and " + texts[-1]
@@ -59,13 +61,13 @@ def _names(items) -> str:
     return ", ".join(i.accommodation or words(i) for i in items)
 
 
-def _points(d: IEPDraft, templates: dict[str, str]) -> list[str]:
+def _points(d: IEPDraft, templates: dict[str, str], mark: bool = True) -> list[str]:
     """One sentence per part of the draft the student spoke about, from ``templates``
     ({name} is the student's first name, {x} the student's points)."""
     acc = d.accommodations
-    parts = [("strengths", _join(d.strengths)), ("interests", _join(d.interests)), ("challenges", _join(d.challenges)),
-             ("learning", _join(d.learning_preferences)), ("helpful", _names(acc.helpful)),
-             ("not_helpful", _names(acc.not_helpful)), ("wanted", _join(acc.wanted))]
+    parts = [("strengths", _join(d.strengths, mark)), ("interests", _join(d.interests, mark)),
+             ("challenges", _join(d.challenges, mark)), ("learning", _join(d.learning_preferences, mark)),
+             ("helpful", _names(acc.helpful)), ("not_helpful", _names(acc.not_helpful)), ("wanted", _join(acc.wanted, mark))]
     name = d.student.name.split()[0]
     return [fill(templates[key], name=name, x=x) for key, x in parts if x]
 
@@ -96,9 +98,9 @@ def meeting_script(d: IEPDraft) -> list[str]:
         "helpful": "These supports help me: {x}.",
         "not_helpful": "These supports do not help me: {x}.",
         "wanted": "I would like to ask for: {x}.",
-    })
-    lines += [f"One of my goals: {words(g.statement)}." for g in d.goals if g.statement]
-    lines += [f"{words(m)}." for m in d.message_to_team]
+    }, mark=False)
+    lines += [f"One of my goals: {words(g.statement, mark=False)}." for g in d.goals if g.statement]
+    lines += [f"{words(m, mark=False)}." for m in d.message_to_team]
     lines.append("Thank you for listening. Do you have questions for me?")
     return lines
 

@@ -18,7 +18,7 @@ from assistant.audio.devices import Player
 from assistant.audio.level import trim_leading_silence
 from assistant.audio.wav import Audio, read_wav
 from assistant.errors import UserError, free_bytes, os_storage_error, read_only
-from assistant.paths import cache_dir, make_private, private_dir
+from assistant.paths import cache_dir, make_private, private_dir, write_private
 
 DEFAULT_RATE = 165  # words per minute: a little slower than espeak's 175 default
 DEFAULT_VOICES = {"en": "gmw/en-us"}  # US English for US IEPs; other languages: espeak's own choice
@@ -119,7 +119,6 @@ class Speaker:
         self.output_device = output_device
         self.play = play  # False: render only (a machine with no sound card)
         self.cache = cache or public_cache()
-        self._fallback = Path(tempfile.gettempdir()) / f"iep-assistant-prompts-{os.getuid()}"
         self.private_cache = private_cache
         self._worker = TTSWorker()
         self._player: Player | None = None
@@ -139,18 +138,20 @@ class Speaker:
         path = folder / f"{self._key(text)}.wav"
         if path.exists():
             return path
-        tmp = path.with_suffix(f".{os.getpid()}.tmp.wav")
         try:
             if private:
                 private_dir(folder)
             else:
                 folder.mkdir(parents=True, exist_ok=True)
-            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))  # can the folder be written?
+            # a new file of a name no one can guess, 0600, never a link someone left there
+            fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.wav", dir=folder)
+            os.close(fd)
+            tmp = Path(name)
         except OSError as e:
-            if not private and folder != self._fallback:
-                # the prompts' cache is on a full or read-only disk: the dialogue's own
-                # words (no student data) may be made in the temporary folder instead
-                self.cache = self._fallback
+            if not private and self.private_cache is not None and folder != self.private_cache:
+                # the prompts' cache is on a full or read-only disk: during a session the
+                # dialogue's own prompts can be made in the student's (private) folder
+                self.cache = self.private_cache
                 return self.render(text, private)
             raise os_storage_error(e, folder, "speech") or UserError(f"cannot write speech to {folder}: {e.strerror}") from None
         try:
@@ -166,8 +167,7 @@ class Speaker:
             if "unknown_voice" in reply:
                 raise UserError(f"unknown voice '{self.voice}'; `iep-assistant say --list-voices` lists them")
             raise UserError(f"text-to-speech failed: {reply['error']}")
-        if private:
-            make_private(tmp)
+        make_private(tmp)
         tmp.replace(path)
         return path
 
@@ -175,8 +175,10 @@ class Speaker:
         return self._worker.request(timeout=20, op="voices")["voices"]
 
     def save(self, text: str, out: Path) -> Path:
+        """Write the speech of ``text`` to ``out``: a new 0600 file put in place whole
+        (a link someone left at ``out`` is replaced, never followed)."""
         out.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(self.render(text), out)
+        write_private(out, self.render(text).read_bytes())
         return out
 
     def audio(self, text: str, private: bool = False) -> Audio:
