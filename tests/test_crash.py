@@ -22,15 +22,20 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import random
 import signal
 import sqlite3
+import subprocess
+import sys
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.store import Store
+from tests.conftest import ROOT
 from tests.session_driver import TypedSession
 from tests.test_session_text import NINTH_TO_TWELFTH, THIRD_TO_FIFTH, reply_for
 
@@ -381,28 +386,32 @@ class Student:
     def check_draft(self) -> None:
         r = self.cli("export", "--student", self.name, "--format", "json", env=self.env)
         assert r.returncode == 0, (self.context, r.stderr)
-        d = json.loads(r.stdout)
-        rows = self.rows()
-        live = {r["id"]: r for r in rows if r["confirmed"] and not r["superseded"] and r["kind"] == "answer"}
-        unknown = {r["id"]: r for r in rows if r["kind"] == "dont_know" and not r["superseded"]}
-        # every item comes from a live answer, and every live answer is in its section
-        items = list(sources(d))
-        for path, item in items:
-            aid = item["source"]["answer_id"]
-            if path[0] == "open_questions":
-                assert aid in unknown, (self.context, path, item)
-            else:
-                assert aid in live, (self.context, "the draft holds an answer that is not confirmed", path, item)
-                assert section_of(live[aid]) == path[:len(section_of(live[aid]))], (self.context, "wrong section", path, live[aid])
-        for aid, row in live.items():
-            mine = [item for path, item in items if item["source"]["answer_id"] == aid]
-            assert mine, (self.context, "a confirmed answer is missing from the draft", row)
-            assert all(item["text"] in row["text"] for item in mine), (self.context, mine, row)
+        check_draft(json.loads(r.stdout), self.rows(), self.context, tagged=True)
+
+
+def check_draft(d: dict, rows: list[dict], context, tagged: bool) -> None:
+    """The draft holds every live (confirmed, not superseded) answer in its section, each
+    "I don't know" as an open question, and nothing else. ``tagged``: every answer ends
+    with its "(take N)", which must be in the draft too (no part of an answer lost)."""
+    live = {r["id"]: r for r in rows if r["confirmed"] and not r["superseded"] and r["kind"] == "answer"}
+    unknown = {r["id"]: r for r in rows if r["kind"] == "dont_know" and not r["superseded"]}
+    items = list(sources(d))
+    for path, item in items:
+        aid = item["source"]["answer_id"]
+        if path[0] == "open_questions":
+            assert aid in unknown, (context, path, item)
+        else:
+            assert aid in live, (context, "the draft holds an answer that is not confirmed", path, item)
+            assert section_of(live[aid]) == path[:len(section_of(live[aid]))], (context, "wrong section", path, live[aid])
+    for aid, row in live.items():
+        mine = [item for path, item in items if item["source"]["answer_id"] == aid]
+        assert mine, (context, "a confirmed answer is missing from the draft", row)
+        assert all(item["text"] in row["text"] for item in mine), (context, mine, row)
+        if tagged:
             assert "(take" in row["text"], row
             tag = row["text"][row["text"].rfind("(take"):]
-            assert any(tag in item["text"] for item in mine), (self.context, "the draft lost part of an answer", mine, row)
-        assert {r["id"] for r in unknown.values()} == {item["source"]["answer_id"] for path, item in items
-                                                      if path[0] == "open_questions"}, self.context
+            assert any(tag in item["text"] for item in mine), (context, "the draft lost part of an answer", mine, row)
+    assert set(unknown) == {item["source"]["answer_id"] for path, item in items if path[0] == "open_questions"}, context
 
 
 def section_of(row: dict) -> tuple:
@@ -599,3 +608,226 @@ def test_kill_between_finishing_and_saving_the_draft_of_a_second_session(cli, ba
                        f"hit after {tries} kills, {wait * 1000:.2f} ms after the last yes")
     assert found, (f"session {session_no} finished (killed {wait * 1000:.2f} ms after the last yes, before its draft was "
                    f"saved); the exported draft's strengths are {strengths}, from an earlier session")
+
+
+# ---------------------------------------------------------------- spoken sessions on the virtual devices
+
+LISTENING = "(listening)"
+SPOKEN_RATE = 260  # words a minute: prompts spoken faster than usual, to keep the test short
+STUDENT_SPEED = 170  # the simulated student's espeak-ng speed
+SPOKEN_SCRIPT = [
+    ("What are you good at? Drawing", "building things"),
+    ("What else are you good at", "helping my friends"),
+    ("Anything else you are good at", "running fast"),
+    ("What do you like to do most", "play games"),
+    ("What is hard for you at school", "writing"),
+    ("How do you learn best", "when someone shows me"),
+    ("something that would help you at school", "a quiet place"),
+    ("get better at this year", "I want to read big books"),
+    ("teachers to know about you", "I like it when you help me"),
+    ("Is that right?", "yes"),
+    ("Please say yes or no", "yes"),
+]
+SPOKEN_PHASES = {
+    "prompt": "kill -9 in a spoken session while the next prompt is spoken (after a confirmed answer)",
+    "listening": "kill -9 in a spoken session while it listens to the student's answer",
+    "read-back": "kill -9 in a spoken session while the read-back \"I heard: ...\" is spoken",
+}
+
+
+class Spoken:
+    """``iep-assistant session`` on the virtual devices; what it shows is read line by line."""
+
+    def __init__(self, env: dict, errors: Path, *args: str):
+        self.err = open(errors, "a")  # noqa: SIM115 (closed by kill() or at the end)
+        self.proc = subprocess.Popen([sys.executable, "-m", "assistant", "session", "--student", "Kim", "--input-device", "pulse",
+                                      "--output-device", "pulse", "--rate", str(SPOKEN_RATE), *args],
+                                     stdout=subprocess.PIPE, stderr=self.err, text=True, env=env, cwd=ROOT)
+        self.lines: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        with open(self.err.name + ".shown", "a") as log:  # what was shown, when: for a failure's reader
+            for line in self.proc.stdout:
+                log.write(f"{time.monotonic():10.2f} {line}")
+                log.flush()
+                self.lines.put(line)
+        self.lines.put(None)
+
+    def until(self, done, timeout: float = 90) -> str:
+        """What is shown up to the first line ``done(line)`` holds for (flattened)."""
+        shown = ""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"nothing shown for {timeout} s after: {shown[-500:]}") from None
+            if line is None:
+                raise EOFError(shown)
+            shown += line
+            if done(line):  # flattened, without the status line "(listening)"
+                return " ".join(shown.replace(LISTENING, " ").split())
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+        self.err.close()
+
+
+def read_back_of(shown: str) -> str | None:
+    """X, when the question shown last is "I heard: X. Is that right?"."""
+    i = shown.rfind("I heard: ")
+    if i < 0 or not shown.endswith("Is that right?") or shown.count("Is that right?", i) != 1:
+        return None
+    return shown[i + len("I heard: "):-len(". Is that right?")]
+
+
+def test_kill_9_in_spoken_sessions(cli, pulse, speech, tmp_path, reliability):
+    """Three kills at random moments of a spoken session (grade 2, virtual microphone and
+    speaker), each after an answer was confirmed: while the next prompt is spoken,
+    while the student's answer is heard, while the read-back is spoken. Then the
+    session is resumed, one more answer confirmed, and "stop" said."""
+    started = time.monotonic()
+    seed = seed_from_env()
+    rng = random.Random(seed)
+    data = tmp_path / "data"
+    env = dict(pulse.env, IEP_ASSISTANT_DATA=str(data))
+    errors = tmp_path / "stderr.txt"
+    store = Store(data)
+    store.add_student("Kim", 2)
+    store.close()
+    wavs: dict[str, Path] = {}
+
+    def wav(text: str) -> Path:
+        if text not in wavs:
+            wavs[text] = speech(text, speed=STUDENT_SPEED)
+        return wavs[text]
+
+    def say(text: str, wait: bool = True) -> subprocess.Popen | None:
+        with open(str(errors) + ".shown", "a") as log:
+            log.write(f"{time.monotonic():10.2f} STUDENT: {text}\n")
+        time.sleep(0.2)
+        if not wait:
+            return pulse.start_playing_into_mic(wav(text))
+        pulse.play_into_mic(wav(text))
+        return None
+
+    runs: list[Spoken] = []
+
+    def start(*args: str) -> Spoken:
+        runs.append(Spoken(env, errors, *args))
+        return runs[-1]
+
+    certain: list[str] = []  # read-backs the student said yes to, and then saw the next prompt
+    said_yes: list[str] = []
+    phases = rng.sample(list(SPOKEN_PHASES), 3)
+    done: list[tuple[str, float, str]] = []  # (phase, delay, what the kill hit)
+    failure = None
+
+    def confirm_one(run: Spoken) -> str:
+        """Answer until an answer is confirmed and the next prompt shows; returns its first line."""
+        shown = run.until(lambda line: LISTENING in line)
+        while True:
+            said = reply_for(shown, SPOKEN_SCRIPT)
+            heard = read_back_of(shown)
+            say(said)
+            if heard is not None and said == "yes":
+                said_yes.append(heard)
+                first = run.until(lambda line: line.strip() != "")
+                if not any(again in first for again in ("Is that right?", "Please say", "I heard", "try again")):
+                    certain.append(heard)  # the commit comes before the next prompt
+                    return first
+                shown = " ".join((first + run.until(lambda line: LISTENING in line)).split())
+                continue
+            shown = run.until(lambda line: LISTENING in line)
+
+    def check(when: str) -> list[dict]:
+        context = (f"seed {seed}", when, done)
+        con = sqlite3.connect(f"file:{data / 'iep.sqlite3'}?mode=ro", uri=True)
+        con.row_factory = sqlite3.Row
+        try:
+            assert [tuple(r) for r in con.execute("PRAGMA integrity_check")] == [("ok",)], context
+            rows = [dict(r) for r in con.execute("SELECT * FROM answers ORDER BY id")]
+        finally:
+            con.close()
+        for heard in certain:
+            match = [r for r in rows if squeeze(r["text"]).rstrip(".!?") == squeeze(heard)]
+            assert match and match[-1]["confirmed"], (context, "a confirmed answer is not kept", heard, rows)
+            r = match[-1]
+            assert not r["superseded"] or any(o["id"] > r["id"] and o["confirmed"] and o["step"] == r["step"] for o in rows), (context, r)
+        yes = {squeeze(h) for h in said_yes}
+        for r in rows:
+            if r["confirmed"] and r["kind"] == "answer":
+                assert squeeze(r["text"]).rstrip(".!?") in yes, (context, "confirmed without a yes", r)
+        live = Counter(r["step"] for r in rows if r["confirmed"] and not r["superseded"])
+        assert all(n == 1 for n in live.values()), (context, live)
+        return rows
+
+    try:
+        run = start()
+        for n, phase in enumerate(phases):
+            if n:
+                run = start("--resume")
+                assert "Welcome back" in run.until(lambda line: "Welcome back" in line, 60)
+            first = confirm_one(run)
+            if phase == "prompt":  # the next prompt has just appeared, and is being spoken
+                delay = rng.uniform(0, 1.2)
+                time.sleep(delay)
+                hit = "prompt being spoken"
+            elif phase == "listening":  # the student is answering
+                shown = run.until(lambda line: LISTENING in line)
+                player = say(reply_for(" ".join((first + shown).split()), SPOKEN_SCRIPT), wait=False)
+                delay = rng.uniform(0, 3.0)
+                time.sleep(delay)
+                hit = "student answering" if player.poll() is None else "answer said, being recognised"
+            else:  # read-back: answer the next questions until "I heard" shows
+                shown = " ".join((first + run.until(lambda line: LISTENING in line)).split())
+                while True:
+                    say(reply_for(shown, SPOKEN_SCRIPT))
+                    shown = run.until(lambda line: LISTENING in line or "I heard" in line)
+                    if "I heard" in shown:
+                        break
+                delay = rng.uniform(0, 1.0)
+                time.sleep(delay)
+                hit = "read-back being spoken"
+            run.kill()
+            if phase == "listening":
+                player.wait(30)
+            done.append((phase, round(delay, 2), hit))
+            check(f"after the kill {phase}")
+        run = start("--resume")
+        assert "Welcome back" in run.until(lambda line: "Welcome back" in line, 60)
+        confirm_one(run)
+        run.until(lambda line: LISTENING in line)
+        say("stop")
+        try:
+            run.until(lambda line: False, 60)
+        except EOFError:
+            pass
+        assert run.proc.wait(30) == 0
+        run.err.close()
+        assert "paused" in errors.read_text(), errors.read_text()
+        rows = check("after stop")
+        d = json.loads(cli("export", "--student", "Kim", "--format", "json", env=env).stdout)
+        check_draft(d, rows, (f"seed {seed}", done), tagged=False)
+        assert len(certain) == 4 and len(done) == 3, (certain, done)
+        kept = {r["audio_path"] for r in rows if r["audio_path"]}
+        orphans = [p for p in (data / "audio").rglob("*.wav") if str(p) not in kept]
+    except BaseException as e:
+        failure = f"{type(e).__name__}: {str(e)[:400]}"
+        raise
+    finally:
+        for r in runs:  # a failed test leaves no session listening
+            if r.proc.poll() is None:
+                r.kill()
+        elapsed = time.monotonic() - started
+        print(f"spoken: {done} in {elapsed:.0f} s; certainly confirmed: {certain}", flush=True)
+        for phase, delay, hit in done:
+            reliability.record(SPOKEN_PHASES[phase] + ", then --resume", 1, failure or
+                               "integrity_check ok; every confirmed answer kept; resumed; the draft holds every "
+                               "confirmed answer", f"seed {seed}; {delay} s in: {hit}")
+    reliability.record("recordings left on disk by the kills of a spoken session", 3,
+                       f"{len(orphans)} of {len(orphans) + len(kept)} recordings are referred to by no answer",
+                       "a killed session cannot delete what it recorded but did not keep (a \"yes\", a command)"
+                       if orphans else "")
