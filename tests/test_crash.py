@@ -2,11 +2,12 @@
 every confirmed answer is there, the draft rebuilds, and ``PRAGMA integrity_check``
 is ok.
 
-A simulated student answers typed sessions (``tests/session_driver.py``); a seeded
-``random.Random`` picks the moments to kill the session at, over whole sessions:
-after an answer, right after "yes" to a read-back (the commit), during the read-back
-of the draft at the end, and right after the last answer (when the draft is saved).
-A moment is: after answer number n, wait 0-80 ms (more often short: a quarter at once, the others 80 ms × u³), then SIGKILL.
+Typed sessions (``tests/session_driver.py``): a seeded ``random.Random`` picks the
+moments to kill a session at, over whole sessions: after an answer, right after
+"yes" to a read-back (the commit), during the read-back of the draft at the end,
+and right after the last answer (when the draft is saved). A moment is: after
+answer number n, wait 0-80 ms (more often short: a quarter at once, the others
+80 ms × u³, so that kills land on both sides of a commit), then SIGKILL.
 
 The test keeps its own ledger of what it saw: an answer is *certainly confirmed*
 when the student typed "yes" to its read-back and then saw the next prompt (the
@@ -14,6 +15,10 @@ commit comes before the next prompt). After every kill the database, opened read
 only, must pass ``integrity_check`` and hold every certainly confirmed answer; at
 the end of each session the draft (``export --format json``) must hold each
 confirmed answer in its section and nothing else.
+
+Spoken sessions (virtual microphone and speaker, as in ``test_session_live.py``):
+three kills, each after a confirmed answer, while a prompt, the student's answer
+or a read-back is under way.
 
 Replay a run with the seed it printed: ``IEP_CRASH_SEED=1234 python -m pytest tests/test_crash.py``.
 """
@@ -654,8 +659,9 @@ class Spoken:
                 self.lines.put(line)
         self.lines.put(None)
 
-    def until(self, done, timeout: float = 90) -> str:
-        """What is shown up to the first line ``done(line)`` holds for (flattened)."""
+    def until(self, done, timeout: float = 150) -> str:
+        """What is shown up to the first line ``done(line)`` holds for (flattened). The
+        timeout is long: Whisper has been seen to take 15-90 s over a short live answer."""
         shown = ""
         deadline = time.monotonic() + timeout
         while True:
