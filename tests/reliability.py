@@ -77,13 +77,13 @@ class Reliability:
         out = [
             "# Reliability: faults and bad inputs tried",
             "",
-            "_Written by a test run (the pytest plugin `tests/reliability.py`), not by hand. "
-            f"Regenerate it from the whole suite with `{REGENERATE}`._",
+            ("_Written by a test run (the pytest plugin `tests/reliability.py`), not by hand. "
+             f"Regenerate it from the whole suite with `{REGENERATE}`._"),
             "",
             f"- Command: `{command}`",
             f"- Date: {datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}",
             f"- Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
-            f"- {len(self.rows)} rows from {tests} tests; {failed} rows from failed tests",
+            f"- Rows: {len(self.rows)}, from {tests} tests; rows of tests that failed: {failed}",
             "",
             "| fault / bad input | tries | result | test |",
             "| --- | ---: | --- | --- |",

@@ -1,7 +1,6 @@
 """The plugin that writes docs/reliability.md (tests/reliability.py), run on a small
 suite of its own in a temporary folder (pytester)."""
 
-import pytest
 
 pytest_plugins = ["pytester"]
 
@@ -47,7 +46,7 @@ def test_the_report_has_a_row_per_record_and_marks_failed_tests(pytester):
     assert "FAILED" not in kept
     assert failed.startswith("| a corrupt file | 2 | **FAILED") and "refused with a message" in failed
     assert teardown.startswith("| an empty answer | 1 | **FAILED")
-    assert "3 rows from 3 tests; 2 rows from failed tests" in text
+    assert "Rows: 3, from 3 tests; rows of tests that failed: 2" in text
 
 
 def test_without_the_option_nothing_is_written(pytester):
