@@ -832,7 +832,7 @@ def test_kill_9_in_spoken_sessions(cli, pulse, speech, tmp_path, reliability):
         for phase, delay, hit in done:
             reliability.record(SPOKEN_PHASES[phase] + ", then --resume", 1, failure or
                                "integrity_check ok; every confirmed answer kept; resumed; the draft holds every "
-                               "confirmed answer", f"seed {seed}; {delay} s in: {hit}")
+                               "confirmed answer", f"seed {seed}; {delay} s in: {hit}; the spoken test took {elapsed:.0f} s")
     reliability.record("recordings left on disk by the kills of a spoken session", 3,
                        f"{len(orphans)} of {len(orphans) + len(kept)} recordings are referred to by no answer",
                        "a killed session cannot delete what it recorded but did not keep (a \"yes\", a command)"
