@@ -12,6 +12,11 @@ Rows belong to the test that recorded them; if that test then fails (in its
 body or its teardown), its rows are marked as failed in the report, so a row
 never claims a result the run did not show.
 
+A test whose tries are known before it runs can say so with a marker instead
+(recorded when it starts, marked failed if it fails)::
+
+    @pytest.mark.tried("a port out of range (70000, -1, ...)", 5, "exit 2 with a clear message")
+
 Nothing is written unless pytest is given ``--reliability-report PATH``:
 
     python -m pytest --reliability-report docs/reliability.md
@@ -110,12 +115,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[_KEY] = Reliability()
+    config.addinivalue_line("markers", "tried(fault, tries, result, detail=''): a fault or bad input this test tries, "
+                                       "for the reliability report")
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem):
     state = item.config.stash[_KEY]
     state.current = item.nodeid
+    for mark in item.iter_markers("tried"):
+        state.record(*mark.args, **mark.kwargs)
     try:
         return (yield)
     finally:

@@ -397,6 +397,7 @@ BAD = {
 }
 
 
+@pytest.mark.tried("restore of a bad archive (damaged, cut, crafted, unsafe paths, links, newer, triggers)", 1, "refused in one line; the data folder unchanged")
 @pytest.mark.parametrize("case", BAD)
 def test_refuses_a_bad_archive(cli, case, source, archive, data, tmp_path):
     make, says = BAD[case]

