@@ -17,8 +17,6 @@ from assistant.errors import UserError
 ROOT = Path(__file__).resolve().parent.parent
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
 
-pytest_plugins = ["tests.reliability"]  # the `reliability` fixture and --reliability-report
-
 
 def need(tool: str, package: str) -> str:
     path = shutil.which(tool)
