@@ -42,18 +42,24 @@ def confirmed(data: Path, student: str | None = None) -> list[tuple[str, str]]:
 
 
 @pytest.mark.tried("a second session for a student whose session runs (--resume, --new, neither) and student remove", 4, "refused with who holds it; no answer taken; after kill -9 the lock is free")
+def session_with_one_answer(env, name: str, *args: str, voice: bool = False) -> TypedSession:
+    """A new student's session, with one answer confirmed, at the next question."""
+    assert cli(env, "student", "add", name, "--grade", "4").returncode == 0
+    s = TypedSession(env, "--student", name, *args, voice=voice)
+    s.read_prompt()
+    s.answer("I am good at soccer")
+    s.read_prompt()
+    s.answer("yes")
+    s.read_prompt()  # the next question: the first answer is committed
+    return s
+
+
 # ---------------------------------------------------------------- two sessions at once
 
 def test_a_second_session_for_the_same_student_is_refused_and_a_killed_one_leaves_no_lock(base_env, tmp_path):
     data = tmp_path / "data"
     env = dict(base_env, IEP_ASSISTANT_DATA=str(data))
-    assert cli(env, "student", "add", "Leo", "--grade", "4").returncode == 0
-    first = TypedSession(env, "--student", "Leo")
-    first.read_prompt()
-    first.answer("I am good at soccer")
-    first.read_prompt()
-    first.answer("yes")
-    first.read_prompt()
+    first = session_with_one_answer(env, "Leo")
     for args in (["--resume"], ["--new"], []):
         r = cli(env, "session", "--student", "Leo", "--text", "--no-voice", *args, input="I like chess\nyes\nstop\n")
         assert r.returncode == 2 and "already running" in r.stderr, (args, r.stderr)
@@ -125,13 +131,7 @@ def test_the_disk_fills_up_mid_session_then_has_room_again(request, base_env, tm
     disk = small_disk(tmp_path)
     data = disk / "data"
     env = dict(base_env, IEP_ASSISTANT_DATA=str(data))
-    assert cli(env, "student", "add", "Ana", "--grade", "4").returncode == 0
-    s = TypedSession(env, "--student", "Ana")
-    s.read_prompt()
-    s.answer("I am good at soccer")
-    s.read_prompt()
-    s.answer("yes")
-    s.read_prompt()  # the next question: the first answer is committed
+    s = session_with_one_answer(env, "Ana")
     filler = fill(disk)
     s.answer("I am good at chess " * 100)  # a long answer, so it needs new pages
     shown = s.read_until("Nothing you said is lost", timeout=30)
@@ -170,13 +170,7 @@ def test_the_data_folder_turns_read_only_mid_session_then_writable_again(request
     disk = small_disk(tmp_path, "64m")
     data = disk / "data"
     env = dict(pulse.env, IEP_ASSISTANT_DATA=str(data), XDG_CACHE_HOME=str(tmp_path / "cache"))
-    assert cli(env, "student", "add", "Ben", "--grade", "4").returncode == 0
-    s = TypedSession(env, "--student", "Ben", "--output-device", "pulse", "--rate", "400", voice=True)
-    s.read_prompt()
-    s.answer("I am good at soccer")
-    s.read_prompt()
-    s.answer("yes")
-    s.read_prompt()
+    s = session_with_one_answer(env, "Ben", "--output-device", "pulse", "--rate", "400", voice=True)
     # the folder turns read-only: a read-only bind mount over it
     subprocess.run(["mount", "--bind", str(data), str(data)], check=True)
     subprocess.run(["mount", "-o", "remount,bind,ro", str(data)], check=True)
