@@ -44,11 +44,7 @@ def models_dir() -> Path:
     return Path(os.environ.get("IEP_ASSISTANT_MODELS") or _ROOT / "models")
 
 
-def catalog_path() -> Path:
-    return Path(os.environ.get("IEP_ASSISTANT_CATALOG") or _ROOT / "models" / "catalog.toml")
-
-
-from assistant.paths import cache_dir  # noqa: E402  (one home for the user folders)
+from assistant.paths import cache_dir, catalog_path  # noqa: E402  (one home for where things live)
 
 
 class CatalogEntry(BaseModel):

@@ -1,5 +1,8 @@
 """Where things live, and the rules for folders and files that hold student data.
 
+What comes with the program (the dialogues, the model catalog) is read-only and
+found by ``shipped``, inside the package when it was installed from a wheel.
+
 Student data (the database, recordings, speech made from a student's words,
 exports, backups) lives in one private data folder: the folder is 0700 and every
 file 0600, whatever the umask, so no other account on a shared classroom
@@ -12,6 +15,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from importlib import resources
 from pathlib import Path
 
 from assistant.errors import UserError
@@ -30,6 +34,52 @@ def default_data_dir() -> Path:
 def cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "iep-assistant"
+
+
+def catalog_path() -> Path:
+    if os.environ.get("IEP_ASSISTANT_CATALOG"):
+        return Path(os.environ["IEP_ASSISTANT_CATALOG"])
+    return shipped("models") / "catalog.toml"
+
+
+# ---------------------------------------------------------------- what comes with the program
+
+def _package() -> Path:
+    package = resources.files("assistant")
+    if not isinstance(package, Path):  # pip always unpacks a wheel; a zip bundle would land here
+        raise UserError(f"iep-assistant must be installed as files (pip install), not run from {package}")
+    return package
+
+
+def source_checkout() -> Path | None:
+    """The source checkout the running package belongs to (an editable install,
+    or the checkout on sys.path), or None when it was installed from a wheel."""
+    root = _package().parent
+    return root if (root / "pyproject.toml").is_file() else None
+
+
+def shipped(name: str) -> Path:
+    """A folder of read-only data that comes with the program: ``dialogues``, or
+    ``models`` (the model catalog).
+
+    An installed wheel has them as package resources, ``assistant/data/NAME``
+    (pyproject.toml maps the checkout's top-level folders there). A source
+    checkout has them at the top, beside the package that is running. Looking
+    beside that package, rather than importing ``assistant.data.NAME`` through
+    an editable install's finder, keeps a second checkout (a git worktree run
+    with another checkout's environment) reading its own files."""
+    installed = _package() / "data" / name
+    if installed.is_dir():
+        return installed
+    checkout = source_checkout()
+    if checkout is not None and (checkout / name).is_dir():
+        return checkout / name
+    raise UserError(f"the folder {installed}, which comes with the program, is missing (a damaged install?): "
+                    "reinstall iep-assistant")
+
+
+def dialogues_dir() -> Path:
+    return shipped("dialogues")
 
 
 def is_data_dir(path: Path) -> bool:

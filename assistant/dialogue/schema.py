@@ -10,9 +10,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from assistant.errors import UserError
+from assistant.paths import dialogues_dir
 from assistant.text import _PLACEHOLDER, placeholders
-
-DIALOGUES_DIR = Path(__file__).resolve().parent.parent.parent / "dialogues"
 
 # Where answers go in the draft (see assistant/draft.py).
 FIELDS = (
@@ -171,8 +170,9 @@ def load_dialogue(path: str | Path) -> Dialogue:
 
 
 def dialogue_files(language: str | None = None) -> list[Path]:
+    """The dialogues that come with the program (one folder a language)."""
     pattern = f"{language}/*.yaml" if language else "*/*.yaml"
-    return sorted(DIALOGUES_DIR.glob(pattern))
+    return sorted(dialogues_dir().glob(pattern))
 
 
 def dialogue_for(grade: int, language: str = "en", dialogue_id: str | None = None) -> Dialogue:
@@ -185,5 +185,5 @@ def dialogue_for(grade: int, language: str = "en", dialogue_id: str | None = Non
         if not dialogue_id and d.language == language and d.grades[0] <= grade <= d.grades[1]:
             return d
     if dialogue_id:
-        raise UserError(f"no dialogue with id '{dialogue_id}' in {DIALOGUES_DIR}; `iep-assistant dialogues list` shows them")
-    raise UserError(f"no {language} dialogue for grade {grade} in {DIALOGUES_DIR}")
+        raise UserError(f"no dialogue with id '{dialogue_id}' in {dialogues_dir()}; `iep-assistant dialogues list` shows them")
+    raise UserError(f"no {language} dialogue for grade {grade} in {dialogues_dir()}")

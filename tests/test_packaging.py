@@ -1,0 +1,77 @@
+"""Packaging: the wheel's package list, and the shipped data (dialogues, model
+catalog) found from a source checkout and from an installed layout.
+
+The real wheel (built, installed into a clean venv, run from another folder) is
+checked by .ci/wheel-check; these tests are the fast part."""
+
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+
+from assistant import paths
+from tests.conftest import ROOT
+
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+SETUPTOOLS = PYPROJECT["tool"]["setuptools"]
+
+
+def test_every_code_package_is_in_the_wheel():
+    """pyproject lists the packages (find cannot see the mapped data folders): a new
+    sub-package must be added there, or the wheel would lack it."""
+    code = sorted(".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "assistant").rglob("__init__.py"))
+    listed = SETUPTOOLS["packages"]
+    assert sorted(p for p in listed if not p.startswith("assistant.data.")) == code
+    for package, folder in SETUPTOOLS["package-dir"].items():
+        assert package in listed and (ROOT / folder).is_dir()
+
+
+def test_package_data_covers_the_shipped_files():
+    data = SETUPTOOLS["package-data"]
+    dialogues = sorted(p for pattern in data["assistant.data.dialogues"] for p in (ROOT / "dialogues").glob(pattern))
+    assert dialogues == sorted((ROOT / "dialogues").rglob("*.yaml")) and dialogues
+    assert data["assistant.data.models"] == ["catalog.toml"]  # never the models downloaded beside it
+    assert "py.typed" in data["assistant"] and (ROOT / "assistant" / "py.typed").is_file()
+    assert SETUPTOOLS["include-package-data"] is False  # package-data is the whole list
+    assert PYPROJECT["project"]["license"] == "MIT" and (ROOT / "LICENSE").is_file()
+
+
+def test_from_a_checkout_the_top_level_folders_are_read():
+    assert paths.source_checkout() == ROOT
+    assert paths.dialogues_dir() == ROOT / "dialogues"
+    assert paths.shipped("models") == ROOT / "models"
+
+
+def test_an_installed_layout_reads_its_package_resources(tmp_path, base_env):
+    """The layout a wheel installs (assistant/data/...), with no checkout around it
+    and run from an unrelated folder: the shipped files come from inside the package."""
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "assistant", site / "assistant", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "dialogues", site / "assistant" / "data" / "dialogues")
+    (site / "assistant" / "data" / "models").mkdir()
+    shutil.copy(ROOT / "models" / "catalog.toml", site / "assistant" / "data" / "models")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in base_env.items() if not k.startswith("IEP_ASSISTANT_")}
+    env.update(PYTHONPATH=str(site), XDG_DATA_HOME=str(tmp_path / "xdg-data"))
+
+    def run(*args):
+        r = subprocess.run([sys.executable, "-m", "assistant", *args], env=env, cwd=elsewhere, capture_output=True,
+                           text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+
+    probe = subprocess.run([sys.executable, "-c", "from assistant import paths; print(paths.source_checkout()); "
+                            "print(paths.dialogues_dir()); print(paths.catalog_path())"],
+                           env=env, cwd=elsewhere, capture_output=True, text=True, check=True).stdout.split("\n")
+    assert probe[:3] == ["None", str(site / "assistant/data/dialogues"), str(site / "assistant/data/models/catalog.toml")]
+    listed = run("dialogues", "list")
+    assert len(listed.splitlines()) == len(list((ROOT / "dialogues").rglob("*.yaml"))) and str(site) in listed
+    assert "vosk-model-small-en-us-0.15" in run("models", "list")
+
+    # a damaged install says so, rather than listing nothing
+    shutil.rmtree(site / "assistant" / "data" / "dialogues")
+    r = subprocess.run([sys.executable, "-m", "assistant", "dialogues", "list"], env=env, cwd=elsewhere,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "reinstall iep-assistant" in r.stderr and "Traceback" not in r.stderr
