@@ -1,5 +1,6 @@
 """`iep-assistant bench`: speed, latency, accuracy and footprint, measured side by
-side in one run, written to docs/benchmarks.md (+ .json and .png).
+side in one run, written to benchmarks.md (+ .json and .png) in ``--out`` (the
+published ones: ``iep-assistant bench --out docs`` in a checkout).
 
 Machines here are shared and noisy: every figure is a median over repeats with
 its spread (min-max), and comparisons are ratios measured in the same run.
@@ -488,7 +489,7 @@ def report(r: dict) -> str:
     lines = ["# Benchmarks", "",
              f"Measured with `iep-assistant bench{' --quick' if r['quick'] else ''}` on {m['cpus']} cores, Python {m['python']} "
              f"({m['platform']}). Figures are medians with the spread (min-max) over repeated runs; comparisons are "
-             "ratios measured in the same run. Regenerate with `iep-assistant bench` (about 20 minutes).", "",
+             "ratios measured in the same run. Regenerate with `iep-assistant bench --out docs` (about 20 minutes).", "",
              "![Recognition speed by answer length](benchmarks.png)", "", "## Recognition", "",
              "Files decoded whole through our pipeline (`transcribe`), against the bare engine call with the same settings "
              "on the same audio. The two run alternately (ours, bare, bare, ours, ...), and the ratio is the median of the "

