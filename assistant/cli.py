@@ -743,7 +743,9 @@ def main(argv: list[str] | None = None) -> int:
         _err(f"iep-assistant: error: {storage_error(e, folder)}")
         return 2
     except Exception as e:  # a bug of ours: one line, the details only on request
-        if os.environ.get("IEP_ASSISTANT_DEBUG"):
+        from assistant.paths import debug
+
+        if debug():
             raise
         _err(f"iep-assistant: internal error: {type(e).__name__}: {e} (set IEP_ASSISTANT_DEBUG=1 for details; "
              "answers confirmed before this were saved as they were confirmed)")

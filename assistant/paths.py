@@ -1,10 +1,13 @@
-"""Where things live, and the rules for folders and files that hold student data.
+"""Where things live, every setting read from the environment, and the rules for
+folders and files that hold student data.
 
-Environment variables:
+This is the one module that reads the environment (``assistant/audio/virtual.py``
+and ``assistant/bench.py`` only build environments for child processes):
 
 - ``IEP_ASSISTANT_DATA``: the student data folder (``--data-dir`` wins over it)
 - ``IEP_ASSISTANT_MODELS``: the speech models folder
 - ``IEP_ASSISTANT_CATALOG``: a model catalog to use instead of the shipped one
+- ``IEP_ASSISTANT_DEBUG``: tracebacks instead of one-line internal errors
 - ``XDG_DATA_HOME``, ``XDG_CACHE_HOME``: the user's data and cache folders
   (``~/.local/share`` and ``~/.cache`` when unset)
 
@@ -41,7 +44,10 @@ MARKER = ".iep-assistant-data"  # says "this folder is ours", so it may be made 
 
 
 def _xdg(variable: str, fallback: str) -> Path:
-    return Path(os.environ.get(variable) or Path.home() / fallback)
+    """An XDG base folder. The XDG spec says to ignore a relative value: it would
+    make the folder depend on where the command was started."""
+    value = os.environ.get(variable, "")
+    return Path(value) if os.path.isabs(value) else Path.home() / fallback
 
 
 def data_home() -> Path:
@@ -85,6 +91,10 @@ def catalog_path() -> Path:
 def bench_dir() -> Path:
     """Where ``bench`` writes its results without ``--out``."""
     return data_home() / "iep-assistant-bench"
+
+
+def debug() -> bool:
+    return bool(os.environ.get("IEP_ASSISTANT_DEBUG"))
 
 
 # ---------------------------------------------------------------- what comes with the program

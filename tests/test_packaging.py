@@ -1,10 +1,12 @@
 """Packaging and where things live: the wheel's package list, the shipped data
 (dialogues, model catalog) found from a source checkout and from an installed
-layout, and the user folders and their environment overrides.
+layout, the user folders and their environment overrides, and the rule that only
+assistant/paths.py reads the environment.
 
 The real wheel (built, installed into a clean venv, run from another folder) is
 checked by .ci/wheel-check; these tests are the fast part."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -90,16 +92,36 @@ def test_user_folders_and_their_overrides(monkeypatch, tmp_path):
     assert paths.cache_dir() == home / ".cache/iep-assistant"
     assert paths.catalog_path() == ROOT / "models" / "catalog.toml"
     assert paths.model_dirs() == [paths.models_dir(), ROOT / "models"]  # a checkout's own models/ is found too
+    assert not paths.debug()
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache-home"))
     assert paths.default_data_dir() == tmp_path / "data-home/iep-assistant"
     assert paths.models_dir() == tmp_path / "data-home/iep-assistant-models"
     assert paths.cache_dir() == tmp_path / "cache-home/iep-assistant"
+    monkeypatch.setenv("XDG_DATA_HOME", "relative/data")  # the XDG spec: ignore a relative value
+    assert paths.default_data_dir() == home / ".local/share/iep-assistant"
 
     monkeypatch.setenv("IEP_ASSISTANT_DATA", str(tmp_path / "d"))
     monkeypatch.setenv("IEP_ASSISTANT_MODELS", str(tmp_path / "m"))
     monkeypatch.setenv("IEP_ASSISTANT_CATALOG", str(tmp_path / "c.toml"))
+    monkeypatch.setenv("IEP_ASSISTANT_DEBUG", "1")
     assert paths.default_data_dir() == tmp_path / "d"
     assert paths.models_dir() == tmp_path / "m" and paths.model_dirs() == [tmp_path / "m"]
     assert paths.catalog_path() == tmp_path / "c.toml"
+    assert paths.debug()
+
+
+def test_only_paths_reads_the_environment():
+    """Settings come from one place. Copying the environment for a child process
+    (dict(os.environ, ...)) is not reading it."""
+    readers = []
+    for f in sorted((ROOT / "assistant").rglob("*.py")):
+        if f.name == "paths.py" and f.parent.name == "assistant":
+            continue
+        for n, line in enumerate(f.read_text().splitlines(), 1):
+            uses = re.findall(r"os\.environ\b|getenv\b|environ\[", line)
+            copies = re.findall(r"dict\(os\.environ\b", line)
+            if len(uses) > len(copies):
+                readers.append(f"{f.relative_to(ROOT)}:{n}: {line.strip()}")
+    assert not readers, "read the environment in assistant/paths.py:\n" + "\n".join(readers)
