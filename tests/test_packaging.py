@@ -12,6 +12,8 @@ import subprocess
 import sys
 import tomllib
 
+import pytest
+
 from assistant import paths
 from tests.conftest import ROOT
 
@@ -125,3 +127,29 @@ def test_only_paths_reads_the_environment():
             if len(uses) > len(copies):
                 readers.append(f"{f.relative_to(ROOT)}:{n}: {line.strip()}")
     assert not readers, "read the environment in assistant/paths.py:\n" + "\n".join(readers)
+
+
+def test_models_in_a_checkouts_models_folder_are_still_found(monkeypatch, tmp_path):
+    """Models downloaded into a checkout's models/ before they had a user folder
+    stay usable; one of the same name in the user folder wins, and downloading
+    that name again needs --force."""
+    from assistant import models
+    from assistant.errors import UserError
+
+    checkout = tmp_path / "checkout"
+    for folder in (checkout / "models" / "vosk-model-small-en-us-0.15", checkout / "models" / "old-whisper",
+                   tmp_path / "data-home" / "iep-assistant-models" / "old-whisper"):
+        (folder / "am").mkdir(parents=True)
+    monkeypatch.setattr(paths, "source_checkout", lambda: checkout)
+    monkeypatch.delenv("IEP_ASSISTANT_MODELS", raising=False)
+    monkeypatch.setenv("IEP_ASSISTANT_CATALOG", str(ROOT / "models" / "catalog.toml"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
+
+    found = {m.name: m.path for m in models.installed_models() if m.source == "folder"}
+    assert found == {"vosk-model-small-en-us-0.15": checkout / "models" / "vosk-model-small-en-us-0.15",
+                     "old-whisper": tmp_path / "data-home" / "iep-assistant-models" / "old-whisper"}
+    with pytest.raises(UserError, match="already installed at .*checkout/models/vosk-model-small-en-us-0.15"):
+        models.download("vosk-model-small-en-us-0.15", progress=False)
+
+    monkeypatch.setenv("IEP_ASSISTANT_MODELS", str(tmp_path / "only-here"))  # the override is the only folder
+    assert [m for m in models.installed_models() if m.source == "folder"] == []
