@@ -47,6 +47,8 @@ def test_from_a_checkout_the_top_level_folders_are_read():
     assert paths.shipped("models") == ROOT / "models"
 
 
+@pytest.mark.tried("an installed package whose shipped dialogues folder is missing", 1,
+                   "exit 2, 'reinstall iep-assistant', no traceback")
 def test_an_installed_layout_reads_its_package_resources(tmp_path, base_env):
     """The layout a wheel installs (assistant/data/...), with no checkout around it
     and run from an unrelated folder: the shipped files come from inside the package."""
