@@ -69,21 +69,23 @@ def add_teacher(store: Store, name: str, password: str) -> str:
     if len(name) > 100:
         raise UserError("a teacher's name can have at most 100 characters")
     _check_new_password(password)
-    existing = store.teacher(name)
+    existing = store.teachers.get(name)
     if existing:
-        raise already_exists(existing[1])
-    store.add_teacher(name, hash_password(password))
+        raise already_exists(existing.name)
+    store.teachers.add(name, hash_password(password))
     return name
 
 
 def set_password(store: Store, name: str, password: str) -> str:
     """A new password; everyone signed in with the old one is signed out."""
-    row = store.teacher(name)
-    if row is None:
+    teacher = store.teachers.get(name)
+    if teacher is None:
         raise UserError(f"no teacher named '{one_line(name)}'; `iep-assistant teacher list` shows them")
     _check_new_password(password)
-    store.set_teacher_password(row[0], hash_password(password), end_sessions=True)
-    return row[1]
+    with store.transaction():
+        store.teachers.set_password(teacher.id, hash_password(password))
+        store.sign_ins.end_all_of(teacher.id)
+    return teacher.name
 
 
 def _keys(name: str, client: str) -> tuple[str, str]:
@@ -115,20 +117,20 @@ def sign_in(store: Store, name: str, password: str, client: str = "local") -> tu
     counted before the password is checked, so tries sent all at once are counted
     all the same."""
     account, by_client = _keys(name, client)
-    wait = store.take_attempt([(account, FREE_TRIES), (by_client, CLIENT_FREE_TRIES)], FORGET_AFTER, 300)
+    wait = store.sign_ins.take_attempt([(account, FREE_TRIES), (by_client, CLIENT_FREE_TRIES)], FORGET_AFTER, 300)
     if wait > 0:
         raise Wait(wait)
     prepare()
-    row = store.teacher(name)
+    teacher = store.teachers.get(name)
     # compare against a dummy hash for unknown names, so timing does not tell which names exist
-    ok = check_password(password, row[2] if row else _DUMMY) and row is not None
+    ok = check_password(password, teacher.pw_hash if teacher else _DUMMY) and teacher is not None
     if not ok:
         return None
-    store.forgive_attempt(account, by_client)
-    if is_outdated(row[2]):
-        store.set_teacher_password(row[0], hash_password(password))
+    store.sign_ins.forgive_attempt(account, by_client)
+    if is_outdated(teacher.pw_hash):
+        store.teachers.set_password(teacher.id, hash_password(password))
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    store.add_web_session(_hash(token), row[0], csrf, time.time() + SESSION_SECONDS, IDLE_SECONDS)
+    store.sign_ins.add(_hash(token), teacher.id, csrf, time.time() + SESSION_SECONDS, IDLE_SECONDS)
     return token, csrf
 
 
@@ -139,16 +141,16 @@ def _hash(token: str) -> str:
 def session_for(store: Store, token: str | None) -> dict | None:
     if not token or len(token) > 200:
         return None
-    row = store.web_session(_hash(token))
+    row = store.sign_ins.get(_hash(token))
     now = time.time()
     if row is None or row["expires"] < now or row["seen"] + IDLE_SECONDS < now:
         return None
-    store.touch_web_session(row["token"])
+    store.sign_ins.touch(row["token"])
     return {"teacher": row["name"], "csrf": row["csrf"], "key": row["token"]}
 
 
 def sign_out(store: Store, key: str) -> None:
-    store.end_web_session(key)
+    store.sign_ins.end(key)
 
 
 class SigninForms:
@@ -180,4 +182,4 @@ class SigninForms:
             return False
         if not hmac.compare_digest(mac, self._mac(cookie, int(made))):
             return False
-        return store.use_signin_token(token, int(made) + SIGNIN_FORM_SECONDS)
+        return store.sign_ins.use_form_token(token, int(made) + SIGNIN_FORM_SECONDS)
