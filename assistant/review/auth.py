@@ -163,23 +163,26 @@ class SigninForms:
     def __init__(self):
         self._key = secrets.token_bytes(32)
 
-    def _mac(self, cookie: str, made: int) -> str:
-        return hmac.new(self._key, f"{cookie}|{made}".encode(), hashlib.sha256).hexdigest()
+    def _mac(self, cookie: str, made: int, nonce: str) -> str:
+        return hmac.new(self._key, f"{cookie}|{made}|{nonce}".encode(), hashlib.sha256).hexdigest()
 
     def new(self, cookie: str | None) -> tuple[str, str]:
         """(cookie value, token) for a sign-in page; a browser keeps its cookie, so
-        two sign-in pages open at once both work."""
+        two sign-in pages open at once both work. Each form has a nonce of its own:
+        two made in the same second for one cookie would otherwise be the same
+        form, and using one would spend the other."""
         if not cookie or len(cookie) != 32 or not all(c.isalnum() or c in "-_" for c in cookie):
             cookie = secrets.token_urlsafe(24)
-        made = int(time.time())
-        return cookie, f"{made}.{self._mac(cookie, made)}"
+        made, nonce = int(time.time()), secrets.token_hex(8)
+        return cookie, f"{made}.{nonce}.{self._mac(cookie, made, nonce)}"
 
     def check(self, store: Store, cookie: str | None, token: str) -> bool:
-        if not cookie or len(cookie) > 64 or not token or len(token) > 100 or "." not in token:
+        parts = token.split(".") if token and len(token) <= 100 else []
+        if not cookie or len(cookie) > 64 or len(parts) != 3:  # exactly one form: nothing added makes it another
             return False
-        made, _, mac = token.partition(".")
+        made, nonce, mac = parts
         if not made.isdigit() or not 0 <= time.time() - int(made) <= SIGNIN_FORM_SECONDS:
             return False
-        if not hmac.compare_digest(mac, self._mac(cookie, int(made))):
+        if not hmac.compare_digest(mac, self._mac(cookie, int(made), nonce)):
             return False
         return store.sign_ins.use_form_token(token, int(made) + SIGNIN_FORM_SECONDS)
