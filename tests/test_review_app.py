@@ -128,10 +128,13 @@ def test_signing_in_and_out(browser):
     assert browser.client.get("/").status_code == 200
     assert browser.client.post("/signout", data={"csrf": "guess"}).status_code == 403  # a forged sign-out does nothing
     assert browser.client.get("/").status_code == 200
+    old = browser.client.get_cookie("iep_session").value
     r = browser.post("/signout")
     assert r.status_code == 303 and r.headers["Location"] == "/signin"
+    assert browser.client.get_cookie("iep_session") is None
     assert browser.log() == [("Ms Lee", "sign-out", "review app")]
-    assert browser.client.get("/").status_code == 303  # the sign-in has ended on the server, not only in the browser
+    browser.client.set_cookie("iep_session", old)  # a copy of the cookie kept: the sign-in has ended on the server too
+    assert browser.client.get("/").status_code == 303
 
 
 def test_a_sign_in_form_is_good_once_and_only_from_this_server(browser):
