@@ -190,17 +190,21 @@ def test_a_teacher_is_one_account_however_the_name_is_written(store):
     assert store.teachers.get("ms lee") is None
 
 
-def test_a_new_password_can_end_the_sign_ins_made_with_the_old_one(store):
-    store.teachers.add("Ms Lee", "h")
-    store.teachers.add("Mr Kim", "h")
+def test_a_new_password_ends_the_sign_ins_made_with_the_old_one(store, monkeypatch):
+    from assistant.review import auth
+
+    monkeypatch.setitem(auth.SCRYPT, "n", 2**4)  # cheap hashes: what is stored is the point here
+    auth.add_teacher(store, "Ms Lee", "first password")
+    auth.add_teacher(store, "Mr Kim", "first password")
     lee, kim = store.teachers.get("Ms Lee"), store.teachers.get("Mr Kim")
     far = time.time() + 3600
     for token, teacher in (("t1", lee), ("t2", lee), ("t3", kim)):
         store.sign_ins.add(token, teacher.id, "csrf", far, 1800)
-    store.set_teacher_password(lee.id, "h2")
-    assert store.sign_ins.get("t1") is not None  # not asked to
-    store.set_teacher_password(lee.id, "h3", end_sessions=True)
+    store.teachers.set_password(lee.id, lee.pw_hash)  # a hash upgraded at sign-in: nobody is signed out
+    assert store.sign_ins.get("t1") is not None
+    assert auth.set_password(store, "ms lee", "second password") == "Ms Lee"
     assert [store.sign_ins.get(t) is None for t in ("t1", "t2", "t3")] == [True, True, False]
+    assert auth.check_password("second password", store.teachers.get("Ms Lee").pw_hash)
     store.teachers.remove(kim.id)
     assert store.sign_ins.get("t3") is None  # an account removed signs out
 

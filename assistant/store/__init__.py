@@ -106,6 +106,7 @@ class Store:
         return self.db.transaction()
 
     # ------------------------------------------------------------ units of work across repositories
+    # Writes that belong together, whoever asks for them: one transaction each.
 
     def finish_session(self, session_id: int, student_id: int, body: dict) -> int:
         """Mark a session finished and save the draft built from it, in one
@@ -122,13 +123,6 @@ class Store:
             self.transcripts.delete_of_student(sid)
             self.roster.delete(sid)
         self.db.checkpoint()  # the deleted pages may still be in the write-ahead log
-
-    def set_teacher_password(self, teacher_id: int, pw_hash: str, end_sessions: bool = False) -> None:
-        """A new password hash; with ``end_sessions``, everyone signed in with the old one is signed out."""
-        with self.transaction():
-            self.teachers.set_password(teacher_id, pw_hash)
-            if end_sessions:
-                self.sign_ins.end_all_of(teacher_id)
 
     # ------------------------------------------------------------ delegations
     # The methods below only call a repository. They keep callers written before
@@ -230,6 +224,12 @@ class Store:
 
     def add_teacher(self, name: str, pw_hash: str) -> None:
         self.teachers.add(name, pw_hash)
+
+    def set_teacher_password(self, teacher_id: int, pw_hash: str, end_sessions: bool = False) -> None:
+        with self.transaction():  # the rule (a new password signs out) is auth.set_password's
+            self.teachers.set_password(teacher_id, pw_hash)
+            if end_sessions:
+                self.sign_ins.end_all_of(teacher_id)
 
     def remove_teacher(self, teacher_id: int) -> None:
         self.teachers.remove(teacher_id)
