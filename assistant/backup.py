@@ -43,7 +43,7 @@ from assistant import __version__
 from assistant.errors import UserError
 from assistant.locks import Busy, FileLock, data_lock
 from assistant.migrations import SCHEMA_VERSION, expected_shape, schema_shape
-from assistant.text import one_line
+from assistant.store import AccessLog, Database, Roster, SignIns
 from assistant.paths import DB_NAME, MARKER
 
 FORMAT = "iep-assistant-backup"
@@ -122,19 +122,17 @@ def _db_uri(path: Path, mode: str = "rw") -> str:
     return Path(os.path.abspath(path)).as_uri() + f"?mode={mode}"
 
 
-def _log_row(db: sqlite3.Connection, row: tuple) -> bool:
+def _log_row(db: Database, row: tuple) -> bool:
     """One access-log line, if the database has the table."""
-    if db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='access_log'").fetchone() is None:
+    if not db.has_table("access_log"):
         return False
     at, teacher, action, target = row
-    # names and file names are on one line, as in every other log line
-    db.execute("INSERT INTO access_log(at, teacher, action, target) VALUES (?,?,?,?)",
-               (at, one_line(teacher)[:200], action, one_line(target)[:500]))
+    AccessLog(db).add(teacher, action, target, at=at)
     return True
 
 
-def _count_students(db: sqlite3.Connection) -> int:
-    return db.execute("SELECT COUNT(*) FROM students").fetchone()[0]
+def _count_students(db: Database) -> int:
+    return Roster(db).count()
 
 
 def _disk_full(e: OSError) -> bool:
@@ -203,8 +201,8 @@ def _copy_database(data_dir: Path, log_row: tuple) -> tuple[bytes, int, int]:
     try:
         src = sqlite3.connect(_db_uri(path), uri=True, timeout=10)
         try:
-            copy = sqlite3.connect(":memory:", isolation_level=None)
-            src.backup(copy)
+            copy = Database(sqlite3.connect(":memory:", isolation_level=None))
+            src.backup(copy.conn)
         finally:
             src.close()
     except sqlite3.OperationalError as e:
@@ -214,17 +212,15 @@ def _copy_database(data_dir: Path, log_row: tuple) -> tuple[bytes, int, int]:
     try:
         # Who is signed in now, sign-in forms and wrong-password counts are not data
         # to restore: a restored sign-in could bring back a session since signed out.
-        for table in ("web_sessions", "signin_forms", "throttle"):
-            if copy.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)).fetchone():
-                copy.execute(f"DELETE FROM {table}")
+        SignIns(copy).forget_all()
         _log_row(copy, log_row)
-        rows = copy.execute("PRAGMA integrity_check").fetchall()
-        if rows != [("ok",)]:
-            raise UserError(f"the database {path} is damaged ({rows[0][0]}); no backup was written: keep the folder as it "
+        problems = copy.integrity_problems()
+        if problems:
+            raise UserError(f"the database {path} is damaged ({problems[0]}); no backup was written: keep the folder as it "
                             "is, and restore the last good backup or ask for help")
-        schema = copy.execute("PRAGMA user_version").fetchone()[0]
+        schema = copy.user_version()
         students = _count_students(copy)
-        return copy.serialize(), schema, students
+        return copy.conn.serialize(), schema, students
     except sqlite3.DatabaseError as e:
         raise UserError(f"the database {path} is damaged ({e}); no backup was written") from None
     finally:
@@ -305,7 +301,7 @@ def backup(data_dir: Path, out: Path, force: bool = False, teacher: str = "comma
     try:  # the same line in the live log, now that the backup exists
         live = sqlite3.connect(_db_uri(data_dir / DB_NAME), uri=True, timeout=10, isolation_level=None)
         try:
-            _log_row(live, row)
+            _log_row(Database(live), row)
         finally:
             live.close()
     except sqlite3.Error as e:
@@ -463,7 +459,7 @@ def _current_students(data_dir: Path) -> int | None:
         # has the database open while restore holds the folder
         db = sqlite3.connect(_db_uri(data_dir / DB_NAME), uri=True, timeout=5)
         try:
-            return _count_students(db)
+            return _count_students(Database(db))
         finally:
             db.close()
     except sqlite3.Error:
@@ -618,15 +614,15 @@ def _check_database(archive: Path, staging: Path, manifest: Manifest, data_dir: 
     newer than this program; notes the restore in its access log. Returns its
     number of students."""
     try:
-        db = sqlite3.connect(_db_uri(staging / DB_NAME), uri=True, isolation_level=None)
+        conn = sqlite3.connect(_db_uri(staging / DB_NAME), uri=True, isolation_level=None)
     except sqlite3.Error as e:
         raise _refuse(archive, f"its database cannot be opened ({e})") from None
     try:
-        db.execute("PRAGMA trusted_schema=OFF")  # an archive may come from anywhere: no functions run from its schema
-        rows = db.execute("PRAGMA integrity_check").fetchall()
-        if rows != [("ok",)]:
-            raise _refuse(archive, f"its database is damaged ({rows[0][0]}); use another copy of the backup")
-        version = db.execute("PRAGMA user_version").fetchone()[0]
+        db = Database.untrusted(conn)  # an archive may come from anywhere
+        problems = db.integrity_problems()
+        if problems:
+            raise _refuse(archive, f"its database is damaged ({problems[0]}); use another copy of the backup")
+        version = db.user_version()
         if version > SCHEMA_VERSION:
             raise _refuse(archive, f"it holds data from a newer iep-assistant (database schema {version}, this one "
                                    f"knows up to {SCHEMA_VERSION}); update iep-assistant first")
@@ -636,7 +632,7 @@ def _check_database(archive: Path, staging: Path, manifest: Manifest, data_dir: 
         # Only the tables and indexes this program makes: a database from anywhere
         # could carry triggers (which would run on our writes: delete log lines,
         # copy deleted answers) or views; its rows are data, its schema is not taken.
-        if version >= 1 and schema_shape(db) != expected_shape(version):
+        if version >= 1 and schema_shape(db.conn) != expected_shape(version):
             raise _refuse(archive, "its database has tables, triggers or views this program does not make; "
                                    "use a backup made by iep-assistant")
         students = _count_students(db)
@@ -647,7 +643,7 @@ def _check_database(archive: Path, staging: Path, manifest: Manifest, data_dir: 
             raise OSError(errno.ENOSPC, "the disk is full") from None
         raise _refuse(archive, f"its database is damaged ({e}); use another copy of the backup") from None
     finally:
-        db.close()
+        conn.close()
 
 
 def _private_tree(staging: Path, audio: Path) -> None:

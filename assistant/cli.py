@@ -257,28 +257,28 @@ def _store(args):
 def cmd_student(args) -> int:
     store = _store(args)
     if args.action == "add":
-        s = store.add_student(" ".join(args.name), args.grade, args.language, args.accommodation or [], args.past_goal or [])
-        store.log(_user(), "edit", f"new student {s.label} (command line)")
+        s = store.roster.add(" ".join(args.name), args.grade, args.language, args.accommodation or [], args.past_goal or [])
+        store.audit.add(_user(), "edit", f"new student {s.label} (command line)")
         print(f"added {s.label} (grade {s.grade}, {s.language}; {len(s.accommodations)} accommodations, {len(s.past_goals)} past goals)")
         return 0
     if args.action == "list":
-        students = store.students()
-        store.log(_user(), "view", "student list (command line)")
+        students = store.roster.all()
+        store.audit.add(_user(), "view", "student list (command line)")
         if not students:
             print("(no students yet: iep-assistant student add NAME --grade N)")
         for s in students:
-            last = store.latest_session(s.id)
+            last = store.transcripts.latest(s.id)
             state = f"session {last.status}" if last else "no session yet"
             print(f"{s.label:<30} grade {s.grade:<3} {s.language:<3} {state}")
         return 0
-    s = store.find_student(" ".join(args.name))
+    s = store.roster.find(" ".join(args.name))
     if args.action == "show":
-        store.log(_user(), "view", f"student {s.label} (command line)")
+        store.audit.add(_user(), "view", f"student {s.label} (command line)")
         print(f"{s.label}: grade {s.grade}, language {s.language}, speech rate {s.rate or 'default'}")
         print("accommodations in the IEP: " + ("; ".join(s.accommodations) or "(none)"))
         print("last year's goals: " + ("; ".join(s.past_goals) or "(none)"))
-        for sess in store.sessions(s.id):
-            n = sum(1 for a in store.answers(sess.id) if a.confirmed and a.kind == "answer" and not a.superseded)
+        for sess in store.transcripts.of_student(s.id):
+            n = sum(1 for a in store.transcripts.answers(sess.id) if a.confirmed and a.kind == "answer" and not a.superseded)
             print(f"session {sess.id}: {sess.dialogue_id}, {sess.status}, {n} confirmed answers, started {sess.started}")
         return 0
     if args.action == "remove":
@@ -292,7 +292,7 @@ def cmd_student(args) -> int:
         with session_lock(store.dir, s.id, s.label):  # never under a running session
             store.remove_student(s.id)
             StudentFiles(store.dir, s.id).delete_all()
-        store.log(_user(), "delete", f"all data of {s.label} (command line)")
+        store.audit.add(_user(), "delete", f"all data of {s.label} (command line)")
         print(f"removed {s.label} and their recordings")
         return 0
     raise AssertionError(args.action)
@@ -366,8 +366,8 @@ def cmd_export(args) -> int:
     from assistant.review.exports import export
 
     store = _store(args)
-    student = store.find_student(args.student)
-    if store.latest_session(student.id) is None and store.latest_draft(student.id) is None:
+    student = store.roster.find(args.student)
+    if store.transcripts.latest(student.id) is None and store.draft_versions.latest(student.id) is None:
         raise UserError(f"{student.label} has no session yet: run iep-assistant session --student '{student.label}'")
     from assistant.paths import write_private
 
@@ -383,9 +383,9 @@ def cmd_export(args) -> int:
         else:
             sys.stdout.write(body.decode("utf-8"))
     except BaseException as e:
-        store.log(_user(), "export failed", f"{args.format} of {student.label} (command line): {type(e).__name__}")
+        store.audit.add(_user(), "export failed", f"{args.format} of {student.label} (command line): {type(e).__name__}")
         raise
-    store.log(_user(), "export", f"{args.format} of {student.label} (command line)")
+    store.audit.add(_user(), "export", f"{args.format} of {student.label} (command line)")
     return 0
 
 
@@ -447,24 +447,25 @@ def cmd_teacher(args) -> int:
 
     store = _store(args)
     if args.action == "list":
-        for name in store.teacher_names():
+        for name in store.teachers.names():
             print(name)
         return 0
     name = " ".join(args.name)
     if not name.strip():
         raise UserError(f"teacher {args.action} needs a name")
     if args.action == "remove":
-        row = store.teacher(name)
-        if row is None:
+        teacher = store.teachers.get(name)
+        if teacher is None:
             raise UserError(f"no teacher named '{name}'; `iep-assistant teacher list` shows them")
-        store.remove_teacher(row[0])
-        store.log(_user(), "delete", f"teacher account {row[1]} (command line)")
-        print(f"teacher {row[1]} can no longer sign in")
+        store.teachers.remove(teacher.id)
+        store.audit.add(_user(), "delete", f"teacher account {teacher.name} (command line)")
+        print(f"teacher {teacher.name} can no longer sign in")
         return 0
-    if args.action == "add" and store.teacher(name):  # before asking for a password that would be thrown away
+    existing = store.teachers.get(name) if args.action == "add" else None
+    if existing:  # before asking for a password that would be thrown away
         from assistant.store import already_exists
 
-        raise already_exists(store.teacher(name)[1])
+        raise already_exists(existing.name)
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -473,11 +474,11 @@ def cmd_teacher(args) -> int:
             raise UserError("the two passwords differ; nothing was changed")
     if args.action == "passwd":
         shown = set_password(store, name, password)
-        store.log(_user(), "edit", f"password of teacher {shown} (command line)")
+        store.audit.add(_user(), "edit", f"password of teacher {shown} (command line)")
         print(f"teacher {shown} has a new password")
         return 0
     shown = add_teacher(store, name, password)
-    store.log(_user(), "edit", f"new teacher account {shown} (command line)")
+    store.audit.add(_user(), "edit", f"new teacher account {shown} (command line)")
     print(f"teacher {shown} can now sign in to the review app")
     return 0
 

@@ -502,6 +502,7 @@ def test_sign_ins_are_not_restored(cli, data, tmp_path):
     sql(data, "INSERT INTO teachers(name, key, pw_hash, created) VALUES ('Ms Lee', 'ms lee', 'x', '2026-11-28')")
     sql(data, "INSERT INTO web_sessions(token, teacher_id, csrf, expires) VALUES ('hash', 1, 'c', 9e9)")
     sql(data, "INSERT INTO throttle(key, count, last) VALUES ('account:ms lee', 5, 0)")
+    sql(data, "INSERT INTO signin_used(token, expires) VALUES ('form', 9e9)")
     out = tmp_path / "b.tar"
     assert cli("backup", out, "--data-dir", data).returncode == 0
     target = tmp_path / "restored"
@@ -509,3 +510,4 @@ def test_sign_ins_are_not_restored(cli, data, tmp_path):
     assert r.returncode == 0, r.stderr
     assert sql(target, "SELECT name FROM teachers") == [("Ms Lee",)]  # accounts are data
     assert sql(target, "SELECT * FROM web_sessions") == [] and sql(target, "SELECT * FROM throttle") == []
+    assert sql(target, "SELECT * FROM signin_used") == []

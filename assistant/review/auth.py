@@ -69,21 +69,23 @@ def add_teacher(store: Store, name: str, password: str) -> str:
     if len(name) > 100:
         raise UserError("a teacher's name can have at most 100 characters")
     _check_new_password(password)
-    existing = store.teacher(name)
+    existing = store.teachers.get(name)
     if existing:
-        raise already_exists(existing[1])
-    store.add_teacher(name, hash_password(password))
+        raise already_exists(existing.name)
+    store.teachers.add(name, hash_password(password))
     return name
 
 
 def set_password(store: Store, name: str, password: str) -> str:
     """A new password; everyone signed in with the old one is signed out."""
-    row = store.teacher(name)
-    if row is None:
+    teacher = store.teachers.get(name)
+    if teacher is None:
         raise UserError(f"no teacher named '{one_line(name)}'; `iep-assistant teacher list` shows them")
     _check_new_password(password)
-    store.set_teacher_password(row[0], hash_password(password), end_sessions=True)
-    return row[1]
+    with store.transaction():
+        store.teachers.set_password(teacher.id, hash_password(password))
+        store.sign_ins.end_all_of(teacher.id)
+    return teacher.name
 
 
 def _keys(name: str, client: str) -> tuple[str, str]:
@@ -115,20 +117,20 @@ def sign_in(store: Store, name: str, password: str, client: str = "local") -> tu
     counted before the password is checked, so tries sent all at once are counted
     all the same."""
     account, by_client = _keys(name, client)
-    wait = store.take_attempt([(account, FREE_TRIES), (by_client, CLIENT_FREE_TRIES)], FORGET_AFTER, 300)
+    wait = store.sign_ins.take_attempt([(account, FREE_TRIES), (by_client, CLIENT_FREE_TRIES)], FORGET_AFTER, 300)
     if wait > 0:
         raise Wait(wait)
     prepare()
-    row = store.teacher(name)
+    teacher = store.teachers.get(name)
     # compare against a dummy hash for unknown names, so timing does not tell which names exist
-    ok = check_password(password, row[2] if row else _DUMMY) and row is not None
+    ok = check_password(password, teacher.pw_hash if teacher else _DUMMY) and teacher is not None
     if not ok:
         return None
-    store.forgive_attempt(account, by_client)
-    if is_outdated(row[2]):
-        store.set_teacher_password(row[0], hash_password(password))
+    store.sign_ins.forgive_attempt(account, by_client)
+    if is_outdated(teacher.pw_hash):
+        store.teachers.set_password(teacher.id, hash_password(password))
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    store.add_web_session(_hash(token), row[0], csrf, time.time() + SESSION_SECONDS, IDLE_SECONDS)
+    store.sign_ins.add(_hash(token), teacher.id, csrf, time.time() + SESSION_SECONDS, IDLE_SECONDS)
     return token, csrf
 
 
@@ -139,16 +141,16 @@ def _hash(token: str) -> str:
 def session_for(store: Store, token: str | None) -> dict | None:
     if not token or len(token) > 200:
         return None
-    row = store.web_session(_hash(token))
+    row = store.sign_ins.get(_hash(token))
     now = time.time()
     if row is None or row["expires"] < now or row["seen"] + IDLE_SECONDS < now:
         return None
-    store.touch_web_session(row["token"])
+    store.sign_ins.touch(row["token"])
     return {"teacher": row["name"], "csrf": row["csrf"], "key": row["token"]}
 
 
 def sign_out(store: Store, key: str) -> None:
-    store.end_web_session(key)
+    store.sign_ins.end(key)
 
 
 class SigninForms:
@@ -161,23 +163,26 @@ class SigninForms:
     def __init__(self):
         self._key = secrets.token_bytes(32)
 
-    def _mac(self, cookie: str, made: int) -> str:
-        return hmac.new(self._key, f"{cookie}|{made}".encode(), hashlib.sha256).hexdigest()
+    def _mac(self, cookie: str, made: int, nonce: str) -> str:
+        return hmac.new(self._key, f"{cookie}|{made}|{nonce}".encode(), hashlib.sha256).hexdigest()
 
     def new(self, cookie: str | None) -> tuple[str, str]:
         """(cookie value, token) for a sign-in page; a browser keeps its cookie, so
-        two sign-in pages open at once both work."""
+        two sign-in pages open at once both work. Each form has a nonce of its own:
+        two made in the same second for one cookie would otherwise be the same
+        form, and using one would spend the other."""
         if not cookie or len(cookie) != 32 or not all(c.isalnum() or c in "-_" for c in cookie):
             cookie = secrets.token_urlsafe(24)
-        made = int(time.time())
-        return cookie, f"{made}.{self._mac(cookie, made)}"
+        made, nonce = int(time.time()), secrets.token_hex(8)
+        return cookie, f"{made}.{nonce}.{self._mac(cookie, made, nonce)}"
 
     def check(self, store: Store, cookie: str | None, token: str) -> bool:
-        if not cookie or len(cookie) > 64 or not token or len(token) > 100 or "." not in token:
+        parts = token.split(".") if token and len(token) <= 100 else []
+        if not cookie or len(cookie) > 64 or len(parts) != 3:  # exactly one form: nothing added makes it another
             return False
-        made, _, mac = token.partition(".")
+        made, nonce, mac = parts
         if not made.isdigit() or not 0 <= time.time() - int(made) <= SIGNIN_FORM_SECONDS:
             return False
-        if not hmac.compare_digest(mac, self._mac(cookie, int(made))):
+        if not hmac.compare_digest(mac, self._mac(cookie, int(made), nonce)):
             return False
-        return store.use_signin_token(token, int(made) + SIGNIN_FORM_SECONDS)
+        return store.sign_ins.use_form_token(token, int(made) + SIGNIN_FORM_SECONDS)

@@ -27,19 +27,19 @@ FORMATS = {"md": "text/markdown; charset=utf-8", "json": "application/json",
 
 def current_draft(store: Store, student: Student) -> tuple[IEPDraft, dict | None]:
     """The latest saved version of a student's draft, or one built from the latest session."""
-    saved = store.latest_draft(student.id)
+    saved = store.draft_versions.latest(student.id)
     if saved is not None:
         return IEPDraft(**saved["body"]), saved
-    session = store.latest_session(student.id)
-    return build_draft(student, store.answers(session.id) if session else []), None
+    session = store.transcripts.latest(student.id)
+    return build_draft(student, store.transcripts.answers(session.id) if session else []), None
 
 
 def export(store: Store, student: Student, fmt: str) -> bytes:
     """The student's current draft as a document in ``fmt`` (md, json, pdf, docx)."""
     d, _ = current_draft(store, student)
-    session = store.latest_session(student.id)
-    answers = store.answers(session.id) if session else []
-    return render(fmt, d, answers, store.reviews(session.id) if session else {})
+    session = store.transcripts.latest(student.id)
+    answers = store.transcripts.answers(session.id) if session else []
+    return render(fmt, d, answers, store.transcripts.reviews(session.id) if session else {})
 
 
 def words(item: Item, mark: bool = True) -> str:
