@@ -126,7 +126,7 @@ def _words_span(answer: Answer, offset: int, length: int) -> tuple[float | None,
     span = answer.words[first : first + count]
     if not span:
         return None, None
-    return span[0].get("start"), span[-1].get("end")
+    return span[0].start, span[-1].end
 
 
 def _source(a: Answer, offset: int = 0, length: int | None = None) -> Source:

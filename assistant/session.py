@@ -169,7 +169,7 @@ class ListeningEars:
             return None
         self.count += 1
         t = heard.transcript
-        return Utterance(text=clean_input(t.text), words=[w.model_dump() for w in t.words], engine=t.engine,
+        return Utterance(text=clean_input(t.text), words=t.words, engine=t.engine,
                          model=t.model, pcm=heard.audio, capped=heard.state == State.CAPPED)
 
 

@@ -22,6 +22,7 @@ from assistant.errors import (StorageDamaged, StorageError, StorageFull, Storage
 from assistant.locks import FileLock, data_lock
 from assistant.migrations import NewerDatabase, migrate
 from assistant.text import clean_input, name_key, one_line, person_name
+from assistant.words import Word
 
 MAX_ID = 2**63 - 1  # SQLite's largest integer: bigger numbers cannot be ids
 MAX_NAME = 100  # characters in a person's name
@@ -117,7 +118,7 @@ class Answer(BaseModel):
     prompt: str
     kind: str
     text: str
-    words: list[dict]
+    words: list[Word]
     engine: str | None
     model: str | None
     audio_path: str | None
@@ -312,12 +313,14 @@ class Store:
     # ------------------------------------------------------------ answers
 
     def add_answer(self, session_id: int, step: str, field: str, prompt: str, kind: str, text: str,
-                   words: list[dict] = (), engine: str | None = None, model: str | None = None,
+                   words: list[Word] = (), engine: str | None = None, model: str | None = None,
                    audio_path: str | None = None, confirmed: bool = False, extra: dict | None = None) -> int:
+        # stored as JSON objects; a dict from a caller (bench) must be a whole Word too
+        stored_words = json.dumps([Word.model_validate(w).model_dump() for w in words], ensure_ascii=False)
         cur = self.db.execute(
             "INSERT INTO answers(session_id, step, field, prompt, kind, text, words, engine, model, audio_path, confirmed, extra, created) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (session_id, step, field, prompt, kind, clean_input(text), json.dumps(list(words), ensure_ascii=False), engine, model,
+            (session_id, step, field, prompt, kind, clean_input(text), stored_words, engine, model,
              audio_path, int(confirmed), json.dumps(extra or {}, ensure_ascii=False), now()))
         return cur.lastrowid
 

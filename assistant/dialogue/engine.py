@@ -25,6 +25,7 @@ from assistant.lexicon import EXPLAIN, accommodation_of, yes_no
 from assistant.recordings import StudentFiles
 from assistant.store import StorageError, Store, Student, os_storage_error
 from assistant.text import fill
+from assistant.words import Word
 
 T = TypeVar("T")
 STORAGE_RETRY_SECONDS = 2.0  # how often a full or read-only disk is tried again
@@ -37,7 +38,7 @@ YES_NO = ["yes", "no", "not sure", "yeah", "nope", "maybe"]
 
 class Utterance(BaseModel):
     text: str
-    words: list[dict] = []
+    words: list[Word] = []
     engine: str | None = None
     model: str | None = None
     pcm: Any = Field(default=None, exclude=True)  # the recording (16 kHz int16), saved only if kept as an answer
