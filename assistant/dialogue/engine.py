@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from assistant.dialogue.commands import Command, command_of
 from assistant.dialogue.schema import Dialogue, Kind, Prompt
-from assistant.draft import build_draft
+from assistant.draft import SECTIONS, build_draft
 from assistant.errors import UserError
 from assistant.lexicon import EXPLAIN, accommodation_of, yes_no
 from assistant.recordings import StudentFiles
@@ -409,8 +409,7 @@ class DialogueEngine:
 
     # ------------------------------------------------------------ the read-back
 
-    LIST_FIELDS = ("strengths", "interests", "challenges", "learning_preferences", "accommodations.wanted",
-                   "message_to_team", "transition.education", "transition.employment", "transition.independent_living")
+    LIST_FIELDS = tuple(s.key for s in SECTIONS if s.read_back)
 
     def _review(self) -> str:
         """Read the draft back part by part (one part per list field); the student

@@ -22,7 +22,7 @@ from pathlib import Path
 from flask import Flask, Response, abort, g, redirect, render_template, request, send_file, url_for
 from werkzeug.exceptions import HTTPException
 
-from assistant.draft import AccommodationItem, Goal, IEPDraft, Item
+from assistant.draft import LISTS, SECTION, Goal, IEPDraft, Item, lists
 from assistant.errors import UserError
 from assistant.locks import Busy, session_lock
 from assistant.recordings import StudentFiles, resolve
@@ -35,13 +35,7 @@ NOT_SIGNED_IN = "(not signed in)"
 COOKIE = "iep_session"
 PRE_CSRF = "iep_signin"
 LOW_CONFIDENCE = 0.6
-LIST_SECTIONS = {
-    "strengths": "Strengths", "interests": "Interests", "challenges": "What is hard", "learning_preferences": "How I learn best",
-    "message_to_team": "Message to the IEP team", "accommodations.helpful": "Accommodations that help",
-    "accommodations.not_helpful": "Accommodations that do not help (discuss)", "accommodations.not_sure": "Accommodations: not sure",
-    "accommodations.wanted": "Needs the IEP does not cover yet (discuss)", "transition.education": "After school: education",
-    "transition.employment": "After school: work", "transition.independent_living": "After school: living on my own",
-}
+LIST_SECTIONS = {s.key: s.title for s in LISTS}
 PUBLIC = {"signin", "static"}
 
 
@@ -286,8 +280,7 @@ def create_app(data_dir: Path | None = None, port: int | None = None) -> Flask:
                 text = form_text("text")
                 if not text:
                     abort(400, "Type the text of the new item.")
-                cls = AccommodationItem if section.startswith("accommodations") else Item
-                items.append(cls(text=text, label=form_text("label", 200) or None, added_by=g.teacher))
+                items.append(SECTION[section].item(text=text, label=form_text("label", 200) or None, added_by=g.teacher))
             elif op not in ("edit", "remove", "up", "down"):
                 abort(400, "Unknown change.")
             elif not 0 <= n < len(items):
@@ -406,13 +399,7 @@ def create_app(data_dir: Path | None = None, port: int | None = None) -> Flask:
 
 def _lists(d: IEPDraft) -> dict[str, list]:
     """The draft's item lists by section key (the same list objects, for editing)."""
-    a, t = d.accommodations, d.transition
-    return {"strengths": d.strengths, "interests": d.interests, "challenges": d.challenges,
-            "learning_preferences": d.learning_preferences, "message_to_team": d.message_to_team,
-            "accommodations.helpful": a.helpful, "accommodations.not_helpful": a.not_helpful,
-            "accommodations.not_sure": a.not_sure, "accommodations.wanted": a.wanted,
-            "transition.education": t.education, "transition.employment": t.employment,
-            "transition.independent_living": t.independent_living}
+    return lists(d)
 
 
 def serve(data_dir: Path | None, port: int) -> None:
