@@ -548,8 +548,8 @@ def cmd_demo(args) -> int:
     speaker = Speaker(rate=args.rate or 175, output_device=args.output_device, play=play, private_cache=private)
     student_voice = SimulatedStudent(demo.demo_policy(), private_cache=private)
     ears = ListeningEars(recognizer, screen, sources=student_voice)
-    engine = DialogueEngine(dialogue_for(student.grade, "en"), student, store, SpokenVoice(screen, speaker), ears)
-    student_voice.engine = engine
+    voice = SpokenVoice(screen, speaker, listeners=[student_voice.hear])  # the student hears what is said
+    engine = DialogueEngine(dialogue_for(student.grade, "en"), student, store, voice, ears)
 
     try:
         engine.run()
