@@ -43,8 +43,8 @@ from assistant import __version__
 from assistant.errors import UserError
 from assistant.locks import Busy, FileLock, data_lock
 from assistant.migrations import SCHEMA_VERSION, expected_shape, schema_shape
-from assistant.store import AccessLog, Database, Roster, SignIns
 from assistant.paths import DB_NAME, MARKER
+from assistant.store import AccessLog, Database, Roster, SignIns
 
 FORMAT = "iep-assistant-backup"
 FORMAT_VERSION = 1

@@ -99,12 +99,11 @@ def cmd_transcribe(args) -> int:
 # ---------------------------------------------------------------- listen
 
 def cmd_listen(args) -> int:
+    from assistant.audio.devices import resolve
     from assistant.audio.level import meter
     from assistant.audio.wav import write_wav
     from assistant.speech.endpoint import EndpointConfig, State
     from assistant.speech.listen import listen
-
-    from assistant.audio.devices import resolve
 
     recognizer = _recognizer(args)
     device = resolve(args.input_device, "input")  # a missing microphone is reported before "speak now"
@@ -317,9 +316,8 @@ def _engine_for_session(args, store, student, ears_factory, session=None):
 
 
 def cmd_session(args) -> int:
-    from assistant.session import ListeningEars, TypedEars
-
     from assistant.locks import session_lock
+    from assistant.session import ListeningEars, TypedEars
 
     store = _store(args)
     student = store.find_student(args.student)
@@ -336,7 +334,6 @@ def cmd_session(args) -> int:
         factory = lambda screen, voice: TypedEars(sys.stdin, screen)  # noqa: E731
     else:
         from assistant.audio.devices import resolve
-
         from assistant.models import choose_model
         from assistant.speech.asr import BackgroundRecognizer
 
@@ -441,9 +438,7 @@ def cmd_restore(args) -> int:
 def cmd_teacher(args) -> int:
     import getpass
 
-    from assistant.review.auth import add_teacher
-
-    from assistant.review.auth import set_password
+    from assistant.review.auth import add_teacher, set_password
 
     store = _store(args)
     if args.action == "list":
@@ -524,12 +519,11 @@ def cmd_demo(args) -> int:
     from assistant.dialogue.schema import dialogue_for
     from assistant.draft import build_draft, to_markdown
     from assistant.models import choose_model
+    from assistant.recordings import StudentFiles
     from assistant.session import ListeningEars, Screen, SimulatedStudent, SpokenVoice
     from assistant.speech.asr import recognizer_for
     from assistant.speech.tts import Speaker
     from assistant.store import Store
-
-    from assistant.recordings import StudentFiles
 
     data_dir = Path(args.data_dir) if args.data_dir else Path(tempfile.mkdtemp(prefix="iep-demo-"))
     store = Store(data_dir)
@@ -549,8 +543,8 @@ def cmd_demo(args) -> int:
     speaker = Speaker(rate=args.rate or 175, output_device=args.output_device, play=play, private_cache=private)
     student_voice = SimulatedStudent(demo.demo_policy(), private_cache=private)
     ears = ListeningEars(recognizer, screen, sources=student_voice)
-    engine = DialogueEngine(dialogue_for(student.grade, "en"), student, store, SpokenVoice(screen, speaker), ears)
-    student_voice.engine = engine
+    voice = SpokenVoice(screen, speaker, listeners=[student_voice.hear])  # the student hears what is said
+    engine = DialogueEngine(dialogue_for(student.grade, "en"), student, store, voice, ears)
 
     try:
         engine.run()

@@ -7,6 +7,9 @@ The student's words are kept verbatim in ``text``; ``label`` is only a suggestio
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
 
 from pydantic import BaseModel, Field
 
@@ -89,6 +92,103 @@ class IEPDraft(BaseModel):
     open_questions: list[OpenQuestion] = []
 
 
+# ---------------------------------------------------------------- the sections
+
+class Fill(Enum):
+    """How a part of the draft is filled from a session's answers."""
+
+    ITEMS = "items"  # one item per point of each answer ("drawing and soccer": two)
+    BY_VERDICT = "by verdict"  # each accommodation in the IEP, sorted by what the student said: helpful, not helpful, not sure
+    PAST_GOAL = "past goal"  # what the student says about one of last year's goals
+    GOAL_PART = "goal part"  # one part of the goal of its round ("Do you want to draft another goal?")
+    DONT_KNOW = "don't know"  # every "I don't know", whatever the question
+    NONE = "none"  # not from answers directly: a heading, or a list BY_VERDICT sorts into
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of the draft, declared once: the dialogues' fields, the builder, the
+    Markdown draft, the session's read-back and the review app all derive from
+    ``SECTIONS``."""
+
+    path: tuple[str, ...]  # where it is in IEPDraft
+    title: str  # for the teacher (the review app)
+    mine: str  # in the student's words (their documents)
+    fill: Fill
+    is_list: bool = False  # a list of items: edited item by item, and read back at the end of a session when spoken
+    labeler: Callable[[str], str | None] | None = None  # the label suggested for each item
+    item: type[Item] = Item
+    discuss: bool = False  # for discussion at the meeting (highlighted)
+    under: str | None = None  # the key of the section it is listed under
+
+    @property
+    def key(self) -> str:
+        """The section's name in dialogue files, answers (their field) and forms."""
+        return ".".join(self.path)
+
+    @property
+    def answered(self) -> bool:
+        """Answers are stored for it, with its key as their field (a dialogue prompt's ``field``)."""
+        return self.fill in (Fill.ITEMS, Fill.BY_VERDICT, Fill.PAST_GOAL, Fill.GOAL_PART)
+
+    @property
+    def read_back(self) -> bool:
+        """Read back at the end of a session, where the student may replace it."""
+        return self.is_list and self.fill is Fill.ITEMS
+
+    def items(self, d: IEPDraft) -> list:
+        """The section's object in ``d`` (for a list: the list itself, for editing). A goal
+        part is in each of ``d.goals``, not here."""
+        obj = d
+        for name in self.path:
+            obj = getattr(obj, name)
+        return obj
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section(("strengths",), "Strengths", "My strengths", Fill.ITEMS, True, area_of),
+    Section(("interests",), "Interests", "My interests", Fill.ITEMS, True, area_of),
+    Section(("challenges",), "What is hard", "What is hard for me", Fill.ITEMS, True, area_of),
+    Section(("learning_preferences",), "How I learn best", "How I learn best", Fill.ITEMS, True, area_of),
+    Section(("accommodations",), "Accommodations", "Accommodations", Fill.BY_VERDICT),
+    Section(("accommodations", "helpful"), "Accommodations that help", "Help me", Fill.NONE, True,
+            item=AccommodationItem, under="accommodations"),
+    Section(("accommodations", "not_helpful"), "Accommodations that do not help (discuss)", "Do not help me (discuss)",
+            Fill.NONE, True, item=AccommodationItem, discuss=True, under="accommodations"),
+    Section(("accommodations", "not_sure"), "Accommodations: not sure", "Not sure", Fill.NONE, True,
+            item=AccommodationItem, under="accommodations"),
+    Section(("accommodations", "wanted"), "Needs the IEP does not cover yet (discuss)", "I wish I had (not in my IEP yet)",
+            Fill.ITEMS, True, accommodation_of, item=AccommodationItem, discuss=True, under="accommodations"),
+    Section(("past_goals",), "Last year's goals", "Last year's goals", Fill.PAST_GOAL, labeler=area_of),
+    Section(("goals",), "Goals", "My goals", Fill.NONE),
+    Section(("goals", "statement"), "Goal", "Goal", Fill.GOAL_PART, labeler=area_of, under="goals"),
+    Section(("goals", "measure"), "How we will know", "How we will know", Fill.GOAL_PART, under="goals"),
+    Section(("goals", "timeframe"), "By when", "By when", Fill.GOAL_PART, under="goals"),
+    Section(("goals", "support"), "Support needed", "Help I need", Fill.GOAL_PART, under="goals"),
+    Section(("transition",), "After high school", "After high school", Fill.NONE),
+    Section(("transition", "education"), "After school: education", "Education or training", Fill.ITEMS, True, area_of,
+            under="transition"),
+    Section(("transition", "employment"), "After school: work", "Work", Fill.ITEMS, True, area_of, under="transition"),
+    Section(("transition", "independent_living"), "After school: living on my own", "Living on my own", Fill.ITEMS, True,
+            area_of, under="transition"),
+    Section(("message_to_team",), "Message to the IEP team", "My message to my IEP team", Fill.ITEMS, True),
+    Section(("open_questions",), "Open questions", "Open questions for the teacher", Fill.DONT_KNOW),
+)
+SECTION = {s.key: s for s in SECTIONS}
+FIELDS = tuple(s.key for s in SECTIONS if s.answered)  # where a dialogue's answers can go
+LISTS = tuple(s for s in SECTIONS if s.is_list)
+
+
+def lists(d: IEPDraft) -> dict[str, list]:
+    """The draft's item lists by section key: the same list objects, for editing."""
+    return {s.key: s.items(d) for s in LISTS}
+
+
+def under(key: str) -> list[Section]:
+    return [s for s in SECTIONS if s.under == key]
+
+
+
 # ---------------------------------------------------------------- splitting
 
 _SPLIT = re.compile(r"\s*[,;]\s*|\s+(?:and also|and|also|but|plus)\s+", re.IGNORECASE)
@@ -126,7 +226,7 @@ def _words_span(answer: Answer, offset: int, length: int) -> tuple[float | None,
     span = answer.words[first : first + count]
     if not span:
         return None, None
-    return span[0].get("start"), span[-1].get("end")
+    return span[0].start, span[-1].end
 
 
 def _source(a: Answer, offset: int = 0, length: int | None = None) -> Source:
@@ -135,12 +235,9 @@ def _source(a: Answer, offset: int = 0, length: int | None = None) -> Source:
                   audio_path=a.audio_path)
 
 
-def _items(a: Answer, labeler) -> list[Item]:
-    return [Item(text=t, label=labeler(t), source=_source(a, off, len(t))) for t, off in split_items(a.text)]
-
-
-def _acc_label(text: str) -> str | None:
-    return accommodation_of(text)
+def _items(a: Answer, section: Section) -> list[Item]:
+    label = section.labeler or (lambda t: None)
+    return [section.item(text=t, label=label(t), source=_source(a, off, len(t))) for t, off in split_items(a.text)]
 
 
 # ---------------------------------------------------------------- the builder
@@ -149,44 +246,39 @@ def build_draft(student: Student, answers: list[Answer]) -> IEPDraft:
     """The draft from a session's answers: confirmed, not superseded ones count;
     "I don't know" becomes an open question."""
     d = IEPDraft(student=StudentInfo(name=student.name, grade=student.grade))
-    goal: Goal | None = None
     for a in answers:
         if a.superseded:
             continue
         if a.kind == "dont_know":
             d.open_questions.append(OpenQuestion(question=a.prompt, reason="dont_know", source=_source(a)))
             continue
-        if a.kind != "answer" or not a.confirmed:
+        section = SECTION.get(a.field)
+        if a.kind != "answer" or not a.confirmed or section is None or not section.answered:
             continue
-        f = a.field
-        if f != "accommodations" and yes_no(a.text) == "no" and len(a.text.split()) <= 3:
+        if section.fill is not Fill.BY_VERDICT and yes_no(a.text) == "no" and len(a.text.split()) <= 3:
             continue  # "Is there something that would help you?" "No." : nothing to add
-        if f in ("strengths", "interests", "challenges", "learning_preferences", "message_to_team"):
-            labeler = None if f == "message_to_team" else area_of
-            getattr(d, f).extend(_items(a, labeler or (lambda t: None)))
-        elif f == "accommodations":
+        if section.fill is Fill.ITEMS:
+            section.items(d).extend(_items(a, section))
+        elif section.fill is Fill.BY_VERDICT:
             listed = a.extra.get("accommodation", "")
             said = verdict(a.text) or "not sure"
             item = AccommodationItem(text=a.text, label=accommodation_of(listed) or listed.lower() or None,
                                      accommodation=listed, source=_source(a))
-            {"yes": d.accommodations.helpful, "no": d.accommodations.not_helpful}.get(said, d.accommodations.not_sure).append(item)
-        elif f == "accommodations.wanted":
-            d.accommodations.wanted.extend(AccommodationItem(**i.model_dump()) for i in _items(a, _acc_label))
-        elif f == "past_goals":
-            d.past_goals.append(PastGoal(text=a.text, label=area_of(a.extra.get("goal", "")), goal=a.extra.get("goal", ""),
-                                         source=_source(a)))
-        elif f.startswith("goals."):
-            part = f.split(".", 1)[1]
+            acc = d.accommodations
+            {"yes": acc.helpful, "no": acc.not_helpful}.get(said, acc.not_sure).append(item)
+        elif section.fill is Fill.PAST_GOAL:
+            goal = a.extra.get("goal", "")
+            d.past_goals.append(PastGoal(text=a.text, label=section.labeler(goal), goal=goal, source=_source(a)))
+        elif section.fill is Fill.GOAL_PART:
             number = a.extra.get("goal_number", 1)
             while len(d.goals) < number:
                 d.goals.append(Goal())
             goal = d.goals[number - 1]
             text = a.text.strip()
-            setattr(goal, part, Item(text=text, label=area_of(text) if part == "statement" else None, source=_source(a)))
+            part = section.path[-1]
+            setattr(goal, part, Item(text=text, label=section.labeler(text) if section.labeler else None, source=_source(a)))
             if part == "statement":
                 goal.area = area_of(text)
-        elif f.startswith("transition."):
-            getattr(d.transition, f.split(".", 1)[1]).extend(_items(a, lambda t: area_of(t)))
     d.goals = [g for g in d.goals if any((g.statement, g.measure, g.timeframe, g.support))]
     return d
 
@@ -209,44 +301,54 @@ def _md_items(items: list[Item]) -> list[str]:
     return [f"- {_md_text(i)}" + (f"  _[{md(i.label)}]_" if i.label else "") for i in items]
 
 
+def _md_accommodation(i: AccommodationItem) -> str:
+    name = i.accommodation or i.label
+    return (f"- {md(name) + ': ' if name and i.accommodation else ''}\"{_md_text(i)}\""
+            + (f"  _[{md(i.label)}]_" if i.label and not i.accommodation else ""))
+
+
+def _md_section(d: IEPDraft, s: Section) -> list[str]:
+    """One section of the student's document, with the sections listed under it."""
+    if s.is_list:
+        return [f"## {s.mine}", *_md_items(s.items(d)), ""]
+    if s.fill is Fill.BY_VERDICT:
+        out = [f"## {s.mine}", ""]
+        for sub in under(s.key):
+            out += [f"### {sub.mine}", *([_md_accommodation(i) for i in sub.items(d)] or ["- (none)"]), ""]
+        return out
+    if s.fill is Fill.PAST_GOAL:
+        return [f"## {s.mine}", *[f"- {md(g.goal)}: \"{md(g.text)}\"" for g in d.past_goals], ""] if d.past_goals else []
+    if s.fill is Fill.DONT_KNOW:
+        return [f"## {s.mine}",
+                *([f"- {md(q.question)} (the student said they did not know)" for q in d.open_questions] or ["- (none)"])]
+    parts = under(s.key)
+    if parts and parts[0].fill is Fill.GOAL_PART:
+        out = [f"## {s.mine}"]
+        if not d.goals:
+            out.append("- (none yet)")
+        for n, g in enumerate(d.goals, 1):
+            out.append(f"{n}. **{_md_text(g.statement) if g.statement else '(no goal statement)'}**"
+                       + (f"  _[{md(g.area)}]_" if g.area else ""))
+            for part in parts[1:]:  # the statement is the line itself
+                if getattr(g, part.path[-1]):
+                    out.append(f"   - {part.mine}: {_md_text(getattr(g, part.path[-1]))}")
+        return out + [""]
+    if any(sub.items(d) for sub in parts):
+        out = [f"## {s.mine}"]
+        for sub in parts:
+            out += [f"### {sub.mine}", *_md_items(sub.items(d))]
+        return out + [""]
+    return []
+
+
 def to_markdown(d: IEPDraft) -> str:
-    """The draft as Markdown. Every word from a student or teacher goes through
-    ``md_escape``: an answer "<script>" or "[x](javascript:...)" is shown as text."""
+    """The draft as Markdown, section by section as ``SECTIONS`` declares them. Every
+    word from a student or teacher goes through ``md_escape``: an answer "<script>"
+    or "[x](javascript:...)" is shown as text."""
     grade = "kindergarten" if d.student.grade == 0 else f"grade {d.student.grade}"
     out = [f"# My IEP input: {md(d.student.name)} ({grade})", "",
            "_The student's own words; labels in brackets are suggestions for the IEP team._", ""]
-    for title, items in (("My strengths", d.strengths), ("My interests", d.interests),
-                         ("What is hard for me", d.challenges), ("How I learn best", d.learning_preferences)):
-        out += [f"## {title}", *_md_items(items), ""]
-    acc = d.accommodations
-    out += ["## Accommodations", ""]
-    for title, items in (("Help me", acc.helpful), ("Do not help me (discuss)", acc.not_helpful),
-                         ("Not sure", acc.not_sure), ("I wish I had (not in my IEP yet)", acc.wanted)):
-        out.append(f"### {title}")
-        if not items:
-            out.append("- (none)")
-        for i in items:
-            name = i.accommodation or i.label
-            out.append(f"- {md(name) + ': ' if name and i.accommodation else ''}\"{_md_text(i)}\"" + (f"  _[{md(i.label)}]_" if i.label and not i.accommodation else ""))
-        out.append("")
-    if d.past_goals:
-        out += ["## Last year's goals", *[f"- {md(g.goal)}: \"{md(g.text)}\"" for g in d.past_goals], ""]
-    out.append("## My goals")
-    if not d.goals:
-        out.append("- (none yet)")
-    for n, g in enumerate(d.goals, 1):
-        out.append(f"{n}. **{_md_text(g.statement) if g.statement else '(no goal statement)'}**" + (f"  _[{md(g.area)}]_" if g.area else ""))
-        for name, part in (("How we will know", g.measure), ("By when", g.timeframe), ("Help I need", g.support)):
-            if part:
-                out.append(f"   - {name}: {_md_text(part)}")
-    out.append("")
-    t = d.transition
-    if t.education or t.employment or t.independent_living:
-        out += ["## After high school"]
-        for title, items in (("Education or training", t.education), ("Work", t.employment), ("Living on my own", t.independent_living)):
-            out += [f"### {title}", *_md_items(items)]
-        out.append("")
-    out += ["## My message to my IEP team", *_md_items(d.message_to_team), ""]
-    out += ["## Open questions for the teacher"]
-    out += [f"- {md(q.question)} (the student said they did not know)" for q in d.open_questions] or ["- (none)"]
+    for s in SECTIONS:
+        if s.under is None:
+            out += _md_section(d, s)
     return "\n".join(out) + "\n"

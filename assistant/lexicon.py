@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from assistant.text import normalize
+
 # IEP areas, in order of precedence when an item matches two equally.
 AREAS: dict[str, list[str]] = {
     "reading": ["read", "reading", "reader", "books", "book", "stories", "story", "chapter", "chapters", "textbook",
@@ -76,7 +78,9 @@ EXPLAIN: dict[str, str] = {
 
 
 def _pattern(phrases: list[str]) -> re.Pattern:
-    alts = sorted((re.escape(p.lower()) for p in phrases), key=len, reverse=True)
+    """Any of the phrases as whole words of a normalised text ("read-aloud" and
+    "read aloud" are one phrase)."""
+    alts = sorted({re.escape(normalize(p)) for p in phrases}, key=len, reverse=True)
     return re.compile(r"(?<![\w'])(?:" + "|".join(alts) + r")(?![\w'])")
 
 
@@ -84,13 +88,9 @@ _AREA_RE = {area: _pattern(words) for area, words in AREAS.items()}
 _ACC_RE = {name: _pattern(words + [name]) for name, words in ACCOMMODATIONS.items()}
 
 
-def _clean(text: str) -> str:
-    return " ".join(re.sub(r"[^\w'\- ]+", " ", text.lower()).split())
-
-
 def area_of(text: str) -> str | None:
     """The IEP area an item speaks of: the one with most keyword hits (earlier areas win ties)."""
-    t = _clean(text)
+    t = normalize(text)
     best, hits = None, 0
     for area, rx in _AREA_RE.items():
         n = len(rx.findall(t))
@@ -101,7 +101,7 @@ def area_of(text: str) -> str | None:
 
 def accommodation_of(text: str) -> str | None:
     """The normalized accommodation an item names, if any (the longest phrase wins)."""
-    t = _clean(text)
+    t = normalize(text)
     best, length = None, 0
     for name, rx in _ACC_RE.items():
         for m in rx.finditer(t):
@@ -110,9 +110,13 @@ def accommodation_of(text: str) -> str | None:
     return best
 
 
+# The yes/no words a recognizer with a grammar may hear (with the voice commands);
+# what they mean is read by ``yes_no``.
+GRAMMAR_YES_NO = ["yes", "no", "not sure", "yeah", "nope", "maybe"]
 YES = {"yes", "yeah", "yep", "yup", "sure", "it helps", "helps", "definitely", "a lot", "that's right", "right", "correct", "uh huh"}
 NO = {"no", "nope", "nah", "not really", "doesn't help", "does not help", "never use", "don't use", "never", "wrong", "not right"}
 NOT_SURE = {"not sure", "maybe", "sometimes", "i'm not sure", "kind of", "i don't know", "don't know", "dunno"}
+_YES_NO = [(value, {normalize(p) for p in phrases}) for value, phrases in (("not sure", NOT_SURE), ("no", NO), ("yes", YES))]
 
 
 def verdict(text: str) -> str | None:
@@ -125,8 +129,8 @@ def verdict(text: str) -> str | None:
 
 def yes_no(text: str) -> str | None:
     """'yes', 'no', 'not sure' or None: what a short answer to a yes/no question means."""
-    t = " " + _clean(text).replace("’", "'") + " "
-    for value, phrases in (("not sure", NOT_SURE), ("no", NO), ("yes", YES)):
+    t = f" {normalize(text)} "
+    for value, phrases in _YES_NO:
         if any(f" {p} " in t for p in phrases):
             return value
     return None

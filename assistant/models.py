@@ -11,11 +11,10 @@ checkout, models downloaded into its ``models/`` are found too
 from __future__ import annotations
 
 import hashlib
-import re
-import zlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 import stat
 import sys
@@ -25,6 +24,7 @@ import tomllib
 import urllib.error
 import urllib.request
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 

@@ -7,7 +7,7 @@ import select
 import sys
 import textwrap
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -20,8 +20,9 @@ from assistant.audio.devices import (
 )
 from assistant.audio.level import meter
 from assistant.dialogue.commands import all_phrases
-from assistant.dialogue.engine import YES_NO, Stopped, Utterance
+from assistant.dialogue.voice import Said, Stopped, Utterance
 from assistant.errors import UserError
+from assistant.lexicon import GRAMMAR_YES_NO
 from assistant.speech.asr import Recognizer
 from assistant.speech.endpoint import EndpointConfig, State
 from assistant.speech.listen import SimulatedMicrophone, listen
@@ -51,10 +52,12 @@ class Screen:
 
 class SpokenVoice:
     """Shows a line and speaks it. Without a speaker (``--no-voice``) it only shows.
-    If the output device fails mid-session, the session goes on in text and says so."""
+    If the output device fails mid-session, the session goes on in text and says so.
+    ``listeners`` hear each line once it has been said (the demo's student)."""
 
-    def __init__(self, screen: Screen, speaker: Speaker | None):
+    def __init__(self, screen: Screen, speaker: Speaker | None, listeners: Sequence[Callable[[Said], None]] = ()):
         self.screen, self.speaker = screen, speaker
+        self.listeners = list(listeners)
         self.rate = speaker.rate if speaker else 165
 
     def say(self, text: str, private: bool = True) -> None:
@@ -74,6 +77,8 @@ class SpokenVoice:
                 self.speaker.speak(text, private=private)
             except UserError as e:
                 self._lost(e)
+        for hear in self.listeners:
+            hear(Said(text, private))
 
     def show(self, text: str) -> None:
         """Only show (speech could not be made)."""
@@ -135,7 +140,7 @@ class ListeningEars:
         self.count = 0
 
     def hear(self, expect: str, choices: list[str] | None = None) -> Utterance | None:
-        grammar = [*YES_NO, *all_phrases()] if expect == "yes_no" else None
+        grammar = [*GRAMMAR_YES_NO, *all_phrases()] if expect == "yes_no" else None
         source = self.sources(expect) if self.sources else self.input_device
         live = sys.stderr.isatty()
 
@@ -169,7 +174,7 @@ class ListeningEars:
             return None
         self.count += 1
         t = heard.transcript
-        return Utterance(text=clean_input(t.text), words=[w.model_dump() for w in t.words], engine=t.engine,
+        return Utterance(text=clean_input(t.text), words=t.words, engine=t.engine,
                          model=t.model, pcm=heard.audio, capped=heard.state == State.CAPPED)
 
 
@@ -242,19 +247,26 @@ def wait_for_microphone(name: str | None, notify: Callable[[str], None], screen:
 
 
 class SimulatedStudent:
-    """The demo's student: answers in their own espeak-ng voice, as audio that goes
-    through the real pipeline (end-pointing, recognition). ``policy(engine, expect)``
-    decides what to say, from the question being asked, as a student who heard it would."""
+    """The demo's student: hears what the program says (``hear``, a listener of the
+    voice) and answers aloud in their own espeak-ng voice, as audio that goes
+    through the real pipeline (end-pointing, recognition). ``policy(heard)``
+    decides what to say from the lines heard since the student last spoke, as a
+    student who heard them would."""
 
-    def __init__(self, policy, voice: str = "gmw/en-us", rate: int = 140, private_cache: Path | None = None):
+    def __init__(self, policy: Callable[[list[str]], str], voice: str = "gmw/en-us", rate: int = 140,
+                 private_cache: Path | None = None):
         self.policy = policy
-        self.engine = None
         # the student's answers are student data even when simulated: same rules
         self.speaker = Speaker(voice=voice, rate=rate, private_cache=private_cache)
+        self.heard: list[str] = []  # since the student last spoke
         self.said: list[str] = []
 
+    def hear(self, line: Said) -> None:
+        self.heard.append(line.text)
+
     def __call__(self, expect: str) -> SimulatedMicrophone:
-        text = self.policy(self.engine, expect)
+        text = self.policy(self.heard)
+        self.heard = []
         self.said.append(text)
         pcm = self.speaker.audio(text, private=self.speaker.private_cache is not None).to_pcm16() if text else []
         return SimulatedMicrophone(pcm, seed=len(self.said))

@@ -27,6 +27,56 @@ def placeholders(template: str) -> set[str]:
     return set(_PLACEHOLDER.findall(template))
 
 
+# ---------------------------------------------------------------- comparing what was said
+
+# Apostrophes as speech recognizers, keyboards and word processors write them.
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'"})
+_NOT_WORD = re.compile(r"[^\w']+")
+_DIGITS = re.compile(r"\d+")
+
+_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+         "seventeen eighteen nineteen").split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+# What a reference transcript writes out; only for English (a "Dr" in another language is not a doctor).
+_ABBREVIATIONS = {"en": {"mr": "mister", "mrs": "missus", "dr": "doctor", "st": "saint", "ms": "miss"}}
+
+
+def number_words(n: int) -> str:
+    """0..999999 spelled out in English, as a reference transcript would write it."""
+    if n < 20:
+        return _ONES[n]
+    if n < 100:
+        return _TENS[n // 10] + ("" if n % 10 == 0 else " " + _ONES[n % 10])
+    if n < 1000:
+        return _ONES[n // 100] + " hundred" + ("" if n % 100 == 0 else " " + number_words(n % 100))
+    if n < 1_000_000:
+        return number_words(n // 1000) + " thousand" + ("" if n % 1000 == 0 else " " + number_words(n % 1000))
+    return str(n)
+
+
+def normalize_words(text: str, language: str = "en") -> list[str]:
+    """The words of ``text`` as spoken, for comparing what was said (voice commands,
+    yes or no, keywords, grammars, error rates), never for storing it.
+
+    Compatibility-normalised (NFKC) and case-folded; curly apostrophes are
+    straight ones, kept inside words ("don't") and dropped around them; every
+    other mark (hyphens too) separates words. In English, digits are spelled out
+    ("21" is "twenty one") and a few abbreviations written out ("Mr" is
+    "mister"); other languages keep their digits, since English number words in
+    Korean text would be wrong."""
+    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold()
+    if language == "en":
+        text = _DIGITS.sub(lambda m: f" {number_words(int(m.group()))} ", text)
+    abbreviations = _ABBREVIATIONS.get(language, {})
+    found = (w.strip("'") for w in _NOT_WORD.sub(" ", text).split())
+    return [abbreviations.get(w, w) for w in found if w]
+
+
+def normalize(text: str, language: str = "en") -> str:
+    """``normalize_words`` joined by single spaces: "Don’t know!" is "don't know"."""
+    return " ".join(normalize_words(text, language))
+
+
 # Characters XML 1.0 cannot hold: C0 controls other than tab, line feed and
 # carriage return, lone surrogates, and U+FFFE/U+FFFF.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -18,7 +18,15 @@ import time
 import pytest
 
 from tests.conftest import ROOT
-from tests.webapp import PASSWORD, Review, cookies_of, csrf_of, raw_request, request, sign_in
+from tests.webapp import (
+    PASSWORD,
+    Review,
+    cookies_of,
+    csrf_of,
+    raw_request,
+    request,
+    sign_in,
+)
 
 XSS = '<script>alert(1)</script> "><img src=x onerror=alert(2)>'
 

@@ -10,7 +10,6 @@ import sys
 import time
 from collections import defaultdict
 
-
 from assistant.audio.level import dbfs
 from assistant.audio.wav import read_wav, write_wav
 from tests.conftest import ROOT

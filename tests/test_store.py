@@ -12,6 +12,7 @@ import pytest
 from assistant.errors import UserError
 from assistant.migrations import SCHEMA_VERSION
 from assistant.store import Store
+from assistant.words import Word
 
 
 @pytest.fixture
@@ -110,11 +111,11 @@ def test_confirming_an_answer_supersedes_what_it_replaces_and_moves_the_session_
     eli = store.roster.add("Eli", 4)
     session = store.transcripts.start(eli.id, "en-3-5")
     first = store.transcripts.add_answer(session.id, "s", "strengths", "q", "answer", "socer\x00")
-    second = store.transcripts.add_answer(session.id, "s", "strengths", "q", "answer", "soccer", words=[{"word": "soccer"}])
+    second = store.transcripts.add_answer(session.id, "s", "strengths", "q", "answer", "soccer", words=[Word(word="soccer", start=0.1, end=0.6, confidence=0.9)])
     store.transcripts.commit_answer(second, "t", supersede_step="s")
     answers = store.transcripts.answers(session.id)
     assert [(a.text, a.confirmed, a.superseded) for a in answers] == [("socer\ufffd", False, True), ("soccer", True, False)]
-    assert answers[1].words == [{"word": "soccer"}] and store.transcripts.session(session.id).position == "t"
+    assert answers[1].words == [Word(word="soccer", start=0.1, end=0.6, confidence=0.9)] and store.transcripts.session(session.id).position == "t"
     third = store.transcripts.add_answer(session.id, "t", "strengths", "q", "answer", "math")
     store.transcripts.commit_answer(third, "u", supersede_ids=[first, second])
     assert [a.superseded for a in store.transcripts.answers(session.id)] == [True, True, False]

@@ -97,9 +97,9 @@ def test_whisper_decodes_during_a_long_answer():
     """A long answer is decoded in stretches while it is spoken; the words keep
     their times in the whole recording, and the wait after the answer is short."""
     from assistant.bench import answer_of, librivox
+    from assistant.evaluate import normalize_words
     from assistant.models import choose_model
     from assistant.speech.asr import recognizer_for
-    from assistant.evaluate import normalize_words
 
     rec = recognizer_for(choose_model())
     clips = librivox()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from enum import Enum
+
+from assistant.text import normalize
 
 
 class Command(str, Enum):
@@ -33,12 +34,6 @@ PHRASES: dict[Command, list[str]] = {
     Command.STOP: ["stop", "stop please", "take a break", "i need a break", "can i take a break", "break", "pause",
                    "i want to stop", "let's take a break"],
 }
-
-
-def normalize(text: str) -> str:
-    t = text.lower().replace("’", "'").replace("‘", "'")
-    t = re.sub(r"[^\w' ]+", " ", t)
-    return " ".join(w.strip("'") for w in t.split() if w.strip("'"))
 
 
 _LOOKUP = {normalize(p): c for c, ps in PHRASES.items() for p in ps}

@@ -9,18 +9,12 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from assistant.draft import (
+    FIELDS,  # where answers go in the draft: declared with its sections
+)
 from assistant.errors import UserError
 from assistant.paths import dialogues_dir
 from assistant.text import _PLACEHOLDER, placeholders
-
-# Where answers go in the draft (see assistant/draft.py).
-FIELDS = (
-    "strengths", "interests", "challenges", "learning_preferences",
-    "accommodations", "accommodations.wanted", "past_goals",
-    "goals.statement", "goals.measure", "goals.timeframe", "goals.support",
-    "transition.education", "transition.employment", "transition.independent_living",
-    "message_to_team",
-)
 
 
 class Kind(str, Enum):

@@ -26,7 +26,16 @@ from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from assistant.errors import UserError
-from assistant.review import admin, auth, documents, editor, signin, students, transcript, web
+from assistant.review import (
+    admin,
+    auth,
+    documents,
+    editor,
+    signin,
+    students,
+    transcript,
+    web,
+)
 from assistant.review.security import MAX_REQUEST_BYTES, HostCheck, IdConverter
 from assistant.store import StorageError
 

@@ -6,20 +6,15 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
-from assistant.draft import AccommodationItem, Goal, IEPDraft, Item
+from assistant.draft import LISTS, SECTION, Goal, IEPDraft, Item
+from assistant.draft import lists as draft_lists
 from assistant.recordings import StudentFiles
 from assistant.review import exports
 from assistant.review.security import form_int, form_text
 from assistant.review.web import log, no_session_meanwhile, store, student_or_404
 from assistant.store import Student
 
-LIST_SECTIONS = {
-    "strengths": "Strengths", "interests": "Interests", "challenges": "What is hard", "learning_preferences": "How I learn best",
-    "message_to_team": "Message to the IEP team", "accommodations.helpful": "Accommodations that help",
-    "accommodations.not_helpful": "Accommodations that do not help (discuss)", "accommodations.not_sure": "Accommodations: not sure",
-    "accommodations.wanted": "Needs the IEP does not cover yet (discuss)", "transition.education": "After school: education",
-    "transition.employment": "After school: work", "transition.independent_living": "After school: living on my own",
-}
+LIST_SECTIONS = {s.key: s.title for s in LISTS}  # declared once, in assistant.draft.SECTIONS
 GOAL_PARTS = ("statement", "measure", "timeframe", "support")
 
 bp = Blueprint("draft", __name__)
@@ -27,13 +22,7 @@ bp = Blueprint("draft", __name__)
 
 def lists(d: IEPDraft) -> dict[str, list]:
     """The draft's item lists by section key (the same list objects, for editing)."""
-    a, t = d.accommodations, d.transition
-    return {"strengths": d.strengths, "interests": d.interests, "challenges": d.challenges,
-            "learning_preferences": d.learning_preferences, "message_to_team": d.message_to_team,
-            "accommodations.helpful": a.helpful, "accommodations.not_helpful": a.not_helpful,
-            "accommodations.not_sure": a.not_sure, "accommodations.wanted": a.wanted,
-            "transition.education": t.education, "transition.employment": t.employment,
-            "transition.independent_living": t.independent_living}
+    return draft_lists(d)
 
 
 def _save(s: Student, d: IEPDraft, status: str = "in_review") -> int:
@@ -85,8 +74,7 @@ def _edit_list(d: IEPDraft, op: str) -> None:
         text = form_text("text")
         if not text:
             abort(400, "Type the text of the new item.")
-        cls = AccommodationItem if section.startswith("accommodations") else Item
-        items.append(cls(text=text, label=form_text("label", 200) or None, added_by=g.teacher))
+        items.append(SECTION[section].item(text=text, label=form_text("label", 200) or None, added_by=g.teacher))
     elif op not in ("edit", "remove", "up", "down"):
         abort(400, "Unknown change.")
     elif not 0 <= n < len(items):

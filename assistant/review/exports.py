@@ -10,7 +10,7 @@ import json
 import re
 from xml.sax.saxutils import escape
 
-from assistant.draft import IEPDraft, Item, build_draft, to_markdown
+from assistant.draft import LISTS, Fill, IEPDraft, Item, build_draft, to_markdown, under
 from assistant.store import Answer, Store, Student
 from assistant.text import fill, md_escape, xml_safe
 
@@ -62,13 +62,12 @@ def _names(items) -> str:
 
 
 def _points(d: IEPDraft, templates: dict[str, str], mark: bool = True) -> list[str]:
-    """One sentence per part of the draft the student spoke about, from ``templates``
-    ({name} is the student's first name, {x} the student's points)."""
-    acc = d.accommodations
-    parts = [("strengths", _join(d.strengths, mark)), ("interests", _join(d.interests, mark)),
-             ("challenges", _join(d.challenges, mark)), ("learning", _join(d.learning_preferences, mark)),
-             ("helpful", _names(acc.helpful)), ("not_helpful", _names(acc.not_helpful)), ("wanted", _join(acc.wanted, mark))]
+    """One sentence per section of the draft the student spoke about, in the draft's
+    order, from ``templates`` by section key ({name} is the student's first name, {x}
+    the student's points; accommodations the IEP lists, by their names)."""
     name = d.student.name.split()[0]
+    by_name = {s.key for s in under("accommodations") if s.fill is Fill.NONE}
+    parts = [(s.key, _names(s.items(d)) if s.key in by_name else _join(s.items(d), mark)) for s in LISTS if s.key in templates]
     return [fill(templates[key], name=name, x=x) for key, x in parts if x]
 
 
@@ -79,10 +78,10 @@ def present_levels(d: IEPDraft) -> str:
                         "strengths": "{name} describes these strengths: {x}.",
                         "interests": "{name}'s interests include {x}.",
                         "challenges": "{name} reports that these are hard at school: {x}.",
-                        "learning": "About how {name} learns best: {x}.",
-                        "helpful": "{name} finds these accommodations helpful: {x}.",
-                        "not_helpful": "{name} says these do not help: {x}.",
-                        "wanted": "{name} asked for support not yet in the IEP: {x}.",
+                        "learning_preferences": "About how {name} learns best: {x}.",
+                        "accommodations.helpful": "{name} finds these accommodations helpful: {x}.",
+                        "accommodations.not_helpful": "{name} says these do not help: {x}.",
+                        "accommodations.wanted": "{name} asked for support not yet in the IEP: {x}.",
                     }))
 
 
@@ -94,10 +93,10 @@ def meeting_script(d: IEPDraft) -> list[str]:
         "strengths": "My strengths: {x}.",
         "interests": "I am interested in: {x}.",
         "challenges": "Some things are hard for me: {x}.",
-        "learning": "I learn best like this: {x}.",
-        "helpful": "These supports help me: {x}.",
-        "not_helpful": "These supports do not help me: {x}.",
-        "wanted": "I would like to ask for: {x}.",
+        "learning_preferences": "I learn best like this: {x}.",
+        "accommodations.helpful": "These supports help me: {x}.",
+        "accommodations.not_helpful": "These supports do not help me: {x}.",
+        "accommodations.wanted": "I would like to ask for: {x}.",
     }, mark=False)
     lines += [f"One of my goals: {words(g.statement, mark=False)}." for g in d.goals if g.statement]
     lines += [f"{words(m, mark=False)}." for m in d.message_to_team]

@@ -8,7 +8,17 @@ from __future__ import annotations
 import secrets
 import time
 
-from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from assistant.review import auth
 from assistant.review.security import form_text

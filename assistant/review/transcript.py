@@ -4,7 +4,16 @@ recognizer was unsure of marked, and the teacher's review of each answer
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 
 from assistant.recordings import resolve
 from assistant.review.security import form_text

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import os
-from concurrent.futures import ThreadPoolExecutor
 import re
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 import numpy as np
@@ -21,13 +21,7 @@ from pydantic import BaseModel
 from assistant.audio import SAMPLE_RATE
 from assistant.errors import UserError
 from assistant.models import InstalledModel
-
-
-class Word(BaseModel):
-    word: str
-    start: float
-    end: float
-    confidence: float
+from assistant.words import Word
 
 
 class Transcript(BaseModel):

@@ -14,6 +14,7 @@ import json
 import os
 import sys
 
+
 def render(engine, synchronize, text: str, out: str, attempts: int = 3) -> None:
     for _ in range(attempts):
         engine.save_to_file(text, out)

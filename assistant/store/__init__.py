@@ -28,8 +28,16 @@ import sqlite3
 from pathlib import Path
 
 from assistant import paths
-from assistant.errors import (StorageDamaged, StorageError, StorageFull, StorageReadOnly, UserError, free_bytes,  # noqa: F401
-                              os_storage_error, read_only)
+from assistant.errors import (  # noqa: F401
+    StorageDamaged,
+    StorageError,
+    StorageFull,
+    StorageReadOnly,
+    UserError,
+    free_bytes,
+    os_storage_error,
+    read_only,
+)
 from assistant.locks import FileLock, data_lock
 from assistant.migrations import NewerDatabase, migrate
 from assistant.store.db import MAX_ID, Database, now, storage_error  # noqa: F401

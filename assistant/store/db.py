@@ -13,7 +13,14 @@ import time
 from pathlib import Path
 
 from assistant import paths
-from assistant.errors import StorageDamaged, StorageError, StorageFull, StorageReadOnly, free_bytes, read_only
+from assistant.errors import (
+    StorageDamaged,
+    StorageError,
+    StorageFull,
+    StorageReadOnly,
+    free_bytes,
+    read_only,
+)
 
 MAX_ID = 2**63 - 1  # SQLite's largest integer: bigger numbers cannot be ids
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from assistant.store.db import MAX_ID, Database, now
 from assistant.text import clean_input
+from assistant.words import Word
 
 
 class Session(BaseModel):
@@ -34,7 +35,7 @@ class Answer(BaseModel):
     prompt: str
     kind: str
     text: str
-    words: list[dict]
+    words: list[Word]
     engine: str | None
     model: str | None
     audio_path: str | None
@@ -84,12 +85,14 @@ class Transcripts:
     # ------------------------------------------------------------ answers
 
     def add_answer(self, session_id: int, step: str, field: str, prompt: str, kind: str, text: str,
-                   words: list[dict] = (), engine: str | None = None, model: str | None = None,
+                   words: list[Word] = (), engine: str | None = None, model: str | None = None,
                    audio_path: str | None = None, confirmed: bool = False, extra: dict | None = None) -> int:
+        # stored as JSON objects; a dict from a caller (the benchmark) must be a whole Word too
+        stored_words = json.dumps([Word.model_validate(w).model_dump() for w in words], ensure_ascii=False)
         cur = self.db.execute(
             "INSERT INTO answers(session_id, step, field, prompt, kind, text, words, engine, model, audio_path, confirmed, extra, created) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (session_id, step, field, prompt, kind, clean_input(text), json.dumps(list(words), ensure_ascii=False), engine, model,
+            (session_id, step, field, prompt, kind, clean_input(text), stored_words, engine, model,
              audio_path, int(confirmed), json.dumps(extra or {}, ensure_ascii=False), now()))
         return cur.lastrowid
 
