@@ -320,10 +320,10 @@ def cmd_session(args) -> int:
     from assistant.session import ListeningEars, TypedEars
 
     store = _store(args)
-    student = store.find_student(args.student)
+    student = store.roster.find(args.student)
     # one session per student at a time; the kernel drops the lock however this process ends
     lock = session_lock(store.dir, student.id, student.label)  # noqa: F841 (held until the process ends)
-    paused = store.latest_session(student.id, unfinished=True)
+    paused = store.transcripts.latest(student.id, unfinished=True)
     if args.resume and paused is None:
         raise UserError(f"{student.label} has no paused session to continue; start one without --resume")
     if paused is not None and not args.resume and not args.new:
@@ -527,7 +527,7 @@ def cmd_demo(args) -> int:
 
     data_dir = Path(args.data_dir) if args.data_dir else Path(tempfile.mkdtemp(prefix="iep-demo-"))
     store = Store(data_dir)
-    student = store.add_student(demo.STUDENT, demo.GRADE, "en", demo.ACCOMMODATIONS, demo.PAST_GOALS)
+    student = store.roster.add(demo.STUDENT, demo.GRADE, "en", demo.ACCOMMODATIONS, demo.PAST_GOALS)
     recognizer = recognizer_for(choose_model(args.engine, args.model, "en"))
     _err(f"demo: a simulated student answers aloud; recognition with {recognizer.engine} ({recognizer.model.name}); data in {data_dir}")
     screen = Screen()
@@ -551,7 +551,7 @@ def cmd_demo(args) -> int:
     finally:
         speaker.close()
         student_voice.close()
-    draft = build_draft(student, store.answers(engine.session.id))
+    draft = build_draft(student, store.transcripts.answers(engine.session.id))
     print("\n" + "=" * 60 + "\n")
     print(to_markdown(draft))
     return 0

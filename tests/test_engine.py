@@ -369,13 +369,13 @@ def test_no_to_a_read_back_asks_again_and_keeps_the_attempt_unconfirmed(store, k
 
 def test_an_answer_is_confirmed_with_the_position_it_leads_to_in_one_write(store, kai, monkeypatch):
     """A session killed right after a "yes" resumes at the next question, not the same one."""
-    commits, real = [], store.commit_answer
+    commits, real = [], store.transcripts.commit_answer
 
     def commit_answer(answer_id, position, **kw):
-        commits.append((store.answer(answer_id).step, position))
+        commits.append((store.transcripts.answer(answer_id).step, position))
         return real(answer_id, position, **kw)
 
-    monkeypatch.setattr(store, "commit_answer", commit_answer)
+    monkeypatch.setattr(store.transcripts, "commit_answer", commit_answer)
     run(store, kai, replies("skip", "games", "yes", "yes", "yes", "i don't know", "no", "I try hard", "yes", "no",
                             "chess", "yes"))
     assert commits == [("strengths", "fun"),  # a skipped list question: past its follow-ups
@@ -614,14 +614,14 @@ def test_braces_in_answers_and_accommodations_are_said_as_written(store):
 
 def test_a_full_disk_is_waited_out_with_one_message_and_nothing_lost(store, kai, monkeypatch):
     monkeypatch.setattr(asking, "STORAGE_RETRY_SECONDS", 0)
-    real, tries = store.add_answer, itertools.count()
+    real, tries = store.transcripts.add_answer, itertools.count()
 
     def add_answer(*a, **kw):
         if next(tries) < 3:
             raise StorageFull("the disk is full")
         return real(*a, **kw)
 
-    monkeypatch.setattr(store, "add_answer", add_answer)
+    monkeypatch.setattr(store.transcripts, "add_answer", add_answer)
     ending, voice, ears, engine = run(store, kai, replies("drawing", "yes", "stop"))
     full = [line for line in voice.lines if line.text == asking.STORAGE_PROBLEM]
     assert len(full) == 1 and not full[0].private  # told once (a reminder only after a minute)
@@ -632,7 +632,7 @@ def test_a_damaged_database_ends_the_session_with_its_message(store, kai, monkey
     def add_answer(*a, **kw):
         raise StorageDamaged("the database is damaged")
 
-    monkeypatch.setattr(store, "add_answer", add_answer)
+    monkeypatch.setattr(store.transcripts, "add_answer", add_answer)
     with pytest.raises(StorageDamaged):
         run(store, kai, replies("drawing", "yes"))
 

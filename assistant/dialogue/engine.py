@@ -64,7 +64,7 @@ class DialogueEngine:
         self.dialogue, self.student, self.store = dialogue, student, store
         self.files = StudentFiles(store.dir, student.id)
         self.save = Saver(store.dir, voice, log)
-        self.talk = Conversation(voice, ears, self.save, lambda rate: store.set_student_voice(student.id, rate=rate),
+        self.talk = Conversation(voice, ears, self.save, lambda rate: store.roster.set_voice(student.id, rate=rate),
                                  silence_reprompts)
         self.steps = build_steps(dialogue, student)
         self.session: Session | None = None
@@ -75,7 +75,7 @@ class DialogueEngine:
     def run(self, session: Session | None = None) -> Ending:
         """Run a new session, or continue ``session`` at its position."""
         if session is None:
-            session = self.save(lambda: self.store.start_session(self.student.id, self.dialogue.id))
+            session = self.save(lambda: self.store.transcripts.start(self.student.id, self.dialogue.id))
             greeting = fill(self.dialogue.welcome, name=self.student.name)
         else:
             if session.dialogue_id != self.dialogue.id:
@@ -89,10 +89,10 @@ class DialogueEngine:
         try:
             while i < len(plan):
                 step = plan[i]
-                self.save(lambda: self.store.set_position(session.id, step.key))
+                self.save(lambda: self.store.transcripts.set_position(session.id, step.key))
                 outcome = self._ask(plan, i)
                 if outcome is Outcome.STOP:
-                    self.save(lambda: self.store.set_position(session.id, step.key, "paused"))
+                    self.save(lambda: self.store.transcripts.set_position(session.id, step.key, "paused"))
                     self.talk.say("Okay, let's take a break. Everything you said is saved. We will continue from this "
                                   "question next time.")
                     return Ending.PAUSED
@@ -102,15 +102,15 @@ class DialogueEngine:
                     continue
                 history.append(i)
                 i = plan.after(i, outcome)
-            self.save(lambda: self.store.set_position(session.id, REVIEW))
+            self.save(lambda: self.store.transcripts.set_position(session.id, REVIEW))
             if self._review() is Outcome.STOP:
-                self.save(lambda: self.store.set_position(session.id, REVIEW, "paused"))
+                self.save(lambda: self.store.transcripts.set_position(session.id, REVIEW, "paused"))
                 self.talk.say("Okay, let's take a break. Everything you said is saved.")
                 return Ending.PAUSED
         except Stopped:
-            self.save(lambda: self.store.set_position(session.id, self.store.session(session.id).position, "paused"))
+            self.save(lambda: self.store.transcripts.set_position(session.id, self.store.transcripts.session(session.id).position, "paused"))
             return Ending.PAUSED
-        draft = build_draft(self.student, self.store.answers(session.id))
+        draft = build_draft(self.student, self.store.transcripts.answers(session.id))
         self.save(lambda: self.store.finish_session(session.id, self.student.id, draft.model_dump(mode="json")))
         self.talk.say(fill(self.dialogue.goodbye, name=self.student.name), private=True)
         return Ending.FINISHED
@@ -135,7 +135,7 @@ class DialogueEngine:
     def _again_steps(self, session_id: int) -> list[Step]:
         """Questions a teacher marked "ask again next session", asked first."""
         steps = []
-        for a in self.store.ask_again(self.student.id, session_id):
+        for a in self.store.transcripts.ask_again(self.student.id, session_id):
             first = self._first_asked(a)
             prompt = self._prompt_of(first)
             if prompt is None:
@@ -170,7 +170,7 @@ class DialogueEngine:
     def _earlier_again_keys(self, session_id: int) -> set[str]:
         """The keys a question asked again can have had: one per answer of the student's earlier sessions."""
         return {again_key(a.id) for s in self.store.sessions(self.student.id) if s.id < session_id
-                for a in self.store.answers(s.id)}
+                for a in self.store.transcripts.answers(s.id)}
 
     # ------------------------------------------------------------ a step
 
@@ -240,14 +240,14 @@ class DialogueEngine:
         """Save the recording (if any) and the attempt; only what is stored as an
         answer is ever recorded to disk ("yes", "repeat" and the like never are)."""
         audio_path = self.save(lambda: self.files.save_recording(u.pcm)) if u.pcm is not None and len(u.pcm) else None
-        return self.save(lambda: self.store.add_answer(self.session.id, step.key, step.field, step.text, kind, u.text,
+        return self.save(lambda: self.store.transcripts.add_answer(self.session.id, step.key, step.field, step.text, kind, u.text,
                                                        u.words, u.engine, u.model, audio_path, confirmed=False,
                                                        extra=extra))
 
     def _record(self, step: Step, u: Utterance, kind: str, position: str) -> int:
         """Store a skip or an "I don't know"; it replaces earlier records of the step."""
         aid = self._store_attempt(step, u, kind, step.extra)
-        self.save(lambda: self.store.commit_answer(aid, position, supersede_step=step.key))
+        self.save(lambda: self.store.transcripts.commit_answer(aid, position, supersede_step=step.key))
         return aid
 
     def _answer(self, step: Step, u: Utterance, position: str, replaces: list[int] | None = None) -> Verdict:
@@ -264,9 +264,9 @@ class DialogueEngine:
         verdict = self._confirm(u.text)
         if verdict is Verdict.YES:
             if replaces is None:
-                self.save(lambda: self.store.commit_answer(aid, position, supersede_step=step.key))
+                self.save(lambda: self.store.transcripts.commit_answer(aid, position, supersede_step=step.key))
             else:
-                self.save(lambda: self.store.commit_answer(aid, position, supersede_ids=replaces))
+                self.save(lambda: self.store.transcripts.commit_answer(aid, position, supersede_ids=replaces))
         return verdict
 
     def _confirm(self, heard: str) -> Verdict:
@@ -293,7 +293,7 @@ class DialogueEngine:
         self.talk.say("Here is what you told me. After each part, say yes if it is right, or no to change it.")
         for si, prompts in read_back_prompts(self.dialogue):
             for prompt in prompts:
-                answers = [a for a in self.store.answers(self.session.id)
+                answers = [a for a in self.store.transcripts.answers(self.session.id)
                            if a.field == prompt.field and a.confirmed and not a.superseded and a.kind == "answer"]
                 if not answers:
                     continue
