@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +20,7 @@ from pydantic import BaseModel
 from assistant.audio import SAMPLE_RATE
 from assistant.errors import UserError
 from assistant.models import InstalledModel
+from assistant.text import normalize, normalize_words
 from assistant.words import Word
 
 
@@ -134,6 +134,7 @@ class VoskRecognizer:
         self.supports_grammar = (model.path / "graph" / "Gr.fst").is_file()
         vosk.SetLogLevel(-2)  # keep Kaldi's info and warnings (e.g. "[unk]" not in a vocabulary) off the screen
         self.model = model
+        self.language = model.language
         self._vosk = vosk
         try:
             self._model = vosk.Model(str(model.path.resolve()))
@@ -203,7 +204,7 @@ class VoskStream:
         m = self._owner.model
         text, words = " ".join(self._texts), self._words
         if self._grammar is not None:
-            text, words = match_grammar(text, words, self._grammar)
+            text, words = match_grammar(text, words, self._grammar, self._owner.language)
         return Transcript(text=text, words=words, engine="vosk", model=m.name,
                           audio_seconds=round(self._samples / SAMPLE_RATE, 3), processing_seconds=round(self._busy, 3))
 
@@ -226,13 +227,13 @@ class WhisperRecognizer:
     def __init__(self, model: InstalledModel, language: str = "en"):
         from faster_whisper import WhisperModel
 
-        self.language = language
         self.model = model
         try:
             self._model = WhisperModel(str(model.path), device="cpu", compute_type="int8", cpu_threads=os.cpu_count() or 1)
         except Exception as e:  # ctranslate2 raises RuntimeError / ValueError for bad files
             raise UserError(f"Whisper could not load the model '{model.name}' at {model.path} ({e}); check it with `iep-assistant models verify {model.name}`") from None
         self.multilingual = bool(self._model.model.is_multilingual)
+        self.language = language if self.multilingual else "en"  # an English-only model hears English
         # one decode at a time, in order: streams hand their stretches to this thread
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
 
@@ -241,7 +242,7 @@ class WhisperRecognizer:
 
     def decode(self, audio: np.ndarray, hints: list[str] | None = None) -> tuple[str, list[Word]]:
         segments, _info = self._model.transcribe(
-            audio, language="en" if not self.multilingual else self.language, beam_size=1,
+            audio, language=self.language, beam_size=1,
             word_timestamps=True, vad_filter=True, condition_on_previous_text=False,
             hotwords=" ".join(hints) if hints else None,
         )
@@ -282,7 +283,7 @@ class WhisperStream:
         self._owner = owner
         self._grammar = grammar
         self._hints = hints or grammar
-        self._allowed = {normalize(h) for h in self._hints or []}
+        self._allowed = {normalize(h, owner.language) for h in self._hints or []}
         self._chunks: list[np.ndarray] = []
         self._samples = 0
         self._cut = 0  # samples already sent to the decoder for good
@@ -307,9 +308,10 @@ class WhisperStream:
         mishears: a second pass biased with hot words is kept only when it is
         exactly one of the hinted phrases, so answers are never bent."""
         text, words = self._owner.decode(audio)
-        if whole and self._allowed and text and len(text.split()) <= 4 and normalize(text) not in self._allowed:
+        language = self._owner.language
+        if whole and self._allowed and text and len(text.split()) <= 4 and normalize(text, language) not in self._allowed:
             hinted, hinted_words = self._owner.decode(audio, self._hints)
-            if normalize(hinted) in self._allowed:
+            if normalize(hinted, language) in self._allowed:
                 return hinted, hinted_words
         return text, words
 
@@ -360,25 +362,22 @@ class WhisperStream:
             words += [w.model_copy(update={"start": round(w.start + offset, 3), "end": round(w.end + offset, 3)}) for w in ws]
         text = " ".join(texts)
         if self._grammar is not None:
-            text, words = match_grammar(text, words, self._grammar)
+            text, words = match_grammar(text, words, self._grammar, self._owner.language)
         return Transcript(text=text, words=words, engine="whisper", model=self._owner.model.name,
                           audio_seconds=round(self._samples / SAMPLE_RATE, 3),
                           processing_seconds=round(time.perf_counter() - t0, 3))
 
 
-def normalize(text: str) -> str:
-    """Lower case, letters, digits and apostrophes only, single spaces."""
-    return " ".join(re.sub(r"[^\w']+", " ", text.lower()).split())
-
-
-def match_grammar(text: str, words: list[Word], grammar: list[str]) -> tuple[str, list[Word]]:
+def match_grammar(text: str, words: list[Word], grammar: list[str], language: str = "en") -> tuple[str, list[Word]]:
     """Map a free transcript onto a grammar: the phrase it is, or the one phrase it
-    contains; anything else is no match (empty)."""
-    said = normalize(text)
-    phrases = {normalize(p): p for p in grammar}
+    contains (as whole words); anything else is no match (empty). Text is compared
+    as ``assistant.text.normalize`` reads it, in the speech's language."""
+    said = normalize(text, language)
+    phrases = {normalize(p, language): p for p in grammar}
     if said in phrases:
         return phrases[said], words
-    hits = [p for n, p in phrases.items() if n and re.search(rf"\b{re.escape(n)}\b", said)]
+    hits = [p for n, p in phrases.items() if n and f" {n} " in f" {said} "]
     if len(hits) == 1:
-        return hits[0], [w for w in words if normalize(w.word) in normalize(hits[0]).split()]
+        kept = set(normalize_words(hits[0], language))
+        return hits[0], [w for w in words if (ws := normalize_words(w.word, language)) and set(ws) <= kept]
     return "", []
