@@ -155,7 +155,7 @@ KOREAN = ["저는 그림 그리기를 좋아해요", "수학은 조금 어려워
 
 def run(quick: bool, out_dir: Path, log=print) -> dict:
     from assistant.models import choose_model, installed_models
-    from assistant.speech.asr import recognizer_for, transcribe_pcm
+    from assistant.speech.asr import load_recognizer, transcribe_pcm
     from assistant.speech.endpoint import EndpointConfig
     from assistant.speech.listen import listen
 
@@ -177,7 +177,7 @@ def run(quick: bool, out_dir: Path, log=print) -> dict:
     for m in models:
         log(f"bench: {m.engine} {m.name}")
         t0 = time.perf_counter()
-        rec = recognizer_for(choose_model(m.engine, m.name, m.language))
+        rec = load_recognizer(choose_model(m.engine, m.name, m.language))
         load = time.perf_counter() - t0
         clips = english if m.language == "en" else korean
         entry = {"language": m.language, "load_seconds": load, "rtf": {}, "overhead": {}, "latency": {}}
@@ -226,6 +226,7 @@ def run(quick: bool, out_dir: Path, log=print) -> dict:
             entry["synthetic_examples"] = [{"said": r, "heard": h} for r, h in zip(KOREAN, hyps)]
             log(f"bench:   synthetic Korean: CER {entry['cer_synthetic']:.3f}, WER {entry['wer_synthetic']:.3f}")
         results["engines"][m.name] = entry
+        rec.close()
 
     results["tts"] = _tts(reps)
     results["storage"] = _storage(tmp, 50 if quick else 200)

@@ -1,8 +1,11 @@
 """Speech recognition: one streaming interface, two engines (Vosk, faster-whisper).
 
-``recognizer_for(model).stream(grammar)`` gives a stream; ``accept(pcm)`` takes
-16 kHz mono int16 chunks and may return a ``Partial``; ``finish()`` returns the
-``Transcript``. Models are loaded once per process.
+``load_recognizer(model)`` loads a model's weights into a ``Recognizer``, which
+belongs to the caller: it closes it (``close()``, or ``with``) when done, which
+for Whisper also ends its decoding thread. ``recognizer.stream(grammar)`` gives
+a stream; ``accept(pcm)`` takes 16 kHz mono int16 chunks and may return a
+``Partial``; ``finish()`` returns the ``Transcript``. There is no cache of
+loaded models: each command loads the one it needs once, and passes it on.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ import json
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol
+from typing import Protocol, Self
 
 import numpy as np
 from pydantic import BaseModel
@@ -45,6 +49,7 @@ class RecognizerStream(Protocol):
 class Recognizer(Protocol):
     engine: str
     model: InstalledModel
+    language: str  # of the speech, as the engine takes it; transcripts are compared in it
     supports_grammar: bool
 
     def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None, live: bool = True) -> RecognizerStream:
@@ -58,38 +63,62 @@ class Recognizer(Protocol):
         """The recognizer with its weights in memory: waits for a load in the
         background (``BackgroundRecognizer``) and raises its error."""
 
+    def close(self) -> None:
+        """Free the weights and end any thread of the recognizer's own; streams
+        cannot be made after it. Closing twice is harmless."""
 
-_loaded: dict[tuple[str, str], object] = {}
-_load_lock = threading.Lock()
-
-
-def recognizer_for(model: InstalledModel) -> Recognizer:
-    """The recognizer for an installed model, its weights loaded once per process."""
-    key = (model.engine, str(model.path))
-    with _load_lock:
-        if key not in _loaded:
-            _loaded[key] = VoskRecognizer(model) if model.engine == "vosk" else WhisperRecognizer(
-                model, model.language if model.language != "unknown" else "en")
-        return _loaded[key]  # type: ignore[return-value]
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *exc) -> None: ...
 
 
-class BackgroundRecognizer:
+class _Closable:
+    """A recognizer as a context manager: ``with load_recognizer(m) as r:``."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+def load_recognizer(model: InstalledModel) -> Recognizer:
+    """Load an installed model's weights (seconds for a large model): a recognizer
+    that belongs to the caller, who closes it."""
+    if model.engine == "vosk":
+        return VoskRecognizer(model)
+    return WhisperRecognizer(model, model.language if model.language != "unknown" else "en")
+
+
+class BackgroundRecognizer(_Closable):
     """A recognizer whose weights load on a background thread, so that a session
     speaks its first prompt meanwhile; the first ``stream()`` waits for the load
-    and raises its error, if any."""
+    and raises its error, if any. Closing it closes what was loaded, also when
+    the load is still under way (the loader then closes it when it is done)."""
 
-    def __init__(self, model: InstalledModel):
+    def __init__(self, model: InstalledModel, load: Callable[[InstalledModel], Recognizer] = load_recognizer):
         self.model, self.engine = model, model.engine
         self._done = threading.Event()
-        self._loaded: Recognizer | None = None
+        self._lock = threading.Lock()  # between the loader handing the recognizer over and close()
+        self._recognizer: Recognizer | None = None
         self._error: BaseException | None = None
-        threading.Thread(target=self._load, name="load-recognizer", daemon=True).start()
+        self._closed = False
+        threading.Thread(target=self._load, args=(load,), name="load-recognizer", daemon=True).start()
 
-    def _load(self) -> None:
+    def _load(self, load: Callable[[InstalledModel], Recognizer]) -> None:
         try:
-            self._loaded = recognizer_for(self.model)
+            recognizer = load(self.model)
         except BaseException as e:  # handed to the caller of stream()
             self._error = e
+        else:
+            with self._lock:
+                closed = self._closed
+                if not closed:
+                    self._recognizer = recognizer
+            if closed:
+                recognizer.close()
         finally:
             self._done.set()
 
@@ -97,15 +126,28 @@ class BackgroundRecognizer:
         self._done.wait()
         if self._error is not None:
             raise self._error
-        assert self._loaded is not None
-        return self._loaded
+        with self._lock:
+            if self._recognizer is None:
+                raise RuntimeError(f"the recognizer for {self.model.name} is closed")
+            return self._recognizer
 
     @property
     def supports_grammar(self) -> bool:
         return self.loaded().supports_grammar
 
+    @property
+    def language(self) -> str:
+        return self.loaded().language
+
     def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None, live: bool = True) -> RecognizerStream:
         return self.loaded().stream(grammar, hints, live)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            recognizer, self._recognizer = self._recognizer, None
+        if recognizer is not None:
+            recognizer.close()
 
 
 def transcribe_pcm(recognizer: Recognizer, pcm: np.ndarray, grammar: list[str] | None = None,
@@ -120,7 +162,7 @@ def transcribe_pcm(recognizer: Recognizer, pcm: np.ndarray, grammar: list[str] |
 
 # ---------------------------------------------------------------- Vosk
 
-class VoskRecognizer:
+class VoskRecognizer(_Closable):
     engine = "vosk"
 
     def loaded(self) -> Recognizer:
@@ -141,9 +183,25 @@ class VoskRecognizer:
         except Exception as e:  # vosk raises a bare Exception when Kaldi fails to load
             raise UserError(f"Vosk could not load the model '{model.name}' at {model.path} ({e}); check it with `iep-assistant models verify {model.name}`") from None
 
+    def kaldi(self, grammar: list[str] | None = None):
+        """A new Kaldi decoder on this model, with word times (and a grammar)."""
+        if self._model is None:
+            raise RuntimeError(f"the Vosk recognizer for {self.model.name} is closed")
+        if grammar:
+            # "[unk]" lets anything outside the grammar come out as unknown rather
+            # than being forced onto the nearest allowed word.
+            rec = self._vosk.KaldiRecognizer(self._model, SAMPLE_RATE, json.dumps([*grammar, "[unk]"], ensure_ascii=False))
+        else:
+            rec = self._vosk.KaldiRecognizer(self._model, SAMPLE_RATE)
+        rec.SetWords(True)
+        return rec
+
     def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None, live: bool = True) -> VoskStream:
         # Vosk decodes as the audio arrives either way; its free recognition takes no hints
         return VoskStream(self, grammar, live)
+
+    def close(self) -> None:
+        self._model = None  # Vosk frees the model when the last decoder on it goes
 
 
 class VoskStream:
@@ -158,13 +216,7 @@ class VoskStream:
         self._live = live
         self._next_partial = 0
         self._grammar = grammar if grammar and not owner.supports_grammar else None
-        if grammar and owner.supports_grammar:
-            # "[unk]" lets anything outside the grammar come out as unknown rather
-            # than being forced onto the nearest allowed word.
-            self._rec = owner._vosk.KaldiRecognizer(owner._model, SAMPLE_RATE, json.dumps([*grammar, "[unk]"], ensure_ascii=False))
-        else:
-            self._rec = owner._vosk.KaldiRecognizer(owner._model, SAMPLE_RATE)
-        self._rec.SetWords(True)
+        self._rec = owner.kaldi(grammar if owner.supports_grammar else None)
         self._words: list[Word] = []
         self._texts: list[str] = []
         self._samples = 0
@@ -211,11 +263,13 @@ class VoskStream:
 
 # ---------------------------------------------------------------- Whisper
 
-class WhisperRecognizer:
+class WhisperRecognizer(_Closable):
     """faster-whisper on the CPU (int8, one thread a core).
 
     Whisper has no grammar: with one, the free transcript is matched to the
     allowed phrases (``match_grammar``) and anything else comes out empty.
+    Decodes run one at a time, in order, on the recognizer's own thread, which
+    ``close()`` ends.
     """
 
     engine = "whisper"
@@ -234,11 +288,17 @@ class WhisperRecognizer:
             raise UserError(f"Whisper could not load the model '{model.name}' at {model.path} ({e}); check it with `iep-assistant models verify {model.name}`") from None
         self.multilingual = bool(self._model.model.is_multilingual)
         self.language = language if self.multilingual else "en"  # an English-only model hears English
-        # one decode at a time, in order: streams hand their stretches to this thread
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
+        # streams hand their stretches to this one thread: one decode at a time, in order
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
 
     def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None, live: bool = True) -> WhisperStream:
+        if self._model is None:
+            raise RuntimeError(f"the Whisper recognizer for {self.model.name} is closed")
         return WhisperStream(self, grammar, hints, live)
+
+    def submit(self, fn: Callable, *args):
+        """Run ``fn(*args)`` on the decoding thread, after the decodes submitted before."""
+        return self._executor.submit(fn, *args)
 
     def decode(self, audio: np.ndarray, hints: list[str] | None = None) -> tuple[str, list[Word]]:
         segments, _info = self._model.transcribe(
@@ -255,6 +315,11 @@ class WhisperRecognizer:
                     words.append(Word(word=w.word.strip(), start=round(w.start, 3), end=round(w.end, 3),
                                       confidence=round(float(w.probability), 4)))
         return " ".join(t for t in texts if t), words
+
+    def close(self) -> None:
+        # a decode under way is let finish (it holds the model); queued ones are dropped
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        self._model = None
 
 
 class WhisperStream:
@@ -332,10 +397,10 @@ class WhisperStream:
         if state == State.DONE:
             audio = self._audio(self._cut, self._samples)
             if len(audio) / SAMPLE_RATE >= self.MIN_SEGMENT:
-                self._segments.append((self._cut / SAMPLE_RATE, self._owner.executor.submit(self._owner.decode, audio)))
+                self._segments.append((self._cut / SAMPLE_RATE, self._owner.submit(self._owner.decode, audio)))
                 self._cut = self._samples
             else:
-                self._speculative = self._owner.executor.submit(self._decode_last, audio, not self._segments)
+                self._speculative = self._owner.submit(self._decode_last, audio, not self._segments)
             self._pauses = self._new_pauses()
         return None
 
@@ -353,7 +418,7 @@ class WhisperStream:
                 self._speculative.cancel()
             tail = self._audio(self._cut)
             if len(tail):
-                segments.append((self._cut / SAMPLE_RATE, self._owner.executor.submit(self._decode_last, tail, not self._segments)))
+                segments.append((self._cut / SAMPLE_RATE, self._owner.submit(self._decode_last, tail, not self._segments)))
         texts, words = [], []
         for offset, future in segments:
             t, ws = future.result()
