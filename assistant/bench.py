@@ -183,7 +183,7 @@ def run(quick: bool, out_dir: Path, log=print) -> dict:
         entry = {"language": m.language, "load_seconds": load, "rtf": {}, "overhead": {}, "latency": {}}
         for secs in lengths:
             pcm = answer_of(clips, secs)
-            pair = paired(lambda: transcribe_pcm(rec, pcm), lambda: _bare(rec, pcm), pairs_for(secs))
+            pair = paired(lambda: transcribe_pcm(rec, pcm), lambda: rec.bare_decode(pcm), pairs_for(secs))
             entry["rtf"][str(secs)] = {k: (v / secs if k != "n" and v is not None else v) for k, v in pair["ours"].items()}
             entry["overhead"][str(secs)] = {"ours_rtf": pair["ours"]["median"] / secs, "bare_rtf": pair["bare"]["median"] / secs,
                                             "ratio": pair["ratio"]["median"], "ratio_spread": [pair["ratio"]["min"], pair["ratio"]["max"]],
@@ -246,19 +246,6 @@ def _timed(fn) -> float:
     t0 = time.perf_counter()
     fn()
     return time.perf_counter() - t0
-
-
-def _bare(rec, pcm: np.ndarray) -> None:
-    """The engine alone, with the same settings our pipeline uses."""
-    if rec.engine == "whisper":
-        segments, _ = rec._model.transcribe(pcm.astype(np.float32) / 32768.0, language="en", beam_size=1,
-                                             word_timestamps=True, vad_filter=True, condition_on_previous_text=False)
-        list(segments)
-    else:
-        k = rec._vosk.KaldiRecognizer(rec._model, 16000)
-        k.SetWords(True)
-        k.AcceptWaveform(pcm.tobytes())
-        k.FinalResult()
 
 
 def _tts(reps: int) -> dict:

@@ -181,3 +181,13 @@ def test_closing_whisper_ends_its_decoding_thread():
     with pytest.raises(RuntimeError, match="closed"):
         rec.stream()
     rec.close()  # closing twice is harmless
+
+
+def test_the_bare_engine_call_hears_what_our_pipeline_hears(whisper, speech):
+    """The benchmark's baseline (bare_decode) is the engine with our settings: same words."""
+    from assistant.audio.wav import read_wav
+    from assistant.speech.asr import transcribe_pcm
+
+    pcm = read_wav(speech("I am good at drawing and building things", speed=150)).to_pcm16()
+    bare = " ".join(s.text.strip() for s in whisper.bare_decode(pcm))
+    assert bare and bare == transcribe_pcm(whisper, pcm).text

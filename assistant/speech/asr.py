@@ -63,6 +63,12 @@ class Recognizer(Protocol):
         """The recognizer with its weights in memory: waits for a load in the
         background (``BackgroundRecognizer``) and raises its error."""
 
+    def bare_decode(self, pcm: np.ndarray) -> object:
+        """The engine's own call on a whole recording, with the settings this
+        recognizer's streams use, and nothing of ours around it (no stream, no
+        words made, no thread): the benchmark's baseline for what our pipeline
+        costs. Gives the engine's raw result."""
+
     def close(self) -> None:
         """Free the weights and end any thread of the recognizer's own; streams
         cannot be made after it. Closing twice is harmless."""
@@ -142,6 +148,9 @@ class BackgroundRecognizer(_Closable):
     def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None, live: bool = True) -> RecognizerStream:
         return self.loaded().stream(grammar, hints, live)
 
+    def bare_decode(self, pcm: np.ndarray) -> object:
+        return self.loaded().bare_decode(pcm)
+
     def close(self) -> None:
         with self._lock:
             self._closed = True
@@ -199,6 +208,12 @@ class VoskRecognizer(_Closable):
     def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None, live: bool = True) -> VoskStream:
         # Vosk decodes as the audio arrives either way; its free recognition takes no hints
         return VoskStream(self, grammar, live)
+
+    def bare_decode(self, pcm: np.ndarray) -> str:
+        """The whole recording in one AcceptWaveform, then FinalResult (its JSON)."""
+        rec = self.kaldi()
+        rec.AcceptWaveform(np.asarray(pcm, np.int16).tobytes())
+        return rec.FinalResult()
 
     def close(self) -> None:
         self._model = None  # Vosk frees the model when the last decoder on it goes
@@ -300,12 +315,18 @@ class WhisperRecognizer(_Closable):
         """Run ``fn(*args)`` on the decoding thread, after the decodes submitted before."""
         return self._executor.submit(fn, *args)
 
-    def decode(self, audio: np.ndarray, hints: list[str] | None = None) -> tuple[str, list[Word]]:
-        segments, _info = self._model.transcribe(
+    def _transcribe(self, audio: np.ndarray, hints: list[str] | None = None):
+        # the one call of the engine: streams and bare_decode decode with the same settings
+        if self._model is None:
+            raise RuntimeError(f"the Whisper recognizer for {self.model.name} is closed")
+        return self._model.transcribe(
             audio, language=self.language, beam_size=1,
             word_timestamps=True, vad_filter=True, condition_on_previous_text=False,
             hotwords=" ".join(hints) if hints else None,
         )
+
+    def decode(self, audio: np.ndarray, hints: list[str] | None = None) -> tuple[str, list[Word]]:
+        segments, _info = self._transcribe(audio, hints)
         words: list[Word] = []
         texts: list[str] = []
         for seg in segments:
@@ -315,6 +336,12 @@ class WhisperRecognizer(_Closable):
                     words.append(Word(word=w.word.strip(), start=round(w.start, 3), end=round(w.end, 3),
                                       confidence=round(float(w.probability), 4)))
         return " ".join(t for t in texts if t), words
+
+    def bare_decode(self, pcm: np.ndarray) -> list:
+        """faster-whisper's ``transcribe`` on the whole recording, on the calling
+        thread, its segments read (they are decoded as they are read)."""
+        segments, _info = self._transcribe(np.asarray(pcm, np.int16).astype(np.float32) / 32768.0)
+        return list(segments)
 
     def close(self) -> None:
         # a decode under way is let finish (it holds the model); queued ones are dropped
