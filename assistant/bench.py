@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.audio.wav import read_wav
+from assistant.simulate.microphone import RealtimeFeed
 from assistant.evaluate import cer, wer
 
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
@@ -73,41 +74,6 @@ def paired(ours: Callable[[], object], bare: Callable[[], object], reps: int,
 
     return {"ours": summary(times["ours"]["wall"]), "bare": summary(times["bare"]["wall"]),
             "ratio": summary(ratios("wall")), "cpu_ratio": summary(ratios("cpu"))}
-
-
-class RealtimeFeed:
-    """A simulated microphone that delivers audio at the pace it was spoken, so
-    latency is measured through the real streaming path. ``sleep`` and ``clock``
-    are injectable for tests."""
-
-    def __init__(self, pcm: np.ndarray, chunk: int = 800, tail_seconds: float = 4.0,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.perf_counter):
-        self.overflows = 0
-        self.pcm = np.concatenate([np.asarray(pcm, np.int16), np.zeros(int(16000 * tail_seconds), np.int16)])
-        self.speech_samples = len(pcm)
-        self.chunk = chunk
-        self.sleep, self.clock = sleep, clock
-        self.speech_ended_at: float | None = None  # clock time when the last speech sample was delivered
-        self.last_delivered_at: float | None = None  # clock time of the latest chunk handed out
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        pass
-
-    def chunks(self) -> Iterator[np.ndarray]:
-        start = self.clock()
-        for i in range(0, len(self.pcm), self.chunk):
-            due = start + (i + self.chunk) / 16000
-            wait = due - self.clock()
-            if wait > 0:
-                self.sleep(wait)
-            now = self.clock()
-            if self.speech_ended_at is None and i + self.chunk >= self.speech_samples:
-                self.speech_ended_at = now
-            self.last_delivered_at = now
-            yield self.pcm[i : i + self.chunk]
 
 
 # ---------------------------------------------------------------- audio material
@@ -305,7 +271,7 @@ def _startup(tmp: Path, reps: int) -> dict:
 
 
 def _spoken(tmp: Path, reps: int, log=print, pause: float = 0.5) -> dict:
-    """A real spoken session on virtual devices (assistant.audio.virtual), timed by
+    """A real spoken session on virtual devices (assistant.simulate.pulse), timed by
     what is heard: from starting the command to the first prompt's first sound on
     the speaker, and from the end of the student's answer (the last sound played
     into the microphone) to the first sound of its read-back ("I heard: ...").
@@ -313,7 +279,7 @@ def _spoken(tmp: Path, reps: int, log=print, pause: float = 0.5) -> dict:
     import queue
     import threading
 
-    from assistant.audio.virtual import VirtualAudio
+    from assistant.simulate.pulse import VirtualAudio
 
     answer = tmp / "spoken-answer.wav"
     subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(answer), "I am good at drawing and building things"],
@@ -518,7 +484,7 @@ def report(r: dict) -> str:
     if sp:
         h = sp["tts_heard"]
         lines += ["", "## Heard on the speaker (a spoken session on virtual audio devices)", "",
-                  "A private PulseAudio daemon gives a virtual microphone and speaker (`assistant.audio.virtual`); times are "
+                  "A private PulseAudio daemon gives a virtual microphone and speaker (`assistant.simulate.pulse`); times are "
                   "taken when the sound is heard on the speaker's monitor (10 ms blocks), on the clock every process shares. "
                   "The session is the real one (`iep-assistant session`, Whisper tiny.en, grade 3-5 dialogue); the simulated "
                   "student answers 0.5 s after the app starts listening.", "",

@@ -530,7 +530,8 @@ def cmd_demo(args) -> int:
     from assistant.draft import build_draft, to_markdown
     from assistant.models import choose_model
     from assistant.recordings import StudentFiles
-    from assistant.session import ListeningEars, Screen, SimulatedStudent, SpokenVoice
+    from assistant.session import ListeningEars, Screen, SpokenVoice
+    from assistant.simulate.student import SimulatedStudent
     from assistant.speech.asr import load_recognizer
     from assistant.speech.tts import Speaker
     from assistant.store import Store

@@ -1,7 +1,7 @@
 """Where things live, every setting read from the environment, and the rules for
 folders and files that hold student data.
 
-This is the one module that reads the environment (``assistant/audio/virtual.py``
+This is the one module that reads the environment (``assistant/simulate/pulse.py``
 and ``assistant/bench.py`` only build environments for child processes):
 
 - ``IEP_ASSISTANT_DATA``: the student data folder (``--data-dir`` wins over it)

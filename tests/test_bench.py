@@ -5,7 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from assistant.bench import RealtimeFeed, answer_of, paired, percentile, summary
+from assistant.bench import answer_of, paired, percentile, summary
+from assistant.simulate.microphone import RealtimeFeed
 
 
 def test_summary_and_percentiles():

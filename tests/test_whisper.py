@@ -93,7 +93,8 @@ def test_a_ten_minute_answer_is_capped_and_nothing_crashes(whisper):
     """The live path stops recording at the cap (2 minutes) and still transcribes it."""
     from assistant.audio.wav import read_wav
     from assistant.speech.endpoint import EndpointConfig, State
-    from assistant.speech.listen import SimulatedMicrophone, listen
+    from assistant.simulate.microphone import SimulatedMicrophone
+    from assistant.speech.listen import listen
 
     clip = read_wav(LIBRIVOX / "sense_and_sensibility_01_austen_64kb-0870.wav").to_pcm16()
     ten_minutes = np.tile(clip, int(600 * 16000 / len(clip)) + 1)
