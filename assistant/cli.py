@@ -570,7 +570,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from assistant import bench
+    from assistant.bench.runner import run
 
     try:
         import matplotlib  # noqa: F401
@@ -579,7 +579,7 @@ def cmd_bench(args) -> int:
     from assistant.paths import bench_dir
 
     out = Path(args.out) if args.out else bench_dir()
-    bench.run(args.quick, out, log=_err)
+    run(args.quick, out, Path(args.librivox), log=_err)
     _err(f"wrote {out / 'benchmarks.md'}, benchmarks.json and benchmarks.png")
     return 0
 
@@ -594,6 +594,8 @@ def _port(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from assistant.paths import LIBRIVOX
+
     p = argparse.ArgumentParser(prog="iep-assistant", description="Offline, voice-first assistant for student-led IEPs.")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
@@ -712,6 +714,9 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--quick", action="store_true", help="fewer repeats and shorter answers (a check that it works)")
     be.add_argument("--out", help="folder for the results (default: ~/.local/share/iep-assistant-bench; "
                     "`--out docs` in a checkout updates the published ones)")
+    be.add_argument("--librivox", metavar="DIR", default=str(LIBRIVOX),
+                    help=f"folder of the LibriVox clips and their 'transcription' file (default: {LIBRIVOX}, from "
+                    "Debian's pocketsphinx-testdata); without them, their error rate is left out")
     be.set_defaults(func=cmd_bench)
     return p
 

@@ -93,6 +93,11 @@ def bench_dir() -> Path:
     return data_home() / "iep-assistant-bench"
 
 
+# Human English speech the benchmark measures word error rates on, where Debian's
+# pocketsphinx-testdata puts it (``bench --librivox DIR`` for another folder).
+LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
+
+
 def debug() -> bool:
     return bool(os.environ.get("IEP_ASSISTANT_DEBUG"))
 

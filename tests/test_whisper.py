@@ -107,7 +107,7 @@ def test_a_ten_minute_answer_is_capped_and_nothing_crashes(whisper):
 def test_whisper_decodes_during_a_long_answer(whisper):
     """A long answer is decoded in stretches while it is spoken; the words keep
     their times in the whole recording, and the wait after the answer is short."""
-    from assistant.bench import answer_of, librivox
+    from assistant.bench.material import answer_of, librivox
     from assistant.evaluate import normalize_words
 
     rec = whisper
