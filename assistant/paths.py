@@ -2,7 +2,7 @@
 folders and files that hold student data.
 
 This is the one module that reads the environment (``assistant/simulate/pulse.py``
-and ``assistant/bench.py`` only build environments for child processes):
+and ``assistant/bench/program.py`` only build environments for child processes):
 
 - ``IEP_ASSISTANT_DATA``: the student data folder (``--data-dir`` wins over it)
 - ``IEP_ASSISTANT_MODELS``: the speech models folder
