@@ -29,10 +29,11 @@ def _add_engine_args(p: argparse.ArgumentParser) -> None:
 
 
 def _recognizer(args):
+    """The recognizer the arguments ask for, loaded; the caller closes it."""
     from assistant.models import choose_model
-    from assistant.speech.asr import recognizer_for
+    from assistant.speech.asr import load_recognizer
 
-    return recognizer_for(choose_model(args.engine, args.model, args.language))
+    return load_recognizer(choose_model(args.engine, args.model, args.language))
 
 
 # ---------------------------------------------------------------- say
@@ -69,30 +70,34 @@ def cmd_say(args) -> int:
 def cmd_transcribe(args) -> int:
     from assistant.audio.wav import read_wav
     from assistant.models import choose_model
-    from assistant.speech.asr import recognizer_for, transcribe_pcm
+    from assistant.speech.asr import load_recognizer, transcribe_pcm
 
     model = choose_model(args.engine, args.model, args.language)  # fail early, before any file is read
-    recognizer = None
+    recognizer = None  # loaded at the first readable file: no load when none is
     failures = 0
-    for name in args.files:
-        try:
-            pcm = read_wav(name).to_pcm16()
-            recognizer = recognizer or recognizer_for(model)
-            t = transcribe_pcm(recognizer, pcm, args.grammar)
-        except UserError as e:
-            _err(f"iep-assistant: error: {e}")
-            failures += 1
-            continue
-        except Exception as e:  # one bad file must not stop the others
-            _err(f"iep-assistant: error: {name}: cannot transcribe ({type(e).__name__}: {e})")
-            failures += 1
-            continue
-        if args.json:
-            print(json.dumps({"file": name, **t.model_dump()}, ensure_ascii=False), flush=True)
-        else:
-            print(f"{name}: {t.text}" if len(args.files) > 1 else t.text, flush=True)
-        if not t.text:
-            _err(f"(no speech recognised in {name})")
+    try:
+        for name in args.files:
+            try:
+                pcm = read_wav(name).to_pcm16()
+                recognizer = recognizer or load_recognizer(model)
+                t = transcribe_pcm(recognizer, pcm, args.grammar)
+            except UserError as e:
+                _err(f"iep-assistant: error: {e}")
+                failures += 1
+                continue
+            except Exception as e:  # one bad file must not stop the others
+                _err(f"iep-assistant: error: {name}: cannot transcribe ({type(e).__name__}: {e})")
+                failures += 1
+                continue
+            if args.json:
+                print(json.dumps({"file": name, **t.model_dump()}, ensure_ascii=False), flush=True)
+            else:
+                print(f"{name}: {t.text}" if len(args.files) > 1 else t.text, flush=True)
+            if not t.text:
+                _err(f"(no speech recognised in {name})")
+    finally:
+        if recognizer is not None:
+            recognizer.close()
     return 2 if failures else 0
 
 
@@ -105,8 +110,6 @@ def cmd_listen(args) -> int:
     from assistant.speech.endpoint import EndpointConfig, State
     from assistant.speech.listen import listen
 
-    recognizer = _recognizer(args)
-    device = resolve(args.input_device, "input")  # a missing microphone is reported before "speak now"
     config = EndpointConfig(hangover=args.end_silence, max_seconds=args.max_seconds, no_speech_timeout=args.no_speech_timeout)
     live = sys.stderr.isatty()
 
@@ -115,12 +118,14 @@ def cmd_listen(args) -> int:
             sys.stderr.write(f"\r{seconds:5.1f}s {meter(level)} {partial[-60:]:<60}")
             sys.stderr.flush()
 
-    _err(f"listening on '{device.name}' ({recognizer.engine}, {recognizer.model.name}); speak now, or press Ctrl+C to stop")
-    try:
-        heard = listen(recognizer, device.index, config, args.grammar, progress)
-    except KeyboardInterrupt:
-        _err("\nstopped")
-        return 130
+    with _recognizer(args) as recognizer:
+        device = resolve(args.input_device, "input")  # a missing microphone is reported before "speak now"
+        _err(f"listening on '{device.name}' ({recognizer.engine}, {recognizer.model.name}); speak now, or press Ctrl+C to stop")
+        try:
+            heard = listen(recognizer, device.index, config, args.grammar, progress)
+        except KeyboardInterrupt:
+            _err("\nstopped")
+            return 130
     if live:
         sys.stderr.write("\n")
     if args.save:
@@ -330,6 +335,7 @@ def cmd_session(args) -> int:
         raise UserError(f"{student.label} has a paused session (started {paused.started}): continue it with --resume, "
                         "or pass --new to start over (the paused answers are kept)")
     session = paused if args.resume else None
+    recognizer = None
     if args.text:
         factory = lambda screen, voice: TypedEars(sys.stdin, screen)  # noqa: E731
     else:
@@ -346,12 +352,16 @@ def cmd_session(args) -> int:
         # lost microphone is said aloud as well as shown.
         name = device.name if args.input_device not in (None, "") else None
         factory = lambda screen, voice: ListeningEars(recognizer, screen, name, notify=voice.notify)  # noqa: E731
-    engine, speaker = _engine_for_session(args, store, student, factory, session)
     try:
-        result = engine.run(session)
+        engine, speaker = _engine_for_session(args, store, student, factory, session)
+        try:
+            result = engine.run(session)
+        finally:
+            if speaker:
+                speaker.close()
     finally:
-        if speaker:
-            speaker.close()
+        if recognizer is not None:
+            recognizer.close()
     if result == "paused":
         _err(f"paused: continue with iep-assistant session --student '{student.label}' --resume")
     else:
@@ -520,37 +530,39 @@ def cmd_demo(args) -> int:
     from assistant.draft import build_draft, to_markdown
     from assistant.models import choose_model
     from assistant.recordings import StudentFiles
-    from assistant.session import ListeningEars, Screen, SimulatedStudent, SpokenVoice
-    from assistant.speech.asr import recognizer_for
+    from assistant.session import ListeningEars, Screen, SpokenVoice
+    from assistant.simulate.student import SimulatedStudent
+    from assistant.speech.asr import load_recognizer
     from assistant.speech.tts import Speaker
     from assistant.store import Store
 
     data_dir = Path(args.data_dir) if args.data_dir else Path(tempfile.mkdtemp(prefix="iep-demo-"))
     store = Store(data_dir)
     student = store.roster.add(demo.STUDENT, demo.GRADE, "en", demo.ACCOMMODATIONS, demo.PAST_GOALS)
-    recognizer = recognizer_for(choose_model(args.engine, args.model, "en"))
-    _err(f"demo: a simulated student answers aloud; recognition with {recognizer.engine} ({recognizer.model.name}); data in {data_dir}")
-    screen = Screen()
-    from assistant.audio.devices import resolve
-
+    recognizer = load_recognizer(choose_model(args.engine, args.model, "en"))
+    speaker = student_voice = None
     try:
-        resolve(args.output_device, "output")
-        play = True
-    except UserError:
-        _err("demo: no speaker found, so the prompts are rendered to speech but not played")
-        play = False
-    private = StudentFiles(store.dir, student.id).speech_cache()
-    speaker = Speaker(rate=args.rate or 175, output_device=args.output_device, play=play, private_cache=private)
-    student_voice = SimulatedStudent(demo.demo_policy(), private_cache=private)
-    ears = ListeningEars(recognizer, screen, sources=student_voice)
-    voice = SpokenVoice(screen, speaker, listeners=[student_voice.hear])  # the student hears what is said
-    engine = DialogueEngine(dialogue_for(student.grade, "en"), student, store, voice, ears)
+        _err(f"demo: a simulated student answers aloud; recognition with {recognizer.engine} ({recognizer.model.name}); data in {data_dir}")
+        screen = Screen()
+        from assistant.audio.devices import resolve
 
-    try:
+        try:
+            resolve(args.output_device, "output")
+            play = True
+        except UserError:
+            _err("demo: no speaker found, so the prompts are rendered to speech but not played")
+            play = False
+        private = StudentFiles(store.dir, student.id).speech_cache()
+        speaker = Speaker(rate=args.rate or 175, output_device=args.output_device, play=play, private_cache=private)
+        student_voice = SimulatedStudent(demo.demo_policy(), private_cache=private)
+        ears = ListeningEars(recognizer, screen, sources=student_voice)
+        voice = SpokenVoice(screen, speaker, listeners=[student_voice.hear])  # the student hears what is said
+        engine = DialogueEngine(dialogue_for(student.grade, "en"), student, store, voice, ears)
         engine.run()
     finally:
-        speaker.close()
-        student_voice.close()
+        for opened in (speaker, student_voice, recognizer):
+            if opened is not None:
+                opened.close()
     draft = build_draft(student, store.transcripts.answers(engine.session.id))
     print("\n" + "=" * 60 + "\n")
     print(to_markdown(draft))
@@ -558,7 +570,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from assistant import bench
+    from assistant.bench.runner import run
 
     try:
         import matplotlib  # noqa: F401
@@ -567,7 +579,7 @@ def cmd_bench(args) -> int:
     from assistant.paths import bench_dir
 
     out = Path(args.out) if args.out else bench_dir()
-    bench.run(args.quick, out, log=_err)
+    run(args.quick, out, Path(args.librivox), log=_err)
     _err(f"wrote {out / 'benchmarks.md'}, benchmarks.json and benchmarks.png")
     return 0
 
@@ -582,6 +594,8 @@ def _port(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from assistant.paths import LIBRIVOX
+
     p = argparse.ArgumentParser(prog="iep-assistant", description="Offline, voice-first assistant for student-led IEPs.")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
@@ -700,6 +714,9 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--quick", action="store_true", help="fewer repeats and shorter answers (a check that it works)")
     be.add_argument("--out", help="folder for the results (default: ~/.local/share/iep-assistant-bench; "
                     "`--out docs` in a checkout updates the published ones)")
+    be.add_argument("--librivox", metavar="DIR", default=str(LIBRIVOX),
+                    help=f"folder of the LibriVox clips and their 'transcription' file (default: {LIBRIVOX}, from "
+                    "Debian's pocketsphinx-testdata); without them, their error rate is left out")
     be.set_defaults(func=cmd_bench)
     return p
 

@@ -1,8 +1,8 @@
 """Where things live, every setting read from the environment, and the rules for
 folders and files that hold student data.
 
-This is the one module that reads the environment (``assistant/audio/virtual.py``
-and ``assistant/bench.py`` only build environments for child processes):
+This is the one module that reads the environment (``assistant/simulate/pulse.py``
+and ``assistant/bench/program.py`` only build environments for child processes):
 
 - ``IEP_ASSISTANT_DATA``: the student data folder (``--data-dir`` wins over it)
 - ``IEP_ASSISTANT_MODELS``: the speech models folder
@@ -91,6 +91,11 @@ def catalog_path() -> Path:
 def bench_dir() -> Path:
     """Where ``bench`` writes its results without ``--out``."""
     return data_home() / "iep-assistant-bench"
+
+
+# Human English speech the benchmark measures word error rates on, where Debian's
+# pocketsphinx-testdata puts it (``bench --librivox DIR`` for another folder).
+LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
 
 
 def debug() -> bool:

@@ -1,5 +1,6 @@
-"""Front ends of the dialogue engine: typed (``--text``), live audio, and the demo's
-simulated student. All of them drive the one ``DialogueEngine``."""
+"""Front ends of the dialogue engine: typed (``--text``) and live audio (a
+microphone, or the demo's simulated student: ``assistant.simulate.student``).
+All of them drive the one ``DialogueEngine``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TextIO
 
 from assistant.audio.devices import (
@@ -25,7 +25,7 @@ from assistant.errors import UserError
 from assistant.lexicon import GRAMMAR_YES_NO
 from assistant.speech.asr import Recognizer
 from assistant.speech.endpoint import EndpointConfig, State
-from assistant.speech.listen import SimulatedMicrophone, listen
+from assistant.speech.listen import listen
 from assistant.speech.tts import Speaker
 from assistant.store import StorageError
 from assistant.text import clean_input
@@ -244,32 +244,3 @@ def wait_for_microphone(name: str | None, notify: Callable[[str], None], screen:
                 screen.status(str(e))
         elif time.monotonic() - started < MIC_GIVE_UP:
             notify(MIC_STILL_LOST)
-
-
-class SimulatedStudent:
-    """The demo's student: hears what the program says (``hear``, a listener of the
-    voice) and answers aloud in their own espeak-ng voice, as audio that goes
-    through the real pipeline (end-pointing, recognition). ``policy(heard)``
-    decides what to say from the lines heard since the student last spoke, as a
-    student who heard them would."""
-
-    def __init__(self, policy: Callable[[list[str]], str], voice: str = "gmw/en-us", rate: int = 140,
-                 private_cache: Path | None = None):
-        self.policy = policy
-        # the student's answers are student data even when simulated: same rules
-        self.speaker = Speaker(voice=voice, rate=rate, private_cache=private_cache)
-        self.heard: list[str] = []  # since the student last spoke
-        self.said: list[str] = []
-
-    def hear(self, line: Said) -> None:
-        self.heard.append(line.text)
-
-    def __call__(self, expect: str) -> SimulatedMicrophone:
-        text = self.policy(self.heard)
-        self.heard = []
-        self.said.append(text)
-        pcm = self.speaker.audio(text, private=self.speaker.private_cache is not None).to_pcm16() if text else []
-        return SimulatedMicrophone(pcm, seed=len(self.said))
-
-    def close(self) -> None:
-        self.speaker.close()

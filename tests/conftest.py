@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.audio.virtual import VirtualAudio
+from assistant.simulate.pulse import VirtualAudio
 from assistant.errors import UserError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +71,7 @@ def speech(tmp_path_factory):
 
 
 class Pulse(VirtualAudio):
-    """The product's virtual devices (assistant.audio.virtual): a test fails, with
+    """The product's virtual devices (assistant.simulate.pulse): a test fails, with
     PulseAudio's log, if they cannot start."""
 
     def start(self) -> None:

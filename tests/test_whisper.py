@@ -2,8 +2,10 @@
 
 import json
 import re
+import threading
 
 import numpy as np
+import pytest
 
 from assistant.audio.wav import write_wav
 from assistant.evaluate import normalize_words, wer
@@ -18,6 +20,16 @@ def _references() -> dict[str, str]:
         if m:
             refs[m.group(2)] = m.group(1).strip()
     return refs
+
+
+@pytest.fixture(scope="module")
+def whisper():
+    """Whisper tiny.en, loaded once for this module's tests that decode in-process."""
+    from assistant.models import choose_model
+    from assistant.speech.asr import load_recognizer
+
+    with load_recognizer(choose_model()) as recognizer:
+        yield recognizer
 
 
 def test_librivox_word_error_rate(cli):
@@ -77,31 +89,28 @@ def test_whisper_grammar_maps_free_text_to_an_allowed_answer(cli, speech):
     assert lines == ["yes", "not sure", ""], r.stdout
 
 
-def test_a_ten_minute_answer_is_capped_and_nothing_crashes():
+def test_a_ten_minute_answer_is_capped_and_nothing_crashes(whisper):
     """The live path stops recording at the cap (2 minutes) and still transcribes it."""
     from assistant.audio.wav import read_wav
-    from assistant.models import choose_model
-    from assistant.speech.asr import recognizer_for
     from assistant.speech.endpoint import EndpointConfig, State
-    from assistant.speech.listen import SimulatedMicrophone, listen
+    from assistant.simulate.microphone import SimulatedMicrophone
+    from assistant.speech.listen import listen
 
     clip = read_wav(LIBRIVOX / "sense_and_sensibility_01_austen_64kb-0870.wav").to_pcm16()
     ten_minutes = np.tile(clip, int(600 * 16000 / len(clip)) + 1)
-    heard = listen(recognizer_for(choose_model()), SimulatedMicrophone(ten_minutes), EndpointConfig(max_seconds=120))
+    heard = listen(whisper, SimulatedMicrophone(ten_minutes), EndpointConfig(max_seconds=120))
     assert heard.state == State.CAPPED
     assert 119.5 < len(heard.audio) / 16000 <= 120.5
     assert heard.transcript.text.lower().count("dashwood") >= 5
 
 
-def test_whisper_decodes_during_a_long_answer():
+def test_whisper_decodes_during_a_long_answer(whisper):
     """A long answer is decoded in stretches while it is spoken; the words keep
     their times in the whole recording, and the wait after the answer is short."""
-    from assistant.bench import answer_of, librivox
+    from assistant.bench.material import answer_of, librivox
     from assistant.evaluate import normalize_words
-    from assistant.models import choose_model
-    from assistant.speech.asr import recognizer_for
 
-    rec = recognizer_for(choose_model())
+    rec = whisper
     clips = librivox()
     pcm = answer_of([p for p, _ in clips], 30)
     stream = rec.stream()
@@ -116,16 +125,14 @@ def test_whisper_decodes_during_a_long_answer():
     assert {"dashwood", "selfish", "respectable", "amiable"} <= said  # words from the first, middle and last clips
 
 
-def test_a_short_answer_is_decoded_during_the_hang_over(speech):
+def test_a_short_answer_is_decoded_during_the_hang_over(whisper, speech):
     """After a pause, the stretch since the last cut is decoded speculatively: if
     the student says nothing more, that decode is the transcript and finish() has
     nothing left to decode; if they go on, it is dropped and nothing is lost."""
     from assistant.audio.wav import read_wav
     from assistant.evaluate import normalize_words
-    from assistant.models import choose_model
-    from assistant.speech.asr import recognizer_for
 
-    rec = recognizer_for(choose_model())
+    rec = whisper
     silence = np.zeros(16000, np.int16)  # more than the 0.35 s pause, less than the 1.2 s hang-over
     first = read_wav(speech("I like drawing and reading", speed=150)).to_pcm16()
     second = read_wav(speech("and swimming in the lake", speed=150)).to_pcm16()
@@ -153,3 +160,35 @@ def test_a_short_answer_is_decoded_during_the_hang_over(speech):
     feed(short, np.concatenate([first, silence, blip, silence]))
     short.finish()
     assert short.dropped == 1  # the decode that ended at the pause was replaced by one that has the blip
+
+
+def whisper_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("whisper")]
+
+
+def test_closing_whisper_ends_its_decoding_thread():
+    """Who loads a recognizer closes it; for Whisper that ends its decoding thread."""
+    from assistant.models import choose_model
+    from assistant.speech.asr import load_recognizer, transcribe_pcm
+
+    before = whisper_threads()
+    with load_recognizer(choose_model()) as rec:
+        transcribe_pcm(rec, np.zeros(16000, np.int16))  # silence: a decode on the recognizer's thread
+        stream = rec.stream()
+        stream.accept(np.zeros(1600, np.int16))
+        stream.finish()
+        assert len(whisper_threads()) > len(before)
+    assert whisper_threads() == before
+    with pytest.raises(RuntimeError, match="closed"):
+        rec.stream()
+    rec.close()  # closing twice is harmless
+
+
+def test_the_bare_engine_call_hears_what_our_pipeline_hears(whisper, speech):
+    """The benchmark's baseline (bare_decode) is the engine with our settings: same words."""
+    from assistant.audio.wav import read_wav
+    from assistant.speech.asr import transcribe_pcm
+
+    pcm = read_wav(speech("I am good at drawing and building things", speed=150)).to_pcm16()
+    bare = " ".join(s.text.strip() for s in whisper.bare_decode(pcm))
+    assert bare and bare == transcribe_pcm(whisper, pcm).text

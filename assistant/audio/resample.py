@@ -1,7 +1,9 @@
 """Sample-rate conversion: whole signals (polyphase) and streams (stateful).
 
-NumPy only: SciPy's signal package takes about 1.7 s to import here, which was
-most of the time from the command to the first spoken prompt.
+NumPy only: importing SciPy's signal package takes about 1.7 s, more than half
+of the 3 s the program has from the command to its first spoken prompt.
+``resample`` gives the output of SciPy's ``resample_poly`` (a test checks it
+against SciPy, which only the tests need).
 """
 
 from __future__ import annotations

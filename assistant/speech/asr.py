@@ -1,19 +1,22 @@
 """Speech recognition: one streaming interface, two engines (Vosk, faster-whisper).
 
-``recognizer_for(model).stream(grammar)`` gives a stream; ``accept(pcm)`` takes
-16 kHz mono int16 chunks and may return a ``Partial``; ``finish()`` returns the
-``Transcript``. Models are loaded once per process.
+``load_recognizer(model)`` loads a model's weights into a ``Recognizer``, which
+belongs to the caller: it closes it (``close()``, or ``with``) when done, which
+for Whisper also ends its decoding thread. ``recognizer.stream(grammar)`` gives
+a stream; ``accept(pcm)`` takes 16 kHz mono int16 chunks and may return a
+``Partial``; ``finish()`` returns the ``Transcript``. There is no cache of
+loaded models: each command loads the one it needs once, and passes it on.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol
+from typing import Protocol, Self
 
 import numpy as np
 from pydantic import BaseModel
@@ -21,6 +24,7 @@ from pydantic import BaseModel
 from assistant.audio import SAMPLE_RATE
 from assistant.errors import UserError
 from assistant.models import InstalledModel
+from assistant.text import normalize, normalize_words
 from assistant.words import Word
 
 
@@ -45,6 +49,7 @@ class RecognizerStream(Protocol):
 class Recognizer(Protocol):
     engine: str
     model: InstalledModel
+    language: str  # of the speech, as the engine takes it; transcripts are compared in it
     supports_grammar: bool
 
     def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None, live: bool = True) -> RecognizerStream:
@@ -58,38 +63,68 @@ class Recognizer(Protocol):
         """The recognizer with its weights in memory: waits for a load in the
         background (``BackgroundRecognizer``) and raises its error."""
 
+    def bare_decode(self, pcm: np.ndarray) -> object:
+        """The engine's own call on a whole recording, with the settings this
+        recognizer's streams use, and nothing of ours around it (no stream, no
+        words made, no thread): the benchmark's baseline for what our pipeline
+        costs. Gives the engine's raw result."""
 
-_loaded: dict[tuple[str, str], object] = {}
-_load_lock = threading.Lock()
+    def close(self) -> None:
+        """Free the weights and end any thread of the recognizer's own; streams
+        cannot be made after it. Closing twice is harmless."""
+
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *exc) -> None: ...
 
 
-def recognizer_for(model: InstalledModel) -> Recognizer:
-    """The recognizer for an installed model, its weights loaded once per process."""
-    key = (model.engine, str(model.path))
-    with _load_lock:
-        if key not in _loaded:
-            _loaded[key] = VoskRecognizer(model) if model.engine == "vosk" else WhisperRecognizer(
-                model, model.language if model.language != "unknown" else "en")
-        return _loaded[key]  # type: ignore[return-value]
+class _Closable:
+    """A recognizer as a context manager: ``with load_recognizer(m) as r:``."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        raise NotImplementedError
 
 
-class BackgroundRecognizer:
+def load_recognizer(model: InstalledModel) -> Recognizer:
+    """Load an installed model's weights (seconds for a large model): a recognizer
+    that belongs to the caller, who closes it."""
+    if model.engine == "vosk":
+        return VoskRecognizer(model)
+    return WhisperRecognizer(model, model.language if model.language != "unknown" else "en")
+
+
+class BackgroundRecognizer(_Closable):
     """A recognizer whose weights load on a background thread, so that a session
     speaks its first prompt meanwhile; the first ``stream()`` waits for the load
-    and raises its error, if any."""
+    and raises its error, if any. Closing it closes what was loaded, also when
+    the load is still under way (the loader then closes it when it is done)."""
 
-    def __init__(self, model: InstalledModel):
+    def __init__(self, model: InstalledModel, load: Callable[[InstalledModel], Recognizer] = load_recognizer):
         self.model, self.engine = model, model.engine
         self._done = threading.Event()
-        self._loaded: Recognizer | None = None
+        self._lock = threading.Lock()  # between the loader handing the recognizer over and close()
+        self._recognizer: Recognizer | None = None
         self._error: BaseException | None = None
-        threading.Thread(target=self._load, name="load-recognizer", daemon=True).start()
+        self._closed = False
+        threading.Thread(target=self._load, args=(load,), name="load-recognizer", daemon=True).start()
 
-    def _load(self) -> None:
+    def _load(self, load: Callable[[InstalledModel], Recognizer]) -> None:
         try:
-            self._loaded = recognizer_for(self.model)
+            recognizer = load(self.model)
         except BaseException as e:  # handed to the caller of stream()
             self._error = e
+        else:
+            with self._lock:
+                closed = self._closed
+                if not closed:
+                    self._recognizer = recognizer
+            if closed:
+                recognizer.close()
         finally:
             self._done.set()
 
@@ -97,15 +132,31 @@ class BackgroundRecognizer:
         self._done.wait()
         if self._error is not None:
             raise self._error
-        assert self._loaded is not None
-        return self._loaded
+        with self._lock:
+            if self._recognizer is None:
+                raise RuntimeError(f"the recognizer for {self.model.name} is closed")
+            return self._recognizer
 
     @property
     def supports_grammar(self) -> bool:
         return self.loaded().supports_grammar
 
+    @property
+    def language(self) -> str:
+        return self.loaded().language
+
     def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None, live: bool = True) -> RecognizerStream:
         return self.loaded().stream(grammar, hints, live)
+
+    def bare_decode(self, pcm: np.ndarray) -> object:
+        return self.loaded().bare_decode(pcm)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            recognizer, self._recognizer = self._recognizer, None
+        if recognizer is not None:
+            recognizer.close()
 
 
 def transcribe_pcm(recognizer: Recognizer, pcm: np.ndarray, grammar: list[str] | None = None,
@@ -120,7 +171,7 @@ def transcribe_pcm(recognizer: Recognizer, pcm: np.ndarray, grammar: list[str] |
 
 # ---------------------------------------------------------------- Vosk
 
-class VoskRecognizer:
+class VoskRecognizer(_Closable):
     engine = "vosk"
 
     def loaded(self) -> Recognizer:
@@ -134,15 +185,38 @@ class VoskRecognizer:
         self.supports_grammar = (model.path / "graph" / "Gr.fst").is_file()
         vosk.SetLogLevel(-2)  # keep Kaldi's info and warnings (e.g. "[unk]" not in a vocabulary) off the screen
         self.model = model
+        self.language = model.language
         self._vosk = vosk
         try:
             self._model = vosk.Model(str(model.path.resolve()))
         except Exception as e:  # vosk raises a bare Exception when Kaldi fails to load
             raise UserError(f"Vosk could not load the model '{model.name}' at {model.path} ({e}); check it with `iep-assistant models verify {model.name}`") from None
 
+    def kaldi(self, grammar: list[str] | None = None):
+        """A new Kaldi decoder on this model, with word times (and a grammar)."""
+        if self._model is None:
+            raise RuntimeError(f"the Vosk recognizer for {self.model.name} is closed")
+        if grammar:
+            # "[unk]" lets anything outside the grammar come out as unknown rather
+            # than being forced onto the nearest allowed word.
+            rec = self._vosk.KaldiRecognizer(self._model, SAMPLE_RATE, json.dumps([*grammar, "[unk]"], ensure_ascii=False))
+        else:
+            rec = self._vosk.KaldiRecognizer(self._model, SAMPLE_RATE)
+        rec.SetWords(True)
+        return rec
+
     def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None, live: bool = True) -> VoskStream:
         # Vosk decodes as the audio arrives either way; its free recognition takes no hints
         return VoskStream(self, grammar, live)
+
+    def bare_decode(self, pcm: np.ndarray) -> str:
+        """The whole recording in one AcceptWaveform, then FinalResult (its JSON)."""
+        rec = self.kaldi()
+        rec.AcceptWaveform(np.asarray(pcm, np.int16).tobytes())
+        return rec.FinalResult()
+
+    def close(self) -> None:
+        self._model = None  # Vosk frees the model when the last decoder on it goes
 
 
 class VoskStream:
@@ -157,13 +231,7 @@ class VoskStream:
         self._live = live
         self._next_partial = 0
         self._grammar = grammar if grammar and not owner.supports_grammar else None
-        if grammar and owner.supports_grammar:
-            # "[unk]" lets anything outside the grammar come out as unknown rather
-            # than being forced onto the nearest allowed word.
-            self._rec = owner._vosk.KaldiRecognizer(owner._model, SAMPLE_RATE, json.dumps([*grammar, "[unk]"], ensure_ascii=False))
-        else:
-            self._rec = owner._vosk.KaldiRecognizer(owner._model, SAMPLE_RATE)
-        self._rec.SetWords(True)
+        self._rec = owner.kaldi(grammar if owner.supports_grammar else None)
         self._words: list[Word] = []
         self._texts: list[str] = []
         self._samples = 0
@@ -203,18 +271,20 @@ class VoskStream:
         m = self._owner.model
         text, words = " ".join(self._texts), self._words
         if self._grammar is not None:
-            text, words = match_grammar(text, words, self._grammar)
+            text, words = match_grammar(text, words, self._grammar, self._owner.language)
         return Transcript(text=text, words=words, engine="vosk", model=m.name,
                           audio_seconds=round(self._samples / SAMPLE_RATE, 3), processing_seconds=round(self._busy, 3))
 
 
 # ---------------------------------------------------------------- Whisper
 
-class WhisperRecognizer:
+class WhisperRecognizer(_Closable):
     """faster-whisper on the CPU (int8, one thread a core).
 
     Whisper has no grammar: with one, the free transcript is matched to the
     allowed phrases (``match_grammar``) and anything else comes out empty.
+    Decodes run one at a time, in order, on the recognizer's own thread, which
+    ``close()`` ends.
     """
 
     engine = "whisper"
@@ -226,25 +296,37 @@ class WhisperRecognizer:
     def __init__(self, model: InstalledModel, language: str = "en"):
         from faster_whisper import WhisperModel
 
-        self.language = language
         self.model = model
         try:
             self._model = WhisperModel(str(model.path), device="cpu", compute_type="int8", cpu_threads=os.cpu_count() or 1)
         except Exception as e:  # ctranslate2 raises RuntimeError / ValueError for bad files
             raise UserError(f"Whisper could not load the model '{model.name}' at {model.path} ({e}); check it with `iep-assistant models verify {model.name}`") from None
         self.multilingual = bool(self._model.model.is_multilingual)
-        # one decode at a time, in order: streams hand their stretches to this thread
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
+        self.language = language if self.multilingual else "en"  # an English-only model hears English
+        # streams hand their stretches to this one thread: one decode at a time, in order
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
 
     def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None, live: bool = True) -> WhisperStream:
+        if self._model is None:
+            raise RuntimeError(f"the Whisper recognizer for {self.model.name} is closed")
         return WhisperStream(self, grammar, hints, live)
 
-    def decode(self, audio: np.ndarray, hints: list[str] | None = None) -> tuple[str, list[Word]]:
-        segments, _info = self._model.transcribe(
-            audio, language="en" if not self.multilingual else self.language, beam_size=1,
+    def submit(self, fn: Callable, *args):
+        """Run ``fn(*args)`` on the decoding thread, after the decodes submitted before."""
+        return self._executor.submit(fn, *args)
+
+    def _transcribe(self, audio: np.ndarray, hints: list[str] | None = None):
+        # the one call of the engine: streams and bare_decode decode with the same settings
+        if self._model is None:
+            raise RuntimeError(f"the Whisper recognizer for {self.model.name} is closed")
+        return self._model.transcribe(
+            audio, language=self.language, beam_size=1,
             word_timestamps=True, vad_filter=True, condition_on_previous_text=False,
             hotwords=" ".join(hints) if hints else None,
         )
+
+    def decode(self, audio: np.ndarray, hints: list[str] | None = None) -> tuple[str, list[Word]]:
+        segments, _info = self._transcribe(audio, hints)
         words: list[Word] = []
         texts: list[str] = []
         for seg in segments:
@@ -254,6 +336,17 @@ class WhisperRecognizer:
                     words.append(Word(word=w.word.strip(), start=round(w.start, 3), end=round(w.end, 3),
                                       confidence=round(float(w.probability), 4)))
         return " ".join(t for t in texts if t), words
+
+    def bare_decode(self, pcm: np.ndarray) -> list:
+        """faster-whisper's ``transcribe`` on the whole recording, on the calling
+        thread, its segments read (they are decoded as they are read)."""
+        segments, _info = self._transcribe(np.asarray(pcm, np.int16).astype(np.float32) / 32768.0)
+        return list(segments)
+
+    def close(self) -> None:
+        # a decode under way is let finish (it holds the model); queued ones are dropped
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        self._model = None
 
 
 class WhisperStream:
@@ -282,7 +375,7 @@ class WhisperStream:
         self._owner = owner
         self._grammar = grammar
         self._hints = hints or grammar
-        self._allowed = {normalize(h) for h in self._hints or []}
+        self._allowed = {normalize(h, owner.language) for h in self._hints or []}
         self._chunks: list[np.ndarray] = []
         self._samples = 0
         self._cut = 0  # samples already sent to the decoder for good
@@ -307,9 +400,10 @@ class WhisperStream:
         mishears: a second pass biased with hot words is kept only when it is
         exactly one of the hinted phrases, so answers are never bent."""
         text, words = self._owner.decode(audio)
-        if whole and self._allowed and text and len(text.split()) <= 4 and normalize(text) not in self._allowed:
+        language = self._owner.language
+        if whole and self._allowed and text and len(text.split()) <= 4 and normalize(text, language) not in self._allowed:
             hinted, hinted_words = self._owner.decode(audio, self._hints)
-            if normalize(hinted) in self._allowed:
+            if normalize(hinted, language) in self._allowed:
                 return hinted, hinted_words
         return text, words
 
@@ -330,10 +424,10 @@ class WhisperStream:
         if state == State.DONE:
             audio = self._audio(self._cut, self._samples)
             if len(audio) / SAMPLE_RATE >= self.MIN_SEGMENT:
-                self._segments.append((self._cut / SAMPLE_RATE, self._owner.executor.submit(self._owner.decode, audio)))
+                self._segments.append((self._cut / SAMPLE_RATE, self._owner.submit(self._owner.decode, audio)))
                 self._cut = self._samples
             else:
-                self._speculative = self._owner.executor.submit(self._decode_last, audio, not self._segments)
+                self._speculative = self._owner.submit(self._decode_last, audio, not self._segments)
             self._pauses = self._new_pauses()
         return None
 
@@ -351,7 +445,7 @@ class WhisperStream:
                 self._speculative.cancel()
             tail = self._audio(self._cut)
             if len(tail):
-                segments.append((self._cut / SAMPLE_RATE, self._owner.executor.submit(self._decode_last, tail, not self._segments)))
+                segments.append((self._cut / SAMPLE_RATE, self._owner.submit(self._decode_last, tail, not self._segments)))
         texts, words = [], []
         for offset, future in segments:
             t, ws = future.result()
@@ -360,25 +454,22 @@ class WhisperStream:
             words += [w.model_copy(update={"start": round(w.start + offset, 3), "end": round(w.end + offset, 3)}) for w in ws]
         text = " ".join(texts)
         if self._grammar is not None:
-            text, words = match_grammar(text, words, self._grammar)
+            text, words = match_grammar(text, words, self._grammar, self._owner.language)
         return Transcript(text=text, words=words, engine="whisper", model=self._owner.model.name,
                           audio_seconds=round(self._samples / SAMPLE_RATE, 3),
                           processing_seconds=round(time.perf_counter() - t0, 3))
 
 
-def normalize(text: str) -> str:
-    """Lower case, letters, digits and apostrophes only, single spaces."""
-    return " ".join(re.sub(r"[^\w']+", " ", text.lower()).split())
-
-
-def match_grammar(text: str, words: list[Word], grammar: list[str]) -> tuple[str, list[Word]]:
+def match_grammar(text: str, words: list[Word], grammar: list[str], language: str = "en") -> tuple[str, list[Word]]:
     """Map a free transcript onto a grammar: the phrase it is, or the one phrase it
-    contains; anything else is no match (empty)."""
-    said = normalize(text)
-    phrases = {normalize(p): p for p in grammar}
+    contains (as whole words); anything else is no match (empty). Text is compared
+    as ``assistant.text.normalize`` reads it, in the speech's language."""
+    said = normalize(text, language)
+    phrases = {normalize(p, language): p for p in grammar}
     if said in phrases:
         return phrases[said], words
-    hits = [p for n, p in phrases.items() if n and re.search(rf"\b{re.escape(n)}\b", said)]
+    hits = [p for n, p in phrases.items() if n and f" {n} " in f" {said} "]
     if len(hits) == 1:
-        return hits[0], [w for w in words if normalize(w.word) in normalize(hits[0]).split()]
+        kept = set(normalize_words(hits[0], language))
+        return hits[0], [w for w in words if (ws := normalize_words(w.word, language)) and set(ws) <= kept]
     return "", []

@@ -37,31 +37,6 @@ class AudioSource(Protocol):
     def chunks(self) -> Iterator[np.ndarray]: ...
 
 
-class SimulatedMicrophone:
-    """Plays a recording into the pipeline as if it were spoken into a microphone:
-    the audio, then silence with a faint hiss, for as long as it is read. Used by
-    the demo on machines without a sound card; real devices are tested with a
-    virtual PulseAudio microphone."""
-
-    def __init__(self, pcm: np.ndarray, lead_seconds: float = 0.3, chunk: int = 800, seed: int = 0):
-        self.overflows = 0
-        self._pcm = np.concatenate([np.zeros(int(16000 * lead_seconds), np.int16), np.asarray(pcm, np.int16)])
-        self._chunk = chunk
-        self._rng = np.random.default_rng(seed)
-
-    def __enter__(self) -> SimulatedMicrophone:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        pass
-
-    def chunks(self) -> Iterator[np.ndarray]:
-        for i in range(0, len(self._pcm), self._chunk):
-            yield self._pcm[i : i + self._chunk]
-        while True:
-            yield self._rng.normal(0, 3, self._chunk).astype(np.int16)
-
-
 def listen(recognizer: Recognizer, source: AudioSource | str | int | None = None, config: EndpointConfig | None = None,
            grammar: list[str] | None = None, on_progress: Progress | None = None,
            hints: list[str] | None = None) -> Heard:
