@@ -130,7 +130,7 @@ class Student:
         self.context = context  # the seed and the student, for every failure message
         store = Store(data)
         try:
-            student = store.add_student(name, profile.grade, "en", list(profile.accommodations), list(profile.past_goals))
+            student = store.roster.add(name, profile.grade, "en", list(profile.accommodations), list(profile.past_goals))
         finally:
             store.close()
         self.student_id = student.id
@@ -565,7 +565,7 @@ def test_kill_while_a_second_session_finishes(cli, base_env, tmp_path, reliabili
     data = tmp_path / "data"
     env = dict(base_env, IEP_ASSISTANT_DATA=str(data))
     store = Store(data)
-    store.add_student("Ari", 4)
+    store.roster.add("Ari", 4)
     store.close()
     script = GRADE_4.script
     first = TypedSession(env, "--student", "Ari")
@@ -699,7 +699,7 @@ def test_kill_9_in_spoken_sessions(cli, pulse, speech, tmp_path, reliability):
     env = dict(pulse.env, IEP_ASSISTANT_DATA=str(data))
     errors = tmp_path / "stderr.txt"
     store = Store(data)
-    store.add_student("Kim", 2)
+    store.roster.add("Kim", 2)
     store.close()
     wavs: dict[str, Path] = {}
 

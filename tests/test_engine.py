@@ -151,7 +151,7 @@ def store(tmp_path):
 
 @pytest.fixture
 def kai(store):
-    return store.add_student("Kai Lund", 4, "en", ["extra time"], [])
+    return store.roster.add("Kai Lund", 4, "en", ["extra time"], [])
 
 
 def run(store, student, policy, dialogue=TINY, session=None, **kw):
@@ -163,7 +163,7 @@ def run(store, student, policy, dialogue=TINY, session=None, **kw):
 
 
 def rows(store, engine):
-    return store.answers(engine.session.id)
+    return store.transcripts.answers(engine.session.id)
 
 
 @cache
@@ -225,7 +225,7 @@ def test_the_keys_are_the_ones_databases_hold():
 
 
 def test_a_student_without_accommodations_or_past_goals_gets_no_item_steps(store):
-    s = store.add_student("Ada", 10)
+    s = store.roster.add("Ada", 10)
     assert not [x for x in build_steps(band(10), s) if x.role is Role.ITEM]
     assert len(build_steps(band(10), s)) == len(plan_steps(band(10), ["a"], ["b"])) - 2
 
@@ -316,13 +316,13 @@ def test_every_command_at_every_kind_of_question(store, kai, kind, command):
     said = ears.after(len(before))
     assert said and said[0] == expected(kind, command, question), said
     assert ending is Ending.PAUSED
-    session = store.session(engine.session.id)
+    session = store.transcripts.session(engine.session.id)
     assert session.status == "paused"
     if command in ("repeat", "slower", "faster"):
         assert said[-1] == question  # asked again, at the new speed
     if command in ("slower", "faster"):
         rate = 140 if command == "slower" else 190
-        assert voice.rate == rate and store.student_by_id(kai.id).rate == rate  # kept in the profile
+        assert voice.rate == rate and store.roster.get(kai.id).rate == rate  # kept in the profile
     if command == "stop":
         in_review = kind in ("review", "replace")
         assert session.position == (REVIEW if in_review else engine_key(kind))
@@ -364,7 +364,7 @@ def test_no_to_a_read_back_asks_again_and_keeps_the_attempt_unconfirmed(store, k
     assert ears.after(2) == ["Okay, let's try again. What are you good at?"]
     assert [(a.text, a.confirmed, a.superseded) for a in rows(store, engine)] == [
         ("drawng", False, True), ("drawing", True, False)]  # kept, marked as replaced
-    assert store.session(engine.session.id).position == "strengths+1"  # moved on with the confirmed answer
+    assert store.transcripts.session(engine.session.id).position == "strengths+1"  # moved on with the confirmed answer
 
 
 def test_an_answer_is_confirmed_with_the_position_it_leads_to_in_one_write(store, kai, monkeypatch):
@@ -384,7 +384,7 @@ def test_an_answer_is_confirmed_with_the_position_it_leads_to_in_one_write(store
 
 
 def test_a_list_ends_at_no_and_follow_ups_stop_at_their_limit(store):
-    s = store.add_student("Ada", 10)
+    s = store.roster.add("Ada", 10)
     script = ["math", "yes", "art", "yes", "chess", "yes"]  # two follow-ups, then the next question
     ending, voice, ears, engine = run(store, s, replies(*script, "music", "yes", "No.", "stop"), dialogue=band(10))
     assert [a.step for a in rows(store, engine)] == ["strengths", "strengths+1", "strengths+2", "interests"]
@@ -407,12 +407,12 @@ def test_go_back_returns_to_the_question_asked_before_or_after_a_resume_to_the_m
     to_round_two = ["drawing", "yes", "that's all", "games", "yes", "yes", "yes", "reading", "yes", "yes"]
     ending, voice, ears, engine = run(store, kai, replies(*to_round_two, "go back", "stop"))
     assert ears.after(len(to_round_two))[:2] == ["Okay, let's go back.", "Another goal?"]  # the question before
-    paused = store.session(engine.session.id)
+    paused = store.transcripts.session(engine.session.id)
     assert paused.position == "goals:again@2"
-    store.set_position(paused.id, "goal@2", "paused")
-    ending, voice, ears, engine = run(store, kai, replies("go back", "stop"), session=store.session(paused.id))
+    store.transcripts.set_position(paused.id, "goal@2", "paused")
+    ending, voice, ears, engine = run(store, kai, replies("go back", "stop"), session=store.transcripts.session(paused.id))
     assert ears.after(0)[:2] == ["Okay, let's go back.", "What is a goal?"]  # nothing asked before: the first round's
-    assert store.session(paused.id).position == "goal"
+    assert store.transcripts.session(paused.id).position == "goal"
 
 
 def test_going_back_replaces_the_earlier_answer(store, kai):
@@ -460,9 +460,9 @@ def test_the_read_back_at_the_end_replaces_a_part_and_the_session_finishes(store
     assert voice.texts()[-1] == "Bye Kai Lund."
     replaced = [a for a in rows(store, engine) if a.step == "review:strengths"]
     assert [(a.text, a.confirmed, a.extra["prompt"]) for a in replaced] == [("painting and chess", True, "strengths")]
-    session = store.session(engine.session.id)
+    session = store.transcripts.session(engine.session.id)
     assert (session.status, session.position) == ("finished", None)
-    draft = store.latest_draft(kai.id)
+    draft = store.draft_versions.latest(kai.id)
     assert draft["session_id"] == session.id and draft["version"] == 1
     assert draft["body"] == build_draft(kai, rows(store, engine)).model_dump(mode="json")
     assert [i["text"] for i in draft["body"]["strengths"]] == ["painting", "chess"]
@@ -474,7 +474,7 @@ def test_the_read_back_at_the_end_replaces_a_part_and_the_session_finishes(store
 def test_a_paused_session_resumes_at_the_same_question(store, kai):
     before = ["drawing", "yes", "that's all", "games", "yes"]
     ending, voice, ears, engine = run(store, kai, replies(*before, "stop"))
-    paused = store.session(engine.session.id)
+    paused = store.transcripts.session(engine.session.id)
     assert (ending, paused.position, paused.status) == (Ending.PAUSED, "acc:extra time", "paused")
     ending, voice, ears, engine = run(store, kai, replies("yes", "yes", "reading", "yes", "no", "I try hard", "yes",
                                                           "yes", "yes", "yes"), session=paused)
@@ -487,7 +487,7 @@ def test_a_paused_session_resumes_at_the_same_question(store, kai):
 
 def test_a_session_paused_in_the_read_back_resumes_there(store, kai):
     ending, voice, ears, engine = run(store, kai, replies(*TO_REVIEW, "stop"))
-    paused = store.session(engine.session.id)
+    paused = store.transcripts.session(engine.session.id)
     assert paused.position == REVIEW
     ending, voice, ears, engine = run(store, kai, replies("yes", "yes", "yes"), session=paused)
     assert voice.texts()[1:3] == ["Here is what you told me. After each part, say yes if it is right, or no to "
@@ -497,13 +497,13 @@ def test_a_session_paused_in_the_read_back_resumes_there(store, kai):
 
 def test_a_position_the_dialogue_no_longer_has_is_refused_before_anything_is_said(store, kai):
     ending, voice, ears, engine = run(store, kai, replies("stop"))
-    store.set_position(engine.session.id, "question_removed_since", "paused")
+    store.transcripts.set_position(engine.session.id, "question_removed_since", "paused")
     voice = RecordingVoice()
     with pytest.raises(UserError, match="no longer has"):
-        DialogueEngine(TINY, kai, store, voice, Student(voice, replies())).run(store.session(engine.session.id))
+        DialogueEngine(TINY, kai, store, voice, Student(voice, replies())).run(store.transcripts.session(engine.session.id))
     assert voice.lines == []
     with pytest.raises(UserError, match="was made with dialogue 'tiny'"):
-        DialogueEngine(band(4), kai, store, voice, Student(voice, replies())).run(store.session(engine.session.id))
+        DialogueEngine(band(4), kai, store, voice, Student(voice, replies())).run(store.transcripts.session(engine.session.id))
 
 
 # ---------------------------------------------------------------- questions asked again
@@ -512,7 +512,7 @@ def test_a_position_the_dialogue_no_longer_has_is_refused_before_anything_is_sai
 def test_a_question_marked_ask_again_is_asked_first_next_session_and_once(store, kai):
     ending, voice, ears, first = run(store, kai, replies("drawing um", "yes", "stop"))
     marked = rows(store, first)[0]
-    store.review_answer(marked.id, "ask_again", "Ms Lee")
+    store.transcripts.review(marked.id, "ask_again", "Ms Lee")
     ending, voice, ears, second = run(store, kai, replies("drawing comics", "yes", "stop"))
     asked = "Your teacher would like to ask this again. What are you good at?"
     assert voice.texts()[1] == asked
@@ -527,14 +527,14 @@ def test_a_question_marked_ask_again_is_asked_first_next_session_and_once(store,
 
 def _old_row(store, session_id, step, field, prompt, **extra):
     """An answer as versions before prompt ids were stored wrote it: no extra["prompt"]."""
-    aid = store.add_answer(session_id, step, field, prompt, "answer", "um", extra=extra)
-    store.commit_answer(aid, None)
-    store.review_answer(aid, "ask_again", "Ms Lee")
+    aid = store.transcripts.add_answer(session_id, step, field, prompt, "answer", "um", extra=extra)
+    store.transcripts.commit_answer(aid, None)
+    store.transcripts.review(aid, "ask_again", "Ms Lee")
     return aid
 
 
 def test_ask_again_on_answers_stored_before_prompt_ids_matches_their_keys(store, kai):
-    old = store.start_session(kai.id, "tiny")
+    old = store.transcripts.start(kai.id, "tiny")
     ids = [
         _old_row(store, old.id, "strengths+1", "strengths", "Anything else you are good at?"),
         _old_row(store, old.id, "goal@2", "goals.statement", "What is a goal?", goal_number=2),
@@ -546,10 +546,10 @@ def test_ask_again_on_answers_stored_before_prompt_ids_matches_their_keys(store,
     ]
     # an answer given when a question was asked again, itself marked again: the first asking counts
     first = _old_row(store, old.id, "fun", "interests", "Games or books?")
-    store.review_answer(first, "ok", "Ms Lee")
+    store.transcripts.review(first, "ok", "Ms Lee")
     ids.append(_old_row(store, old.id, f"again:{first}", "interests",
                         "Your teacher would like to ask this again. Games or books?", asked_again_for=first))
-    store.set_position(old.id, None, "finished")
+    store.transcripts.set_position(old.id, None, "finished")
     ending, voice, ears, engine = run(store, kai, replies(*["x", "yes"] * 5, "stop"))
     asked = [t for t in voice.texts() if t.startswith("Your teacher")]
     assert asked == ["Your teacher would like to ask this again. " + q for q in (
@@ -562,10 +562,10 @@ def test_ask_again_on_answers_stored_before_prompt_ids_matches_their_keys(store,
 
 
 def test_help_at_a_question_asked_again_fills_in_the_accommodation(store, kai):
-    old = store.start_session(kai.id, "tiny")
+    old = store.transcripts.start(kai.id, "tiny")
     _old_row(store, old.id, "acc:extra time", "accommodations", "You get extra time. Does it help?",
              accommodation="extra time")
-    store.set_position(old.id, None, "finished")
+    store.transcripts.set_position(old.id, None, "finished")
     ending, voice, ears, engine = run(store, kai, replies("help", "stop"))
     assert ears.after(0)[0] == HELP["item"]
 
@@ -573,11 +573,11 @@ def test_help_at_a_question_asked_again_fills_in_the_accommodation(store, kai):
 def test_a_session_paused_at_a_question_since_withdrawn_starts_at_the_first_question(store, kai):
     ending, voice, ears, first = run(store, kai, replies("drawing", "yes", "stop"))
     marked = rows(store, first)[0]
-    store.review_answer(marked.id, "ask_again", "Ms Lee")
+    store.transcripts.review(marked.id, "ask_again", "Ms Lee")
     ending, voice, ears, second = run(store, kai, replies("stop"))
-    paused = store.session(second.session.id)
+    paused = store.transcripts.session(second.session.id)
     assert paused.position == f"again:{marked.id}"
-    store.review_answer(marked.id, "ok", "Ms Lee")  # withdrawn
+    store.transcripts.review(marked.id, "ok", "Ms Lee")  # withdrawn
     ending, voice, ears, engine = run(store, kai, replies("stop"), session=paused)
     assert voice.texts()[1:3] == ["Strengths.", "What are you good at?"]
 
@@ -586,7 +586,7 @@ def test_a_session_paused_at_a_question_since_withdrawn_starts_at_the_first_ques
 
 
 def test_every_line_made_from_the_students_words_or_iep_is_private(store):
-    s = store.add_student("Zoë Quill", 4, "en", ["zebra breaks"], [])
+    s = store.roster.add("Zoë Quill", 4, "en", ["zebra breaks"], [])
     script = ["violin", "yes", "that's all", "games", "yes", "only on fridays", "yes", "juggling", "yes", "no",
               "pancakes", "yes", "yes", "yes", "yes"]
     ending, voice, ears, engine = run(store, s, replies(*script))
@@ -601,7 +601,7 @@ def test_every_line_made_from_the_students_words_or_iep_is_private(store):
 
 
 def test_braces_in_answers_and_accommodations_are_said_as_written(store):
-    s = store.add_student("Ana", 4, "en", ["notes in {braces}"], [])
+    s = store.roster.add("Ana", 4, "en", ["notes in {braces}"], [])
     ending, voice, ears, engine = run(store, s, replies("{name} and {x}", "yes", "that's all", "games", "yes",
                                                         "stop"))
     texts = voice.texts()
@@ -663,7 +663,7 @@ def _anyone(dialogue: Dialogue):
 @pytest.mark.parametrize("grades", BANDS, ids=lambda g: f"grades-{g[0]}-{g[1]}")
 def test_a_whole_session_of_every_grade_band(store, grades):
     d = band(grades[0])
-    s = store.add_student("Ada", grades[0], "en", ["extended time"], ["read every day"])
+    s = store.roster.add("Ada", grades[0], "en", ["extended time"], ["read every day"])
     ending, voice, ears, engine = run(store, s, _anyone(d), dialogue=d)
     assert ending is Ending.FINISHED
     asked = [x for x in build_steps(d, s) if x.role in (Role.QUESTION, Role.ITEM) and x.round == 1]
@@ -671,11 +671,11 @@ def test_a_whole_session_of_every_grade_band(store, grades):
     assert [(a.step, a.extra["prompt"], a.confirmed) for a in stored] == [(x.key, x.prompt.id, True) for x in asked]
     yes_no_questions = [e for e, said in zip(ears.expects, ears.said, strict=True) if said in ("yes", "no")]
     assert set(yes_no_questions) == {Listen.YES_NO}  # read-backs and gates listen for yes or no
-    assert store.latest_draft(s.id)["body"] == build_draft(s, rows(store, engine)).model_dump(mode="json")
+    assert store.draft_versions.latest(s.id)["body"] == build_draft(s, rows(store, engine)).model_dump(mode="json")
 
 
 def test_the_demos_student_answers_from_what_it_heard(store):
-    s = store.add_student(demo.STUDENT, demo.GRADE, "en", demo.ACCOMMODATIONS, demo.PAST_GOALS)
+    s = store.roster.add(demo.STUDENT, demo.GRADE, "en", demo.ACCOMMODATIONS, demo.PAST_GOALS)
     sam, said = demo.demo_policy(), []
 
     def speaks(heard: list[str], expect: str) -> str | None:

@@ -314,8 +314,8 @@ def test_a_question_marked_ask_again_is_asked_first_next_session(cli, data_env, 
     s.answer("stop")
     assert s.finish()[0] == 0
     store = Store(tmp_path / "data")
-    first = store.answers(store.latest_session(1).id)[0]
-    store.review_answer(first.id, "ask_again", "Ms Lee")  # as the review app's button does
+    first = store.transcripts.answers(store.transcripts.latest(1).id)[0]
+    store.transcripts.review(first.id, "ask_again", "Ms Lee")  # as the review app's button does
     store.close()
     again = TypedSession(data_env, "--student", "Ivy", "--new")
     shown = again.read_prompt()

@@ -148,7 +148,7 @@ class DialogueEngine:
         question asked again names the answer it was asked again for."""
         seen = {a.id}
         while isinstance(a.extra.get("asked_again_for"), int):
-            earlier = self.store.answer(a.extra["asked_again_for"])
+            earlier = self.store.transcripts.answer(a.extra["asked_again_for"])
             if earlier is None or earlier.id in seen:
                 break
             seen.add(earlier.id)
@@ -169,7 +169,7 @@ class DialogueEngine:
 
     def _earlier_again_keys(self, session_id: int) -> set[str]:
         """The keys a question asked again can have had: one per answer of the student's earlier sessions."""
-        return {again_key(a.id) for s in self.store.sessions(self.student.id) if s.id < session_id
+        return {again_key(a.id) for s in self.store.transcripts.of_student(self.student.id) if s.id < session_id
                 for a in self.store.transcripts.answers(s.id)}
 
     # ------------------------------------------------------------ a step

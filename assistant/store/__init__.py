@@ -28,25 +28,20 @@ import sqlite3
 from pathlib import Path
 
 from assistant import paths
-from assistant.errors import (  # noqa: F401
-    StorageDamaged,
-    StorageError,
-    StorageFull,
-    StorageReadOnly,
-    UserError,
-    free_bytes,
-    os_storage_error,
-    read_only,
-)
+from assistant.errors import StorageError, UserError, os_storage_error
 from assistant.locks import FileLock, data_lock
 from assistant.migrations import NewerDatabase, migrate
-from assistant.store.db import MAX_ID, Database, now, storage_error  # noqa: F401
+from assistant.store.db import Database, storage_error
 from assistant.store.drafts import DraftVersions
 from assistant.store.log import AccessLog
 from assistant.store.sessions import Answer, Session, Transcripts
 from assistant.store.settings import Settings
-from assistant.store.students import MAX_ITEM, MAX_NAME, Roster, Student, parse_id  # noqa: F401
-from assistant.store.teachers import SignIns, Teacher, Teachers, already_exists  # noqa: F401
+from assistant.store.students import Roster, Student
+from assistant.store.teachers import SignIns, Teacher, Teachers, already_exists
+
+__all__ = ["AccessLog", "Answer", "Database", "DraftVersions", "Roster", "Session", "Settings", "SignIns", "StorageError",
+           "Store", "Student", "Teacher", "Teachers", "Transcripts", "already_exists", "default_data_dir",
+           "os_storage_error", "storage_error"]
 
 default_data_dir = paths.default_data_dir
 
@@ -131,134 +126,3 @@ class Store:
             self.transcripts.delete_of_student(sid)
             self.roster.delete(sid)
         self.db.checkpoint()  # the deleted pages may still be in the write-ahead log
-
-    # ------------------------------------------------------------ delegations
-    # The methods below only call a repository. They keep callers written before
-    # the repositories (the dialogue engine, the CLI's session and demo, the
-    # benchmark, tests) working; new code calls the repositories. Remove each once
-    # nothing calls it.
-
-    def add_student(self, name: str, grade: int, language: str = "en", accommodations: list[str] = (),
-                    past_goals: list[str] = ()) -> Student:
-        return self.roster.add(name, grade, language, accommodations, past_goals)
-
-    def student_by_id(self, sid: int) -> Student:
-        return self.roster.get(sid)
-
-    def has_student(self, sid: int) -> bool:
-        return self.roster.exists(sid)
-
-    def students(self) -> list[Student]:
-        return self.roster.all()
-
-    def find_student(self, ref: str) -> Student:
-        return self.roster.find(ref)
-
-    def set_student_voice(self, sid: int, rate: int | None = None, voice: str | None = None) -> None:
-        self.roster.set_voice(sid, rate, voice)
-
-    def start_session(self, student_id: int, dialogue_id: str) -> Session:
-        return self.transcripts.start(student_id, dialogue_id)
-
-    def session(self, sid: int) -> Session:
-        return self.transcripts.session(sid)
-
-    def sessions(self, student_id: int) -> list[Session]:
-        return self.transcripts.of_student(student_id)
-
-    def latest_session(self, student_id: int, unfinished: bool = False) -> Session | None:
-        return self.transcripts.latest(student_id, unfinished)
-
-    def set_position(self, session_id: int, position: str | None, status: str = "in_progress") -> None:
-        self.transcripts.set_position(session_id, position, status)
-
-    def add_answer(self, session_id: int, step: str, field: str, prompt: str, kind: str, text: str,
-                   words: list[dict] = (), engine: str | None = None, model: str | None = None,
-                   audio_path: str | None = None, confirmed: bool = False, extra: dict | None = None) -> int:
-        return self.transcripts.add_answer(session_id, step, field, prompt, kind, text, words, engine, model, audio_path,
-                                           confirmed, extra)
-
-    def commit_answer(self, answer_id: int, position: str | None, supersede_step: str | None = None,
-                      supersede_ids: list[int] = ()) -> None:
-        self.transcripts.commit_answer(answer_id, position, supersede_step, supersede_ids)
-
-    def answers(self, session_id: int) -> list[Answer]:
-        return self.transcripts.answers(session_id)
-
-    def answer(self, answer_id: int) -> Answer | None:
-        return self.transcripts.answer(answer_id)
-
-    def ask_again(self, student_id: int, before_session: int) -> list[Answer]:
-        return self.transcripts.ask_again(student_id, before_session)
-
-    def review_answer(self, answer_id: int, status: str, teacher: str, correction: str | None = None) -> None:
-        self.transcripts.review(answer_id, status, teacher, correction)
-
-    def reviews(self, session_id: int) -> dict[int, dict]:
-        return self.transcripts.reviews(session_id)
-
-    def forget_audio(self, student_id: int) -> None:
-        self.transcripts.forget_audio(student_id)
-
-    def save_draft(self, student_id: int, session_id: int | None, body: dict, status: str, author: str | None = None) -> int:
-        return self.draft_versions.add(student_id, session_id, body, status, author)
-
-    def drafts(self, student_id: int) -> list[dict]:
-        return self.draft_versions.of_student(student_id)
-
-    def draft_version(self, student_id: int, version: int) -> dict | None:
-        return self.draft_versions.get(student_id, version)
-
-    def latest_draft(self, student_id: int) -> dict | None:
-        return self.draft_versions.latest(student_id)
-
-    def log(self, teacher: str, action: str, target: str) -> None:
-        self.audit.add(teacher, action, target)
-
-    def access_log(self, limit: int = 500) -> list[dict]:
-        return self.audit.recent(limit)
-
-    def setting(self, key: str, default: str) -> str:
-        return self.settings.get(key, default)
-
-    def set_setting(self, key: str, value: str) -> None:
-        self.settings.set(key, value)
-
-    def teacher_names(self) -> list[str]:
-        return self.teachers.names()
-
-    def teacher(self, name: str) -> Teacher | None:
-        return self.teachers.get(name)
-
-    def add_teacher(self, name: str, pw_hash: str) -> None:
-        self.teachers.add(name, pw_hash)
-
-    def set_teacher_password(self, teacher_id: int, pw_hash: str, end_sessions: bool = False) -> None:
-        with self.transaction():  # the rule (a new password signs out) is auth.set_password's
-            self.teachers.set_password(teacher_id, pw_hash)
-            if end_sessions:
-                self.sign_ins.end_all_of(teacher_id)
-
-    def remove_teacher(self, teacher_id: int) -> None:
-        self.teachers.remove(teacher_id)
-
-    def use_signin_token(self, token: str, expires: float) -> bool:
-        return self.sign_ins.use_form_token(token, expires)
-
-    def take_attempt(self, keys: list[tuple[str, int]], forget_after: float, most_wait: float) -> float:
-        return self.sign_ins.take_attempt(keys, forget_after, most_wait)
-
-    def forgive_attempt(self, account_key: str, client_key: str) -> None:
-        self.sign_ins.forgive_attempt(account_key, client_key)
-
-    def add_web_session(self, token_hash: str, teacher_id: int, csrf: str, expires: float, idle: float) -> None:
-        self.sign_ins.add(token_hash, teacher_id, csrf, expires, idle)
-
-    def web_session(self, token_hash: str) -> dict | None:
-        return self.sign_ins.get(token_hash)
-
-    def touch_web_session(self, token_hash: str) -> None:
-        self.sign_ins.touch(token_hash)
-
-    def end_web_session(self, token_hash: str) -> None:
-        self.sign_ins.end(token_hash)
