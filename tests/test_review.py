@@ -258,7 +258,7 @@ def test_review_in_a_real_browser(server, browser):
     for text in (pdf_text, docx_text):
         assert "About me: Sam Rivera" in text
         assert "Write a five-paragraph essay from an outline" in text  # the edited goal
-        assert "Not helpful (discuss): read aloud" in text
+        assert "Do not help me (discuss): read aloud" in text
         assert "teacher's correction" in text  # the transcript keeps both
         assert "How will we measure it?" in text  # the open question
     # recordings were deleted on approval (the default setting), and speech made from the student's words

@@ -71,3 +71,44 @@ def test_the_review_app_lists_the_declared_sections():
     from assistant.review.editor import LIST_SECTIONS
 
     assert LIST_SECTIONS == {s.key: s.title for s in LISTS}
+
+
+def _full_draft() -> IEPDraft:
+    """A draft with words in every section, each a word found nowhere else."""
+    from assistant.draft import AccommodationItem, PastGoal
+
+    d = IEPDraft(student=StudentInfo(name="Ada Quill", grade=11))
+    for n, s in enumerate(LISTS):
+        s.items(d).append(s.item(text=f"word{n}x"))
+    d.past_goals.append(PastGoal(text="pastwordx", goal="read forty books"))
+    d.goals.append(Goal(statement=Item(text="goalwordx"), measure=Item(text="measurewordx")))
+    assert all(isinstance(i, AccommodationItem) for i in d.accommodations.helpful)
+    return d
+
+
+@pytest.mark.parametrize("fmt", ["md", "pdf", "docx"])
+def test_every_export_has_every_section_the_student_spoke_about(fmt):
+    """The PDF and DOCX follow the declaration as the Markdown does: last year's goals,
+    life after school and the message to the team are in every document."""
+    import io
+
+    from assistant.review.exports import render
+
+    d = _full_draft()
+    body = render(fmt, d, [], {})
+    if fmt == "pdf":
+        from pypdf import PdfReader
+
+        text = " ".join(" ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(body)).pages)
+    elif fmt == "docx":
+        from docx import Document
+
+        text = " ".join(p.text for p in Document(io.BytesIO(body)).paragraphs)
+    else:
+        text = body.decode()
+    for n, s in enumerate(LISTS):
+        assert f"word{n}x" in text, (s.key, fmt)
+    assert "pastwordx" in text and "goalwordx" in text and "measurewordx" in text
+    for s in SECTIONS:
+        if s.under is None and fmt != "md":
+            assert s.mine in text, (s.key, fmt)

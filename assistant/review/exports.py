@@ -1,6 +1,6 @@
 """Documents for the IEP meeting, from a draft: an "About me" page in the student's
-words, a Present Levels paragraph, goals, accommodations, open questions and the
-transcript with times; and the student's meeting script. Markdown, JSON, PDF
+words, a Present Levels paragraph, every section of the draft (``draft.SECTIONS``)
+and the transcript with times; and the student's meeting script. Markdown, JSON, PDF
 (ReportLab) and DOCX (python-docx)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import json
 import re
 from xml.sax.saxutils import escape
 
-from assistant.draft import LISTS, Fill, IEPDraft, Item, build_draft, to_markdown, under
+from assistant.draft import LISTS, SECTIONS, Fill, IEPDraft, Item, Section, build_draft, to_markdown, under
 from assistant.store import Answer, Store, Student
 from assistant.text import fill, md_escape, xml_safe
 
@@ -104,13 +104,39 @@ def meeting_script(d: IEPDraft) -> list[str]:
     return lines
 
 
+def _section(d: IEPDraft, s: Section) -> list[str]:
+    """The paragraphs of one section of ``SECTIONS`` (and those listed under it), as
+    the Markdown draft has them; an empty list leaves the section out."""
+    if s.is_list:
+        return [f"• {words(i)}" for i in s.items(d)] or ["• (none)"]
+    if s.fill is Fill.BY_VERDICT:
+        lines = [f"{sub.mine}: {i.accommodation or i.label or ''} — \u201c{words(i)}\u201d"
+                 for sub in under(s.key) for i in sub.items(d)]
+        return lines or ["(none)"]
+    if s.fill is Fill.PAST_GOAL:
+        return [f"• {g.goal}: \u201c{words(g)}\u201d" for g in d.past_goals]
+    if s.fill is Fill.DONT_KNOW:
+        return [f"• {q.question}" for q in d.open_questions] or ["• (none)"]
+    parts = under(s.key)
+    if parts and parts[0].fill is Fill.GOAL_PART:
+        lines = []
+        for n, g in enumerate(d.goals, 1):
+            lines.append(f"Goal {n}" + (f" ({g.area})" if g.area else "")
+                         + f": {words(g.statement) if g.statement else '(no statement)'}")
+            for part in parts[1:]:  # the statement is the line itself
+                value = getattr(g, part.path[-1])
+                lines.append(f"    {part.mine}: {words(value) if value else '(not said)'}")
+        return lines or ["(none)"]
+    if any(sub.items(d) for sub in parts):
+        return [f"{sub.mine}: {_join(sub.items(d)) or '(not said)'}" for sub in parts]
+    return []
+
+
 def _sections(d: IEPDraft, answers: list[Answer], reviews: dict[int, dict]) -> list[tuple[str, list[str]]]:
-    """The document as (heading, paragraphs); both renderers use this."""
+    """The document as (heading, paragraphs); both renderers use this. A one-page
+    "About me", the Present Levels paragraph, then every section of the draft as
+    ``SECTIONS`` declares them, then the transcript."""
     acc = d.accommodations
-
-    def bullets(items: list[Item]) -> list[str]:
-        return [f"• {words(i)}" for i in items] or ["• (none)"]
-
     about = []
     for title, items in (("I am good at", d.strengths), ("I like", d.interests), ("Hard for me", d.challenges),
                          ("I learn best", d.learning_preferences)):
@@ -118,19 +144,6 @@ def _sections(d: IEPDraft, answers: list[Answer], reviews: dict[int, dict]) -> l
     about.append("What helps me: " + (_names(acc.helpful) or "(not said)"))
     about.append("What does not help me: " + (_names(acc.not_helpful) or "(not said)"))
     about.append("My goals: " + ("; ".join(words(g.statement) for g in d.goals if g.statement) or "(not said)"))
-    goals = []
-    for n, g in enumerate(d.goals, 1):
-        goals.append(f"Goal {n}" + (f" ({g.area})" if g.area else "") + f": {words(g.statement) if g.statement else '(no statement)'}")
-        for name, part in (("How we will know", g.measure), ("By when", g.timeframe), ("Support", g.support)):
-            goals.append(f"    {name}: {words(part) if part else '(not said)'}")
-    accommodations = []
-    for title, items in (("Helpful", acc.helpful), ("Not helpful (discuss)", acc.not_helpful), ("Not sure", acc.not_sure),
-                         ("Wanted, not in the IEP yet (discuss)", acc.wanted)):
-        for i in items:
-            accommodations.append(f"{title}: {i.accommodation or i.label or ''} — \u201c{words(i)}\u201d")
-    if not accommodations:
-        accommodations = ["(none)"]
-    questions = [f"• {q.question}" for q in d.open_questions] or ["• (none)"]
     transcript = []
     for a in answers:
         if a.kind != "answer" and a.kind != "dont_know":
@@ -145,15 +158,9 @@ def _sections(d: IEPDraft, answers: list[Answer], reviews: dict[int, dict]) -> l
         if a.superseded:
             line += " (replaced later)"
         transcript.append(line)
-    return [
-        (f"About me: {d.student.name}", about),
-        ("Present levels (student input)", [present_levels(d)]),
-        ("My strengths", bullets(d.strengths)), ("My interests", bullets(d.interests)),
-        ("Goals", goals or ["(none)"]),
-        ("Accommodations", accommodations),
-        ("Open questions", questions),
-        ("Transcript", transcript or ["(no answers)"]),
-    ]
+    body = [(s.mine, paragraphs) for s in SECTIONS if s.under is None and (paragraphs := _section(d, s))]
+    return [(f"About me: {d.student.name}", about), ("Present levels (student input)", [present_levels(d)]), *body,
+            ("Transcript", transcript or ["(no answers)"])]
 
 
 def pdf_text(text: str) -> str:
