@@ -13,6 +13,7 @@ import numpy as np
 
 from assistant import __version__
 from assistant.errors import UserError
+from assistant.text import name_key
 
 ENGINES = ["auto", "vosk", "whisper"]
 
@@ -288,7 +289,7 @@ def cmd_student(args) -> int:
     if args.action == "remove":
         if not args.yes:
             typed = input(f"This deletes all of {s.label}'s answers and recordings. Type the name to confirm: ") if sys.stdin.isatty() else ""
-            if " ".join(typed.split()).casefold() != s.name.casefold():
+            if name_key(typed) != name_key(s.name):  # the rule the review app's delete uses
                 raise UserError("not removed: confirm by typing the name, or pass --yes")
         from assistant.locks import session_lock
         from assistant.recordings import StudentFiles
@@ -587,8 +588,10 @@ def cmd_bench(args) -> int:
 # ---------------------------------------------------------------- parser
 
 def _port(text: str) -> int:
-    """A TCP port: 1 to 65535 (70000 would silently become 4464 in the socket layer)."""
-    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
+    """A TCP port a teacher's account can listen on: 1024 to 65535 (below 1024 only root
+    may listen, and the review app is never run as root; 70000 would silently become
+    4464 in the socket layer)."""
+    if not text.strip().isdigit() or not 1024 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"'{text}' is not a port: use a number from 1024 to 65535, e.g. --port 8765")
     return int(text)
 

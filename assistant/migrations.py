@@ -16,7 +16,9 @@ from assistant.text import name_key
 
 
 def _v1(db: sqlite3.Connection) -> None:
-    """The first schema (iep-assistant 0.1)."""
+    """The first schema (iep-assistant 0.1). Databases 0.1 made have no version number
+    (user_version 0) and the oldest of them no ``drafts.author``: this step brings
+    every one of them, and a new file, to the same shape."""
     # statement by statement: executescript() would commit the step's transaction
     for statement in """
     CREATE TABLE IF NOT EXISTS students (

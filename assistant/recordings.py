@@ -1,6 +1,10 @@
-"""Every file made from a student's words, in one place: their recordings (kept for
-the teacher's review) and speech rendered from their words (read-backs, the
-meeting script). Nothing else creates or deletes these files.
+"""Where every file made from a student's words lives, and who removes them: their
+recordings (kept for the teacher's review) and speech rendered from their words
+(read-backs, the meeting script). Recordings are saved and deleted only here; the
+speech is rendered by ``speech.tts.Speaker`` into ``speech_cache()`` and deleted
+here with the rest (a student deleted, a draft approved). The one exception: the
+meeting script's audio, rendered for one download, is removed by the review app
+as soon as it is read.
 
     <data>/audio/student-<id>/*.wav    recordings of answers, named uniquely
     <data>/speech/student-<id>/*.wav   speech made from the student's words (a cache)

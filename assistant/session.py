@@ -26,7 +26,7 @@ from assistant.lexicon import GRAMMAR_YES_NO
 from assistant.speech.asr import Recognizer
 from assistant.speech.endpoint import EndpointConfig, State
 from assistant.speech.listen import listen
-from assistant.speech.tts import Speaker
+from assistant.speech.tts import DEFAULT_RATE, Speaker
 from assistant.store import StorageError
 from assistant.text import clean_input
 
@@ -58,7 +58,7 @@ class SpokenVoice:
     def __init__(self, screen: Screen, speaker: Speaker | None, listeners: Sequence[Callable[[Said], None]] = ()):
         self.screen, self.speaker = screen, speaker
         self.listeners = list(listeners)
-        self.rate = speaker.rate if speaker else 165
+        self.rate = speaker.rate if speaker else DEFAULT_RATE
 
     def say(self, text: str, private: bool = True) -> None:
         """Show and speak. The speech is made first: if it cannot be saved (a full or

@@ -331,7 +331,7 @@ def test_a_deleted_students_id_is_never_given_again(site):
 # ---------------------------------------------------------------- the command line
 
 @pytest.mark.tried("review --port out of range or not a number", 1, "exit 2 with a clear message")
-@pytest.mark.parametrize("port", ["70000", "65536", "-1", "0", "http"])
+@pytest.mark.parametrize("port", ["70000", "65536", "-1", "0", "80", "1023", "http"])
 def test_a_port_out_of_range_is_refused(cli, tmp_path, port):
     r = cli("review", "--port", port, "--data-dir", tmp_path / "data", timeout=30)
     assert r.returncode == 2 and "port" in r.stderr and "Traceback" not in r.stderr, r.stderr

@@ -26,9 +26,10 @@ INSTALL_HINT = "install it: sudo apt-get install espeak-ng (Linux)"
 
 
 def public_cache() -> Path:
-    """The cache of the dialogue's own prompts. Versions before 0.2 cached every line
-    here, read-backs of students' answers included, readable by other accounts:
-    that old folder is deleted the first time this one is used."""
+    """The cache of the dialogue's own prompts (speech made from a student's words is
+    cached in their private folder instead). A ``tts`` folder beside it held every
+    line, read-backs of students' answers included, readable by other accounts: it
+    is deleted the first time this cache is used."""
     base = cache_dir()
     old = base / "tts"
     if old.is_dir():

@@ -89,10 +89,6 @@ class Store:
         self.audit = AccessLog(self.db)
         self.settings = Settings(self.db)
 
-    @property
-    def audio_dir(self) -> Path:
-        return self.dir / "audio"
-
     def _unlock(self) -> None:
         if self._lock is not None:
             self._lock.release()
