@@ -750,6 +750,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("stopped")
         return 130
+    except BrokenPipeError:  # the output was piped into a program that stopped reading (`| head`)
+        # Python would complain again when it flushes stdout at exit: point it at nothing
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # as a shell reports a program ended by SIGPIPE
     except sqlite3.Error as e:  # found while reading (a damaged page deep in the file)
         from assistant.paths import default_data_dir
         from assistant.store import storage_error

@@ -121,3 +121,15 @@ def test_espeak_ng_not_installed(base_env, tmp_path):
                        capture_output=True, text=True, env=base_env, cwd=ROOT, timeout=120)
     line = one_line_error(r, "text-to-speech is unavailable", "apt-get install espeak-ng")
     assert not (tmp_path / "x.wav").exists(), line
+
+
+@pytest.mark.parametrize("command", [["models", "list"], ["dialogues", "list"]])
+def test_output_into_a_closed_pipe_is_not_an_error(base_env, command):
+    """`iep-assistant models list | head -1`: the reader stops early. The program ends
+    as if by SIGPIPE (141), saying nothing: not "internal error: BrokenPipeError"."""
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", *command], cwd=ROOT, env=base_env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()  # closed before anything is written: every write fails
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 141, err
+    assert err == "", err
