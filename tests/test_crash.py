@@ -39,10 +39,14 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from assistant.store import Store
 from tests.conftest import ROOT
 from tests.session_driver import TypedSession
 from tests.test_session_text import NINTH_TO_TWELFTH, THIRD_TO_FIFTH, reply_for
+
+pytestmark = pytest.mark.slow  # kill loops over whole typed and spoken sessions (minutes)
 
 SEED_VAR = "IEP_CRASH_SEED"
 MAX_WAIT = 0.080  # seconds between an answer and the kill

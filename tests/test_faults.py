@@ -22,6 +22,9 @@ import pytest
 from tests.conftest import ROOT
 from tests.session_driver import TypedSession
 
+# mount namespaces and tmpfs (root), kill -9, sessions that wait on a full disk
+pytestmark = pytest.mark.slow
+
 INSIDE = "IEP_TEST_IN_NAMESPACE"
 
 

@@ -7,9 +7,13 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from assistant.audio.wav import read_wav
 from assistant.evaluate import normalize_words
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow  # real (virtual) audio devices: a PulseAudio daemon, sounddevice, real speech
 
 
 def share_of_words(said: str, heard: str) -> float:

@@ -13,6 +13,8 @@ import pytest
 from tests.conftest import ROOT, need
 from tests.webapp import PASSWORD, Review, request, sign_in
 
+pytestmark = pytest.mark.slow  # its data come from the demo (a spoken session), and a real Chromium
+
 XSS = '<script>alert(1)</script> "><img src=x onerror=alert(2)>'
 
 

@@ -10,9 +10,13 @@ import sys
 import time
 from collections import defaultdict
 
+import pytest
+
 from assistant.audio.level import dbfs
 from assistant.audio.wav import read_wav, write_wav
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow  # a whole spoken session on virtual audio devices (minutes)
 
 SCRIPT = {
     "What are you good at? Drawing": ["repeat", "I am good at drawing", "I am good at building things"],

@@ -119,6 +119,7 @@ def test_full_text_session_grades_9_12(cli, data_env):
     assert "## My strengths" in md and "- building with Lego  _[motor]_" in md
 
 
+@pytest.mark.slow  # kill -9 (~4 s)
 def test_kill_9_then_resume(cli, data_env, tmp_path):
     add_student(cli, data_env, "Leo", 4)
     s = TypedSession(data_env, "--student", "Leo")
@@ -244,6 +245,7 @@ def test_unknown_student(cli, data_env):
     assert "Traceback" not in r.stderr
 
 
+@pytest.mark.slow  # ~4 s
 def test_students_with_one_name_and_any_unicode(cli, data_env):
     for grade in (3, 8):
         add_student(cli, data_env, "Zoë Nguyễn 김민준", grade)
@@ -301,6 +303,7 @@ def test_the_read_back_at_the_end_lets_the_student_change_a_section(cli, data_en
     assert [i["text"] for i in d["challenges"]] == ["spelling"]
 
 
+@pytest.mark.slow  # ~3.5 s
 def test_a_question_marked_ask_again_is_asked_first_next_session(cli, data_env, tmp_path):
     from assistant.store import Store
 

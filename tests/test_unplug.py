@@ -119,6 +119,7 @@ class Shown:
 
 @pytest.mark.tried("the microphone unplugged mid-session (virtual source unloaded), then plugged back", 1, "said and shown; the session waits, goes on with the same question; no answer lost")
 
+@pytest.mark.slow  # a PulseAudio daemon of its own and a spoken session
 def test_unplugged_headset_pauses_the_session_until_it_is_back(cli, speech, tmp_path, base_env):
     pulse = Pulse(tmp_path / "pulse", rescue_streams=False)  # our own daemon: this test takes its microphone away
     pulse.env.update({k: v for k, v in base_env.items() if k in ("XDG_CACHE_HOME", "PYTHONPATH")})

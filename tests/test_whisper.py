@@ -4,6 +4,7 @@ import json
 import re
 
 import numpy as np
+import pytest
 
 from assistant.audio.wav import write_wav
 from assistant.evaluate import normalize_words, wer
@@ -20,6 +21,7 @@ def _references() -> dict[str, str]:
     return refs
 
 
+@pytest.mark.slow  # real speech recognition of five LibriVox clips (~6 s)
 def test_librivox_word_error_rate(cli):
     refs = _references()
     assert len(refs) == 5, f"expected the five LibriVox clips in {LIBRIVOX}: sudo apt-get install pocketsphinx-testdata"
@@ -39,6 +41,7 @@ def test_librivox_word_error_rate(cli):
         assert res["audio_seconds"] > 1 and res["processing_seconds"] > 0
 
 
+@pytest.mark.slow  # ~3 s
 def test_say_then_transcribe_round_trip(cli, tmp_path):
     sentence = "My name is Maya and I am good at drawing, building with Lego and helping my friends."
     out = tmp_path / "said.wav"
@@ -70,6 +73,7 @@ def test_silence_gives_an_empty_transcript(cli, tmp_path):
     assert "no speech" in r.stderr
 
 
+@pytest.mark.slow  # ~4 s
 def test_whisper_grammar_maps_free_text_to_an_allowed_answer(cli, speech):
     r = cli("transcribe", "--grammar", "yes", "no", "not sure", "--", speech("yes"), speech("not sure"), speech("purple elephants"))
     assert r.returncode == 0, r.stderr
@@ -77,6 +81,7 @@ def test_whisper_grammar_maps_free_text_to_an_allowed_answer(cli, speech):
     assert lines == ["yes", "not sure", ""], r.stdout
 
 
+@pytest.mark.slow  # two minutes of real speech recognised (~25 s)
 def test_a_ten_minute_answer_is_capped_and_nothing_crashes():
     """The live path stops recording at the cap (2 minutes) and still transcribes it."""
     from assistant.audio.wav import read_wav
@@ -93,6 +98,7 @@ def test_a_ten_minute_answer_is_capped_and_nothing_crashes():
     assert heard.transcript.text.lower().count("dashwood") >= 5
 
 
+@pytest.mark.slow  # a 30 s answer recognised
 def test_whisper_decodes_during_a_long_answer():
     """A long answer is decoded in stretches while it is spoken; the words keep
     their times in the whole recording, and the wait after the answer is short."""
