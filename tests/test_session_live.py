@@ -55,7 +55,7 @@ class SimulatedStudent:
 
     def say(self, answer: str) -> None:
         self.said.append(answer)
-        time.sleep(0.3)
+        time.sleep(0.3)  # a student who waits a moment before answering
         self.pulse.play_into_mic(self.speech(answer, speed=140))
 
 
