@@ -21,6 +21,19 @@ from assistant.errors import UserError
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _pin_whisper_kernels() -> None:
+    """Whisper's int8 arithmetic runs on kernels chosen by the CPU (Intel's MKL on Intel, oneDNN
+    elsewhere; AVX-512 or AVX2), and different kernels can decode the same audio to different
+    words ("good at" heard "going to be" on one machine, not on another). The tests use the
+    kernels of the machines CI runs on (oneDNN, AVX2) on every x86-64 with AVX2, set before
+    CTranslate2 loads in this process or any child, so a test's words are the same anywhere."""
+    flags = Path("/proc/cpuinfo").read_text().split() if Path("/proc/cpuinfo").exists() else []
+    if "avx2" in flags:
+        os.environ.update(CT2_USE_MKL="0", CT2_FORCE_CPU_ISA="AVX2", ONEDNN_MAX_CPU_ISA="AVX2")
+
+
+_pin_whisper_kernels()
+
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
 
 
