@@ -7,14 +7,33 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
+from typing import Self
 
+import numpy as np
 import pytest
 
-from assistant.simulate.pulse import VirtualAudio
 from assistant.errors import UserError
+from assistant.simulate.pulse import VirtualAudio
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _pin_whisper_kernels() -> None:
+    """Whisper's int8 arithmetic runs on kernels chosen by the CPU (Intel's MKL on Intel, oneDNN
+    elsewhere; AVX-512 or AVX2), and different kernels can decode the same audio to different
+    words ("good at" heard "going to be" on one machine, not on another). The tests use the
+    kernels of the machines CI runs on (oneDNN, AVX2) on every x86-64 with AVX2, set before
+    CTranslate2 loads in this process or any child, so a test's words are the same anywhere."""
+    flags = Path("/proc/cpuinfo").read_text().split() if Path("/proc/cpuinfo").exists() else []
+    if "avx2" in flags:
+        os.environ.update(CT2_USE_MKL="0", CT2_FORCE_CPU_ISA="AVX2", ONEDNN_MAX_CPU_ISA="AVX2")
+
+
+_pin_whisper_kernels()
+
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
 
 
@@ -23,6 +42,16 @@ def need(tool: str, package: str) -> str:
     if path is None:
         pytest.fail(f"{tool} is missing: run ./setup.sh (or sudo apt-get install {package})", pytrace=False)
     return path
+
+
+def still_running_after(proc: subprocess.Popen, seconds: float) -> bool:
+    """Whether ``proc`` is still running ``seconds`` from now; returns at once if it ends
+    (a program that must keep waiting, e.g. for a microphone or for room on a disk)."""
+    try:
+        proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        return True
+    return False
 
 
 @pytest.fixture(scope="session")
@@ -81,6 +110,71 @@ class Pulse(VirtualAudio):
         except UserError as e:
             pytest.fail(str(e), pytrace=False)
 
+    def record(self, source: str = "speaker.monitor") -> Recording:
+        """Record ``source`` as it is played (see ``Recording``)."""
+        return Recording(self.env, source)
+
+
+class Recording:
+    """A virtual device recorded as it is played (parec at 10 ms latency, 16 kHz mono),
+    kept whole. It returns once the recording runs (its first block has arrived), and
+    ``wait_for_quiet`` waits until what was played has died away and been recorded:
+    conditions, not guessed sleeps. (parecord to a file writes in large fragments and
+    drops what it holds when stopped: the end of a prompt could be lost.)"""
+
+    BLOCK = 160  # samples: 10 ms
+
+    def __init__(self, env: dict, source: str, threshold: int = 300):
+        self.threshold = threshold
+        self._proc = subprocess.Popen(["parec", f"--device={source}", "--rate=16000", "--channels=1", "--format=s16le",
+                                       "--latency-msec=10"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self._lock = threading.Lock()
+        self._blocks: list[np.ndarray] = []
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 15
+        while not self._blocks:
+            if time.monotonic() > deadline or self._proc.poll() is not None:
+                self.close()
+                pytest.fail(f"recording {source} gave no audio (parec)", pytrace=False)
+            time.sleep(0.01)
+
+    def _read(self) -> None:
+        size = self.BLOCK * 2
+        while len(data := self._proc.stdout.read(size)) == size:
+            with self._lock:
+                self._blocks.append(np.frombuffer(data, np.int16))
+
+    def samples(self) -> np.ndarray:
+        with self._lock:
+            return np.concatenate(self._blocks)
+
+    def quiet_for(self, seconds: float) -> bool:
+        """Whether the last ``seconds`` recorded were silent."""
+        n = max(1, round(seconds * 16000 / self.BLOCK))
+        with self._lock:
+            recent = self._blocks[-n:]
+        return len(recent) == n and all(np.abs(b).max() <= self.threshold for b in recent)
+
+    def wait_for_quiet(self, seconds: float, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while not self.quiet_for(seconds):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+    def close(self) -> None:
+        self._proc.terminate()
+        self._proc.wait(timeout=10)
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 @pytest.fixture(scope="session")
 def pulse(tmp_path_factory, base_env):
@@ -89,3 +183,17 @@ def pulse(tmp_path_factory, base_env):
     p.start()
     yield p
     p.stop()
+
+
+# tests/test_bench.py is the benchmark's (another owner's); its end-to-end run is slow
+# until that file marks it itself
+SLOW_ELSEWHERE = {"tests/test_bench.py::test_bench_quick_writes_its_report"}  # bench --quick: minutes
+
+
+def pytest_collection_modifyitems(config, items):
+    """The ``slow`` split: `pytest -m "not slow"` is the development loop (README)."""
+    for item in items:
+        if item.nodeid in SLOW_ELSEWHERE:
+            item.add_marker(pytest.mark.slow)
+        if "pulse" in item.fixturenames and item.get_closest_marker("slow") is None:
+            raise pytest.UsageError(f"{item.nodeid} uses real (virtual) audio devices: mark it @pytest.mark.slow")

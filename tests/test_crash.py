@@ -39,10 +39,14 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from assistant.store import Store
 from tests.conftest import ROOT
 from tests.session_driver import TypedSession
 from tests.test_session_text import NINTH_TO_TWELFTH, THIRD_TO_FIFTH, reply_for
+
+pytestmark = pytest.mark.slow  # kill loops over whole typed and spoken sessions (minutes)
 
 SEED_VAR = "IEP_CRASH_SEED"
 MAX_WAIT = 0.080  # seconds between an answer and the kill
@@ -265,7 +269,7 @@ class Student:
 
     def kill(self, session: TypedSession, moment: Moment, pending, committing, dont_know) -> None:
         if moment.wait:
-            time.sleep(moment.wait)
+            time.sleep(moment.wait)  # the planned moment of the kill (0-80 ms after the line): the experiment itself
         already_done = session.proc.poll() is not None
         session.proc.send_signal(signal.SIGKILL)
         session.proc.wait(10)
@@ -580,7 +584,7 @@ def test_kill_while_a_second_session_finishes(cli, base_env, tmp_path, reliabili
             answer_until_the_last_read_back(s, script, session_no)
             wait = (early + late) / 2
             s.answer("yes")
-            time.sleep(wait)
+            time.sleep(wait)  # the moment being bisected: the kill lands this long after the last yes
             s.proc.send_signal(signal.SIGKILL)
             s.proc.wait(10)
             con = sqlite3.connect(f"file:{data / 'iep.sqlite3'}?mode=ro", uri=True)
@@ -711,7 +715,7 @@ def test_kill_9_in_spoken_sessions(cli, pulse, speech, tmp_path, reliability):
     def say(text: str, wait: bool = True) -> subprocess.Popen | None:
         with open(str(errors) + ".shown", "a") as log:
             log.write(f"{time.monotonic():10.2f} STUDENT: {text}\n")
-        time.sleep(0.2)
+        time.sleep(0.2)  # a student who waits a moment before answering
         if not wait:
             return pulse.start_playing_into_mic(wav(text))
         pulse.play_into_mic(wav(text))
@@ -777,13 +781,13 @@ def test_kill_9_in_spoken_sessions(cli, pulse, speech, tmp_path, reliability):
             first = confirm_one(run)
             if phase == "prompt":  # the next prompt has just appeared, and is being spoken
                 delay = rng.uniform(0, 1.2)
-                time.sleep(delay)
+                time.sleep(delay)  # a random moment of the prompt (the seed replays it)
                 hit = "prompt being spoken"
             elif phase == "listening":  # the student is answering
                 shown = run.until(lambda line: LISTENING in line)
                 player = say(reply_for(" ".join((first + shown).split()), SPOKEN_SCRIPT), wait=False)
                 delay = rng.uniform(0, 3.0)
-                time.sleep(delay)
+                time.sleep(delay)  # a random moment of the answer (the seed replays it)
                 hit = "student answering" if player.poll() is None else "answer said, being recognised"
             else:  # read-back: answer the next questions until "I heard" shows
                 shown = " ".join((first + run.until(lambda line: LISTENING in line)).split())
@@ -793,7 +797,7 @@ def test_kill_9_in_spoken_sessions(cli, pulse, speech, tmp_path, reliability):
                     if "I heard" in shown:
                         break
                 delay = rng.uniform(0, 1.0)
-                time.sleep(delay)
+                time.sleep(delay)  # a random moment of the read-back (the seed replays it)
                 hit = "read-back being spoken"
             run.kill()
             if phase == "listening":

@@ -1,5 +1,9 @@
 """`iep-assistant demo`, the README's main job: a simulated student through the real pipeline."""
 
+import pytest
+
+pytestmark = pytest.mark.slow  # a whole spoken session (minutes)
+
 
 def test_demo_runs_without_a_sound_card_and_prints_the_draft(cli, tmp_path):
     r = cli("demo", "--data-dir", tmp_path / "demo", timeout=900)

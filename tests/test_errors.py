@@ -41,6 +41,7 @@ def test_empty_wav(cli, tmp_path):
 
 @pytest.mark.tried("a bad file among good ones", 1, "the others are transcribed")
 
+@pytest.mark.slow  # ~3.5 s
 def test_one_bad_file_does_not_stop_the_others(cli, tmp_path, speech):
     good = speech("hello there")
     r = cli("transcribe", tmp_path / "missing.wav", good)
@@ -114,6 +115,7 @@ def _without_espeak(base_env) -> list[str]:
 
 @pytest.mark.tried("espeak-ng missing (hidden in a mount namespace)", 1, "one error line with the apt-get command")
 
+@pytest.mark.slow  # a mount namespace (root)
 def test_espeak_ng_not_installed(base_env, tmp_path):
     prefix = _without_espeak(base_env)
     text = f"a sentence never rendered before {tmp_path.name}"  # no cached render to fall back on

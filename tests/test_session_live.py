@@ -10,9 +10,13 @@ import sys
 import time
 from collections import defaultdict
 
+import pytest
+
 from assistant.audio.level import dbfs
 from assistant.audio.wav import read_wav, write_wav
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow  # a whole spoken session on virtual audio devices (minutes)
 
 SCRIPT = {
     "What are you good at? Drawing": ["repeat", "I am good at drawing", "I am good at building things"],
@@ -51,7 +55,7 @@ class SimulatedStudent:
 
     def say(self, answer: str) -> None:
         self.said.append(answer)
-        time.sleep(0.3)
+        time.sleep(0.3)  # a student who waits a moment before answering
         self.pulse.play_into_mic(self.speech(answer, speed=140))
 
 

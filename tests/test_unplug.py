@@ -20,13 +20,14 @@ import subprocess
 import sys
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 
 from assistant import session
 from assistant.audio.devices import Device
 from assistant.dialogue.engine import Stopped
-from tests.conftest import ROOT, Pulse
+from tests.conftest import ROOT, Pulse, still_running_after
 
 
 def device(name: str) -> Device:
@@ -42,22 +43,28 @@ def quick(monkeypatch):
     monkeypatch.setattr(session, "MIC_GIVE_UP", 0.35)
 
 
-def test_a_microphone_that_never_comes_back_gets_reminders_then_pauses_the_session(quick, monkeypatch):
-    tried = []
+def test_a_microphone_that_never_comes_back_gets_reminders_then_pauses_the_session(monkeypatch):
+    """The real schedule (a reminder every minute, paused after ten), on a clock that
+    moves only when the wait for a microphone does: the same on a fast or a busy machine."""
+    now, tried, waits = [0.0], [], []
 
     def never(name, timeout, poll, pause):
         tried.append(name)
-        time.sleep(timeout)
+        waits.append(timeout)
+        now[0] += timeout
 
+    monkeypatch.setattr(session, "time", SimpleNamespace(monotonic=lambda: now[0], sleep=None))
     monkeypatch.setattr(session, "wait_for_input", never)
     said, screen = [], session.Screen(io.StringIO())
     with pytest.raises(Stopped):
         session.wait_for_microphone(None, said.append, screen)
-    assert said[0] == session.MIC_LOST
-    reminders = said[1:]  # every MIC_REMIND seconds (3 in MIC_GIVE_UP; 2 if the machine is slow), none when giving up
-    assert reminders in ([session.MIC_STILL_LOST] * 2, [session.MIC_STILL_LOST] * 3), said
+    assert (session.MIC_REMIND, session.MIC_GIVE_UP) == (60.0, 600.0)
+    assert waits == [60.0] * 10  # it waits for the microphone the whole time, a minute at a time
+    # told once, reminded after each minute but the last (then it pauses instead)
+    assert said == [session.MIC_LOST] + [session.MIC_STILL_LOST] * 9, said
+    assert now[0] == 600.0
     assert set(tried) == {None}  # the system default input, whichever it is
-    assert "the session is paused" in screen.out.getvalue()
+    assert "no microphone for 10 minutes; the session is paused" in screen.out.getvalue()
 
 
 def test_another_microphone_can_be_typed_while_waiting(quick, monkeypatch):
@@ -119,6 +126,7 @@ class Shown:
 
 @pytest.mark.tried("the microphone unplugged mid-session (virtual source unloaded), then plugged back", 1, "said and shown; the session waits, goes on with the same question; no answer lost")
 
+@pytest.mark.slow  # a PulseAudio daemon of its own and a spoken session
 def test_unplugged_headset_pauses_the_session_until_it_is_back(cli, speech, tmp_path, base_env):
     pulse = Pulse(tmp_path / "pulse", rescue_streams=False)  # our own daemon: this test takes its microphone away
     pulse.env.update({k: v for k, v in base_env.items() if k in ("XDG_CACHE_HOME", "PYTHONPATH")})
@@ -136,7 +144,7 @@ def test_unplugged_headset_pauses_the_session_until_it_is_back(cli, speech, tmp_
 
         def answer(text: str) -> None:
             shown.wait_for("(listening)")
-            time.sleep(0.3)
+            time.sleep(0.3)  # a student who waits a moment before answering
             pulse.play_into_mic(speech(text, speed=140))
 
         shown.wait_for("What are you good at?")
@@ -153,13 +161,13 @@ def test_unplugged_headset_pauses_the_session_until_it_is_back(cli, speech, tmp_
             lost = shown.wait_for("I will wait", timeout=30)
             assert "I can't hear you" in lost, lost
             assert speaker.first_sound_after(unplugged, timeout=10) is not None, "the app did not say it aloud"
-            time.sleep(3)
-            assert proc.poll() is None, "the app ended instead of waiting for the microphone"
+            # it waits, trying the microphone every second
+            assert still_running_after(proc, 3), "the app ended instead of waiting for the microphone"
             pulse.plug_mic()
             shown.wait_for("The microphone is back", timeout=30)
         again = shown.wait_for("(listening)")
         assert "What else are you good at?" in again, again  # the same question, asked again
-        time.sleep(0.3)
+        time.sleep(0.3)  # a student who waits a moment before answering
         pulse.play_into_mic(speech("I like to swim", speed=140))
         shown.wait_for("Is that right?")
         answer("yes")

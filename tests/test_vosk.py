@@ -32,6 +32,7 @@ def test_grammar_rejects_the_other_word(korean, speech):
     assert got == {YES: YES, NO: NO}
 
 
+@pytest.mark.slow  # free recognition with the large Korean model (~5 s)
 def test_free_recognition_words_and_confidences(korean, speech):
     pcm = read_wav(speech("저는 그림 그리기를 좋아하고 수학을 좋아해요", voice="ko", speed=130)).to_pcm16()
     t = transcribe_pcm(korean, pcm)
@@ -44,6 +45,7 @@ def test_free_recognition_words_and_confidences(korean, speech):
     assert t.text == " ".join(w.word for w in t.words)
 
 
+@pytest.mark.slow  # ~4 s
 def test_streaming_gives_partials_before_the_end(korean, speech):
     pcm = read_wav(speech("저는 그림 그리기를 좋아하고 수학을 좋아해요", voice="ko", speed=130)).to_pcm16()
     s = korean.stream()
@@ -53,6 +55,7 @@ def test_streaming_gives_partials_before_the_end(korean, speech):
     assert final.text
 
 
+@pytest.mark.slow  # two decodes with the large Korean model (~10 s)
 def test_partials_are_throttled_live_and_skipped_for_files(korean, speech):
     """Each partial searches the whole lattice so far: live streams get one at most
     every PARTIAL_EVERY seconds of audio, files none, and the transcript is the same."""
