@@ -59,6 +59,7 @@ def add_student(cli, env, name, grade, *extra):
     return r
 
 
+@pytest.mark.slow  # the longest typed session (~4.5 s)
 def test_full_text_session_grades_9_12(cli, data_env):
     add_student(cli, data_env, "Maya Ortiz", 10, "--accommodation", "extended time", "--accommodation", "a calculator",
                 "--accommodation", "a quiet room", "--past-goal", "Maya will read 20 minutes a day")

@@ -129,6 +129,7 @@ def test_whisper_decodes_during_a_long_answer(whisper):
     assert {"dashwood", "selfish", "respectable", "amiable"} <= said  # words from the first, middle and last clips
 
 
+@pytest.mark.slow  # two answers recognised, one decoded twice (~5 s)
 def test_a_short_answer_is_decoded_during_the_hang_over(whisper, speech):
     """After a pause, the stretch since the last cut is decoded speculatively: if
     the student says nothing more, that decode is the transcript and finish() has
