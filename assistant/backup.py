@@ -537,7 +537,7 @@ def _read_manifest(archive: Path, tar: tarfile.TarFile) -> Manifest:
 def _unpack(archive: Path, staging: Path) -> Manifest:
     """Read ``archive`` into ``staging``, checking every member against the manifest."""
     try:
-        tar = tarfile.open(archive, "r|*")  # noqa: SIM115 (closed below); a stream, in order: the manifest must come first
+        tar = tarfile.open(archive, "r|*")  # closed below; a stream, in order: the manifest must come first
     except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError):
         raise _refuse(archive, "it is not an iep-assistant backup (not a tar archive); give a file made with "
                                "`iep-assistant backup`") from None

@@ -60,7 +60,7 @@ def latency(rec: Recognizer, clips: list[np.ndarray], lengths: list[int], repeat
             c0 = time.process_time()
             transcribe_pcm(rec, heard.audio)
             cpu_whole.append(time.process_time() - c0)
-        ratios = [a / b for a, b in zip(cpu_live, cpu_whole) if b > 0]
+        ratios = [a / b for a, b in zip(cpu_live, cpu_whole, strict=True) if b > 0]
         out[str(secs)] = {"after_endpoint": summary(lat), "after_speech_end": summary(full),
                           "cpu_live_over_whole": summary(ratios)}
         log(f"bench:   latency after the end-point, {secs} s answer: {statistics.median(lat):.3f} s; "
@@ -91,7 +91,7 @@ def accuracy_korean(rec: Recognizer, said: list[str], pcm: list[np.ndarray], log
     English number words), with what was heard of each."""
     hyps = [transcribe_pcm(rec, p).text for p in pcm]
     out = {"wer_synthetic": wer(said, hyps, "ko"), "cer_synthetic": cer(said, hyps, "ko"),
-           "synthetic_examples": [{"said": r, "heard": h} for r, h in zip(said, hyps)]}
+           "synthetic_examples": [{"said": r, "heard": h} for r, h in zip(said, hyps, strict=True)]}
     log(f"bench:   synthetic Korean: CER {out['cer_synthetic']:.3f}, WER {out['wer_synthetic']:.3f}")
     return out
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from enum import Enum
+from functools import partial
 
 from assistant.dialogue.asking import Again, Conversation, Question, Saver
 from assistant.dialogue.commands import Command
@@ -89,10 +90,10 @@ class DialogueEngine:
         try:
             while i < len(plan):
                 step = plan[i]
-                self.save(lambda: self.store.transcripts.set_position(session.id, step.key))
+                self.save(partial(self.store.transcripts.set_position, session.id, step.key))
                 outcome = self._ask(plan, i)
                 if outcome is Outcome.STOP:
-                    self.save(lambda: self.store.transcripts.set_position(session.id, step.key, "paused"))
+                    self.save(partial(self.store.transcripts.set_position, session.id, step.key, "paused"))
                     self.talk.say("Okay, let's take a break. Everything you said is saved. We will continue from this "
                                   "question next time.")
                     return Ending.PAUSED
