@@ -403,7 +403,8 @@ def restore(archive: Path, data_dir: Path, confirm: Callable[[Question], bool] =
     try:
         manifest = _unpack(archive, staging)
         students = _check_database(archive, staging, manifest, data_dir,
-                                   (_now(), teacher, "restore", f"from {os.path.abspath(archive)} (backup of {_shown(manifest.created)})"))
+                                   (_now(), teacher, "restore",
+                                    f"from {os.path.abspath(archive)} (backup of {_shown(manifest.created)})"))
         (staging / MARKER).touch(mode=0o600)
         os.chmod(staging / MARKER, 0o600)
         _private_tree(staging, staging / AUDIO)

@@ -44,7 +44,8 @@ class Accommodations(BaseModel):
     helpful: list[AccommodationItem] = []
     not_helpful: list[AccommodationItem] = []
     not_sure: list[AccommodationItem] = []
-    wanted: list[AccommodationItem] = Field(default=[], description="needs the student raised; label is set when the catalog knows it")
+    wanted: list[AccommodationItem] = Field(default=[],
+                                            description="needs the student raised; label is set when the catalog knows it")
 
 
 class Goal(BaseModel):

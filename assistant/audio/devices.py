@@ -143,7 +143,8 @@ def resolve(spec: str | int | None, kind: str) -> Device:
     assert kind in ("input", "output")
     devices = [d for d in list_devices() if (d.inputs if kind == "input" else d.outputs) > 0]
     if not devices:
-        raise UserError(f"no audio {kind} device found: plug in a headset, or check that the sound system (PulseAudio/PipeWire) is running; `iep-assistant devices` lists what is seen")
+        raise UserError(f"no audio {kind} device found: plug in a headset, or check that the sound system (PulseAudio/PipeWire) "
+                        "is running; `iep-assistant devices` lists what is seen")
     if spec is None or spec == "":
         for d in devices:
             if (d.is_default_input if kind == "input" else d.is_default_output):

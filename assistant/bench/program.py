@@ -13,6 +13,7 @@ import sys
 import tempfile
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 import assistant
@@ -34,8 +35,9 @@ def tts(reps: int) -> dict:
         speaker, cold = Speaker(cache=Path(cache)), Speaker(cache=Path(cache) / "cold")
         try:
             speaker.render("Warming up the speech engine.")
-            first = [timed(lambda i=i: speaker.audio(f"What are you good at, in school or outside of school? ({i})")) for i in range(reps)]
-            cached = [timed(lambda i=i: speaker.audio(f"What are you good at, in school or outside of school? ({i})")) for i in range(reps)]
+            prompts = [f"What are you good at, in school or outside of school? ({i})" for i in range(reps)]
+            first = [timed(partial(speaker.audio, prompt)) for prompt in prompts]
+            cached = [timed(partial(speaker.audio, prompt)) for prompt in prompts]
             cold_start = timed(lambda: cold.audio("Hello! I am going to ask you some questions."))
         finally:
             speaker.close()
@@ -72,7 +74,8 @@ def startup(tmp: Path, reps: int) -> dict:
     shown = []
     for _ in range(reps):
         t0 = time.perf_counter()
-        p = subprocess.Popen([sys.executable, "-m", "assistant", "session", "--student", "Start", "--text", "--no-voice", "--new"],
+        p = subprocess.Popen([sys.executable, "-m", "assistant", "session",
+                              "--student", "Start", "--text", "--no-voice", "--new"],
                              env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=PACKAGE_HOME)
         buf = b""
         while b"> " not in buf:

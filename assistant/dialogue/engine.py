@@ -109,7 +109,8 @@ class DialogueEngine:
                 self.talk.say("Okay, let's take a break. Everything you said is saved.")
                 return Ending.PAUSED
         except Stopped:
-            self.save(lambda: self.store.transcripts.set_position(session.id, self.store.transcripts.session(session.id).position, "paused"))
+            self.save(lambda: self.store.transcripts.set_position(session.id, self.store.transcripts.session(session.id).position,
+                                                                  "paused"))
             return Ending.PAUSED
         draft = build_draft(self.student, self.store.transcripts.answers(session.id))
         self.save(lambda: self.store.finish_session(session.id, self.student.id, draft.model_dump(mode="json")))
@@ -305,7 +306,8 @@ class DialogueEngine:
                                         lambda u, cmd, q=question: self._settle_part(q, u, cmd))
                 if verdict is Verdict.STOP:
                     return Outcome.STOP
-                if verdict is Verdict.NO and self._replace(review_step(self.dialogue, prompt), [a.id for a in answers]) is Outcome.STOP:
+                if (verdict is Verdict.NO
+                        and self._replace(review_step(self.dialogue, prompt), [a.id for a in answers]) is Outcome.STOP):
                     return Outcome.STOP
         return Outcome.NEXT
 

@@ -120,7 +120,8 @@ def _sections(d: IEPDraft, answers: list[Answer], reviews: dict[int, dict]) -> l
     about.append("My goals: " + ("; ".join(words(g.statement) for g in d.goals if g.statement) or "(not said)"))
     goals = []
     for n, g in enumerate(d.goals, 1):
-        goals.append(f"Goal {n}" + (f" ({g.area})" if g.area else "") + f": {words(g.statement) if g.statement else '(no statement)'}")
+        statement = words(g.statement) if g.statement else "(no statement)"
+        goals.append(f"Goal {n}" + (f" ({g.area})" if g.area else "") + f": {statement}")
         for name, part in (("How we will know", g.measure), ("By when", g.timeframe), ("Support", g.support)):
             goals.append(f"    {name}: {words(part) if part else '(not said)'}")
     accommodations = []

@@ -190,7 +190,8 @@ class VoskRecognizer(_Closable):
         try:
             self._model = vosk.Model(str(model.path.resolve()))
         except Exception as e:  # vosk raises a bare Exception when Kaldi fails to load
-            raise UserError(f"Vosk could not load the model '{model.name}' at {model.path} ({e}); check it with `iep-assistant models verify {model.name}`") from None
+            raise UserError(f"Vosk could not load the model '{model.name}' at {model.path} ({e}); check it with "
+                            f"`iep-assistant models verify {model.name}`") from None
 
     def kaldi(self, grammar: list[str] | None = None):
         """A new Kaldi decoder on this model, with word times (and a grammar)."""
@@ -300,7 +301,8 @@ class WhisperRecognizer(_Closable):
         try:
             self._model = WhisperModel(str(model.path), device="cpu", compute_type="int8", cpu_threads=os.cpu_count() or 1)
         except Exception as e:  # ctranslate2 raises RuntimeError / ValueError for bad files
-            raise UserError(f"Whisper could not load the model '{model.name}' at {model.path} ({e}); check it with `iep-assistant models verify {model.name}`") from None
+            raise UserError(f"Whisper could not load the model '{model.name}' at {model.path} ({e}); check it with "
+                            f"`iep-assistant models verify {model.name}`") from None
         self.multilingual = bool(self._model.model.is_multilingual)
         self.language = language if self.multilingual else "en"  # an English-only model hears English
         # streams hand their stretches to this one thread: one decode at a time, in order

@@ -155,7 +155,8 @@ class Speaker:
                 return self.render(text, private)
             raise os_storage_error(e, folder, "speech") or UserError(f"cannot write speech to {folder}: {e.strerror}") from None
         try:
-            reply = self._worker.request(timeout=30 + len(text) / 20, op="render", text=text, voice=self.voice, rate=self.rate, out=str(tmp))
+            reply = self._worker.request(timeout=30 + len(text) / 20, op="render", text=text, voice=self.voice, rate=self.rate,
+                                         out=str(tmp))
         except UserError:
             tmp.unlink(missing_ok=True)
             raise

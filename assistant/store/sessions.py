@@ -60,7 +60,8 @@ class Transcripts:
 
     def start(self, student_id: int, dialogue_id: str) -> Session:
         t = now()
-        cur = self.db.execute("INSERT INTO sessions(student_id, dialogue_id, status, position, started, updated) VALUES (?,?,?,?,?,?)",
+        cur = self.db.execute("INSERT INTO sessions(student_id, dialogue_id, status, position, started, updated) "
+                              "VALUES (?,?,?,?,?,?)",
                               (student_id, dialogue_id, "in_progress", None, t, t))
         return self.session(cur.lastrowid)
 
@@ -68,10 +69,12 @@ class Transcripts:
         return Session(**dict(self.db.execute("SELECT * FROM sessions WHERE id=?", (sid,)).fetchone()))
 
     def of_student(self, student_id: int) -> list[Session]:
-        return [Session(**dict(r)) for r in self.db.execute("SELECT * FROM sessions WHERE student_id=? ORDER BY id", (student_id,))]
+        rows = self.db.execute("SELECT * FROM sessions WHERE student_id=? ORDER BY id", (student_id,))
+        return [Session(**dict(r)) for r in rows]
 
     def latest(self, student_id: int, unfinished: bool = False) -> Session | None:
-        q = "SELECT * FROM sessions WHERE student_id=?" + (" AND status != 'finished'" if unfinished else "") + " ORDER BY id DESC LIMIT 1"
+        q = ("SELECT * FROM sessions WHERE student_id=?" + (" AND status != 'finished'" if unfinished else "")
+             + " ORDER BY id DESC LIMIT 1")
         row = self.db.execute(q, (student_id,)).fetchone()
         return Session(**dict(row)) if row else None
 
@@ -90,7 +93,8 @@ class Transcripts:
         # stored as JSON objects; a dict from a caller (the benchmark) must be a whole Word too
         stored_words = json.dumps([Word.model_validate(w).model_dump() for w in words], ensure_ascii=False)
         cur = self.db.execute(
-            "INSERT INTO answers(session_id, step, field, prompt, kind, text, words, engine, model, audio_path, confirmed, extra, created) "
+            "INSERT INTO answers(session_id, step, field, prompt, kind, text, words, engine, model, audio_path, confirmed, "
+            "extra, created) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (session_id, step, field, prompt, kind, clean_input(text), stored_words, engine, model,
              audio_path, int(confirmed), json.dumps(extra or {}, ensure_ascii=False), now()))

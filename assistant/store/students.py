@@ -98,7 +98,8 @@ class Roster:
             raise UserError(f"no student named '{ref}'; add one with: iep-assistant student add \"{ref}\" --grade N")
         if len(matches) > 1:
             raise UserError(f"{len(matches)} students are named '{ref}': " + ", ".join(
-                f"{s.label} (grade {s.grade})" for s in matches) + "; give the one you mean, e.g. --student \"" + matches[0].label + '"')
+                f"{s.label} (grade {s.grade})" for s in matches)
+                + "; give the one you mean, e.g. --student \"" + matches[0].label + '"')
         return matches[0]
 
     def set_voice(self, sid: int, rate: int | None = None, voice: str | None = None) -> None:
