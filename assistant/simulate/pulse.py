@@ -170,6 +170,7 @@ class SoundWatcher:
     def _read(self) -> None:
         size = self.BLOCK * 2
         out = self._proc.stdout
+        assert out is not None  # started with stdout=PIPE
         while True:
             data = out.read(size)
             if not data or len(data) < size:

@@ -49,8 +49,14 @@ class RecognizerStream(Protocol):
 class Recognizer(Protocol):
     engine: str
     model: InstalledModel
-    language: str  # of the speech, as the engine takes it; transcripts are compared in it
-    supports_grammar: bool
+
+    # read-only, so that a recognizer may have them as properties (BackgroundRecognizer's wait for the load)
+    @property
+    def language(self) -> str:
+        """Of the speech, as the engine takes it; transcripts are compared in it."""
+
+    @property
+    def supports_grammar(self) -> bool: ...
 
     def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None, live: bool = True) -> RecognizerStream:
         """``grammar``: only these phrases may come out. ``hints``: phrases that are
