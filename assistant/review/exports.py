@@ -125,9 +125,9 @@ def _sections(d: IEPDraft, answers: list[Answer], reviews: dict[int, dict]) -> l
         for name, part in (("How we will know", g.measure), ("By when", g.timeframe), ("Support", g.support)):
             goals.append(f"    {name}: {words(part) if part else '(not said)'}")
     accommodations = []
-    for title, items in (("Helpful", acc.helpful), ("Not helpful (discuss)", acc.not_helpful), ("Not sure", acc.not_sure),
-                         ("Wanted, not in the IEP yet (discuss)", acc.wanted)):
-        for i in items:
+    for title, acc_items in (("Helpful", acc.helpful), ("Not helpful (discuss)", acc.not_helpful), ("Not sure", acc.not_sure),
+                             ("Wanted, not in the IEP yet (discuss)", acc.wanted)):
+        for i in acc_items:
             accommodations.append(f"{title}: {i.accommodation or i.label or ''} — \u201c{words(i)}\u201d")
     if not accommodations:
         accommodations = ["(none)"]
@@ -168,7 +168,9 @@ def pdf_text(text: str) -> str:
 
 def pdf_paragraphs(text: str) -> list[str]:
     """``pdf_text`` in pieces of at most LONGEST_PARAGRAPH characters, cut between words."""
-    out, current, size = [], [], 0
+    out: list[str] = []
+    current: list[str] = []
+    size = 0
     for word in pdf_text(text).split(" "):
         if current and size + len(word) + 1 > LONGEST_PARAGRAPH:
             out.append(" ".join(current))
