@@ -502,8 +502,10 @@ def _read_manifest(archive: Path, tar: tarfile.TarFile) -> Manifest:
     first = tar.next()
     if first is None or first.name != MANIFEST_NAME or not first.isreg() or first.size > MANIFEST_MAX:
         raise _refuse(archive, "it is not an iep-assistant backup (no manifest); give a file made with `iep-assistant backup`")
+    manifest_file = tar.extractfile(first)
+    assert manifest_file is not None  # a regular file (checked above) can be read
     try:
-        raw = json.loads(tar.extractfile(first).read())
+        raw = json.loads(manifest_file.read())
     except ValueError:
         raise _Damaged("its manifest is damaged") from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
@@ -591,6 +593,7 @@ def _extract(tar: tarfile.TarFile, m: tarfile.TarInfo, entry: FileEntry, staging
             pass
         os.chmod(folder, 0o700)
     src = tar.extractfile(m)
+    assert src is not None  # the caller extracts regular files only
     h = hashlib.sha256()
     fd = os.open(folder / parts[-1], os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     try:

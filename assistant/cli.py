@@ -8,11 +8,18 @@ import os
 import sqlite3
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from assistant import __version__
 from assistant.errors import UserError
+
+if TYPE_CHECKING:  # imported where they are used, for a quick start-up
+    from collections.abc import Callable
+
+    from assistant.dialogue.voice import Ears
+    from assistant.session import Screen, SpokenVoice
 
 ENGINES = ["auto", "vosk", "whisper"]
 
@@ -340,6 +347,7 @@ def cmd_session(args) -> int:
                         "or pass --new to start over (the paused answers are kept)")
     session = paused if args.resume else None
     recognizer = None
+    factory: Callable[[Screen, SpokenVoice], Ears]
     if args.text:
         factory = lambda screen, voice: TypedEars(sys.stdin, screen)  # noqa: E731
     else:
@@ -569,6 +577,7 @@ def cmd_demo(args) -> int:
         for opened in (speaker, student_voice, recognizer):
             if opened is not None:
                 opened.close()
+    assert engine.session is not None  # run() started one
     draft = build_draft(student, store.transcripts.answers(engine.session.id))
     print("\n" + "=" * 60 + "\n")
     print(to_markdown(draft))

@@ -101,8 +101,9 @@ def detect_engine(path: Path) -> str | None:
     return None
 
 
-def missing_files(path: Path, engine: str) -> list[str]:
-    """Files a model folder needs before its engine can load it."""
+def missing_files(path: Path, engine: str | None) -> list[str]:
+    """Files a model folder needs before its engine can load it (for a folder of
+    neither engine, ``engine`` None: the files Whisper needs)."""
     if engine == "vosk":
         need = ["am/final.mdl", "conf/model.conf", "graph/phones/word_boundary.int"]
         missing = [f for f in need if not (path / f).is_file()]
@@ -139,8 +140,8 @@ def installed_models() -> list[InstalledModel]:
             language = manifest.get("language") or (entry.language if entry else "unknown")
             found.append(InstalledModel(name=sub.name, engine=engine, language=language, path=sub, source="folder", entry=entry))
     for entry in catalog.values():
-        if entry.package and importlib.util.find_spec(entry.package) is not None:
-            spec = importlib.util.find_spec(entry.package)
+        spec = importlib.util.find_spec(entry.package) if entry.package else None
+        if spec is not None and spec.submodule_search_locations:  # an installed package (a folder), not a module
             base = Path(next(iter(spec.submodule_search_locations)))
             found.append(InstalledModel(name=entry.name, engine=entry.engine, language=entry.language,
                                         path=base / entry.package_path, source=f"package {entry.package}", entry=entry))
