@@ -403,7 +403,8 @@ def restore(archive: Path, data_dir: Path, confirm: Callable[[Question], bool] =
     try:
         manifest = _unpack(archive, staging)
         students = _check_database(archive, staging, manifest, data_dir,
-                                   (_now(), teacher, "restore", f"from {os.path.abspath(archive)} (backup of {_shown(manifest.created)})"))
+                                   (_now(), teacher, "restore",
+                                    f"from {os.path.abspath(archive)} (backup of {_shown(manifest.created)})"))
         (staging / MARKER).touch(mode=0o600)
         os.chmod(staging / MARKER, 0o600)
         _private_tree(staging, staging / AUDIO)
@@ -501,8 +502,10 @@ def _read_manifest(archive: Path, tar: tarfile.TarFile) -> Manifest:
     first = tar.next()
     if first is None or first.name != MANIFEST_NAME or not first.isreg() or first.size > MANIFEST_MAX:
         raise _refuse(archive, "it is not an iep-assistant backup (no manifest); give a file made with `iep-assistant backup`")
+    manifest_file = tar.extractfile(first)
+    assert manifest_file is not None  # a regular file (checked above) can be read
     try:
-        raw = json.loads(tar.extractfile(first).read())
+        raw = json.loads(manifest_file.read())
     except ValueError:
         raise _Damaged("its manifest is damaged") from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
@@ -537,7 +540,7 @@ def _read_manifest(archive: Path, tar: tarfile.TarFile) -> Manifest:
 def _unpack(archive: Path, staging: Path) -> Manifest:
     """Read ``archive`` into ``staging``, checking every member against the manifest."""
     try:
-        tar = tarfile.open(archive, "r|*")  # noqa: SIM115 (closed below); a stream, in order: the manifest must come first
+        tar = tarfile.open(archive, "r|*")  # closed below; a stream, in order: the manifest must come first
     except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError):
         raise _refuse(archive, "it is not an iep-assistant backup (not a tar archive); give a file made with "
                                "`iep-assistant backup`") from None
@@ -590,6 +593,7 @@ def _extract(tar: tarfile.TarFile, m: tarfile.TarInfo, entry: FileEntry, staging
             pass
         os.chmod(folder, 0o700)
     src = tar.extractfile(m)
+    assert src is not None  # the caller extracts regular files only
     h = hashlib.sha256()
     fd = os.open(folder / parts[-1], os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     try:

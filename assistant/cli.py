@@ -8,12 +8,19 @@ import os
 import sqlite3
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from assistant import __version__
 from assistant.errors import UserError
 from assistant.text import name_key
+
+if TYPE_CHECKING:  # imported where they are used, for a quick start-up
+    from collections.abc import Callable
+
+    from assistant.dialogue.voice import Ears
+    from assistant.session import Screen, SpokenVoice
 
 ENGINES = ["auto", "vosk", "whisper"]
 
@@ -23,7 +30,8 @@ def _err(msg: str) -> None:
 
 
 def _add_engine_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--engine", choices=ENGINES, default="auto", help="recognition engine (default: auto: Vosk when a model for the language is installed, else Whisper)")
+    p.add_argument("--engine", choices=ENGINES, default="auto",
+                   help="recognition engine (default: auto: Vosk when a model for the language is installed, else Whisper)")
     p.add_argument("--model", help="model name (see `models list`) or path to a model folder")
     p.add_argument("--language", default="en", help="language code of the speech (default: en)")
     p.add_argument("--grammar", nargs="+", metavar="WORD", help="only these words or phrases may be recognised (e.g. yes no)")
@@ -245,7 +253,8 @@ def cmd_models(args) -> int:
         if problems:
             for p in problems:
                 print(f"  {p}")
-            raise UserError(f"model '{args.target}' failed verification ({len(problems)} problem{'s' * (len(problems) > 1)}); reinstall it")
+            raise UserError(f"model '{args.target}' failed verification "
+                            f"({len(problems)} problem{'s' * (len(problems) > 1)}); reinstall it")
         print(f"{args.target}: OK")
         return 0
     raise AssertionError(args.action)
@@ -264,7 +273,8 @@ def cmd_student(args) -> int:
     if args.action == "add":
         s = store.roster.add(" ".join(args.name), args.grade, args.language, args.accommodation or [], args.past_goal or [])
         store.audit.add(_user(), "edit", f"new student {s.label} (command line)")
-        print(f"added {s.label} (grade {s.grade}, {s.language}; {len(s.accommodations)} accommodations, {len(s.past_goals)} past goals)")
+        print(f"added {s.label} (grade {s.grade}, {s.language}; {len(s.accommodations)} accommodations, "
+              f"{len(s.past_goals)} past goals)")
         return 0
     if args.action == "list":
         students = store.roster.all()
@@ -288,7 +298,8 @@ def cmd_student(args) -> int:
         return 0
     if args.action == "remove":
         if not args.yes:
-            typed = input(f"This deletes all of {s.label}'s answers and recordings. Type the name to confirm: ") if sys.stdin.isatty() else ""
+            question = f"This deletes all of {s.label}'s answers and recordings. Type the name to confirm: "
+            typed = input(question) if sys.stdin.isatty() else ""
             if name_key(typed) != name_key(s.name):  # the rule the review app's delete uses
                 raise UserError("not removed: confirm by typing the name, or pass --yes")
         from assistant.locks import session_lock
@@ -337,6 +348,7 @@ def cmd_session(args) -> int:
                         "or pass --new to start over (the paused answers are kept)")
     session = paused if args.resume else None
     recognizer = None
+    factory: Callable[[Screen, SpokenVoice], Ears]
     if args.text:
         factory = lambda screen, voice: TypedEars(sys.stdin, screen)  # noqa: E731
     else:
@@ -507,7 +519,8 @@ def cmd_dialogues(args) -> int:
     if args.action == "list":
         for f in files:
             d = load_dialogue(f)
-            print(f"{d.id:<10} {d.language}  grades {d.grades[0]}-{d.grades[1]}  {sum(len(s.prompts) for s in d.sections)} prompts  {f}")
+            prompts = sum(len(s.prompts) for s in d.sections)
+            print(f"{d.id:<10} {d.language}  grades {d.grades[0]}-{d.grades[1]}  {prompts} prompts  {f}")
         return 0
     bad = 0
     for f in files:
@@ -543,7 +556,8 @@ def cmd_demo(args) -> int:
     recognizer = load_recognizer(choose_model(args.engine, args.model, "en"))
     speaker = student_voice = None
     try:
-        _err(f"demo: a simulated student answers aloud; recognition with {recognizer.engine} ({recognizer.model.name}); data in {data_dir}")
+        _err(f"demo: a simulated student answers aloud; recognition with {recognizer.engine} ({recognizer.model.name}); "
+             f"data in {data_dir}")
         screen = Screen()
         from assistant.audio.devices import resolve
 
@@ -564,6 +578,7 @@ def cmd_demo(args) -> int:
         for opened in (speaker, student_voice, recognizer):
             if opened is not None:
                 opened.close()
+    assert engine.session is not None  # run() started one
     draft = build_draft(student, store.transcripts.answers(engine.session.id))
     print("\n" + "=" * 60 + "\n")
     print(to_markdown(draft))
@@ -648,7 +663,8 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("name", nargs="*", help="the student's name (NAME#ID when two share a name)")
     st.add_argument("--grade", type=int, help="add: 0 (kindergarten) to 12")
     st.add_argument("--language", default="en")
-    st.add_argument("--accommodation", action="append", metavar="TEXT", help="add: an accommodation in the current IEP (repeatable)")
+    st.add_argument("--accommodation", action="append", metavar="TEXT",
+                    help="add: an accommodation in the current IEP (repeatable)")
     st.add_argument("--past-goal", action="append", metavar="TEXT", help="add: one of last year's goals (repeatable)")
     st.add_argument("--yes", action="store_true", help="remove: do not ask for a typed confirmation")
     st.add_argument("--data-dir", help="where students and sessions are kept")

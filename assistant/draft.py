@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -44,7 +45,8 @@ class Accommodations(BaseModel):
     helpful: list[AccommodationItem] = []
     not_helpful: list[AccommodationItem] = []
     not_sure: list[AccommodationItem] = []
-    wanted: list[AccommodationItem] = Field(default=[], description="needs the student raised; label is set when the catalog knows it")
+    wanted: list[AccommodationItem] = Field(default=[],
+                                            description="needs the student raised; label is set when the catalog knows it")
 
 
 class Goal(BaseModel):
@@ -139,7 +141,7 @@ class Section:
     def items(self, d: IEPDraft) -> list:
         """The section's object in ``d`` (for a list: the list itself, for editing). A goal
         part is in each of ``d.goals``, not here."""
-        obj = d
+        obj: Any = d
         for name in self.path:
             obj = getattr(obj, name)
         return obj
@@ -268,7 +270,8 @@ def build_draft(student: Student, answers: list[Answer]) -> IEPDraft:
             {"yes": acc.helpful, "no": acc.not_helpful}.get(said, acc.not_sure).append(item)
         elif section.fill is Fill.PAST_GOAL:
             goal = a.extra.get("goal", "")
-            d.past_goals.append(PastGoal(text=a.text, label=section.labeler(goal), goal=goal, source=_source(a)))
+            label = section.labeler(goal) if section.labeler else None
+            d.past_goals.append(PastGoal(text=a.text, label=label, goal=goal, source=_source(a)))
         elif section.fill is Fill.GOAL_PART:
             number = a.extra.get("goal_number", 1)
             while len(d.goals) < number:

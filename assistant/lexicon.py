@@ -113,7 +113,8 @@ def accommodation_of(text: str) -> str | None:
 # The yes/no words a recognizer with a grammar may hear (with the voice commands);
 # what they mean is read by ``yes_no``.
 GRAMMAR_YES_NO = ["yes", "no", "not sure", "yeah", "nope", "maybe"]
-YES = {"yes", "yeah", "yep", "yup", "sure", "it helps", "helps", "definitely", "a lot", "that's right", "right", "correct", "uh huh"}
+YES = {"yes", "yeah", "yep", "yup", "sure", "it helps", "helps", "definitely", "a lot", "that's right", "right", "correct",
+       "uh huh"}
 NO = {"no", "nope", "nah", "not really", "doesn't help", "does not help", "never use", "don't use", "never", "wrong", "not right"}
 NOT_SURE = {"not sure", "maybe", "sometimes", "i'm not sure", "kind of", "i don't know", "don't know", "dunno"}
 _YES_NO = [(value, {normalize(p) for p in phrases}) for value, phrases in (("not sure", NOT_SURE), ("no", NO), ("yes", YES))]

@@ -101,8 +101,9 @@ def detect_engine(path: Path) -> str | None:
     return None
 
 
-def missing_files(path: Path, engine: str) -> list[str]:
-    """Files a model folder needs before its engine can load it."""
+def missing_files(path: Path, engine: str | None) -> list[str]:
+    """Files a model folder needs before its engine can load it (for a folder of
+    neither engine, ``engine`` None: the files Whisper needs)."""
     if engine == "vosk":
         need = ["am/final.mdl", "conf/model.conf", "graph/phones/word_boundary.int"]
         missing = [f for f in need if not (path / f).is_file()]
@@ -139,8 +140,8 @@ def installed_models() -> list[InstalledModel]:
             language = manifest.get("language") or (entry.language if entry else "unknown")
             found.append(InstalledModel(name=sub.name, engine=engine, language=language, path=sub, source="folder", entry=entry))
     for entry in catalog.values():
-        if entry.package and importlib.util.find_spec(entry.package) is not None:
-            spec = importlib.util.find_spec(entry.package)
+        spec = importlib.util.find_spec(entry.package) if entry.package else None
+        if spec is not None and spec.submodule_search_locations:  # an installed package (a folder), not a module
             base = Path(next(iter(spec.submodule_search_locations)))
             found.append(InstalledModel(name=entry.name, engine=entry.engine, language=entry.language,
                                         path=base / entry.package_path, source=f"package {entry.package}", entry=entry))
@@ -191,12 +192,15 @@ def choose_model(engine: str = "auto", model: str | None = None, language: str =
             if fetchable:
                 e = fetchable[0]
                 how = f"pip install '{e.pip}'" if e.pip else f"iep-assistant models download {e.name}"
-                raise UserError(f"no {'' if engine == 'auto' else engine + ' '}speech model for language '{language}' is installed; fetch one with: {how}")
-            raise UserError(f"no {'' if engine == 'auto' else engine + ' '}speech model is known for language '{language}'; `iep-assistant models list` shows the known models")
+                raise UserError(f"no {'' if engine == 'auto' else engine + ' '}speech model for language '{language}' is "
+                                f"installed; fetch one with: {how}")
+            raise UserError(f"no {'' if engine == 'auto' else engine + ' '}speech model is known for language '{language}'; "
+                            "`iep-assistant models list` shows the known models")
         m = pick[0]
     problems = missing_files(m.path, m.engine)
     if problems:
-        raise UserError(f"model '{m.name}' at {m.path} is incomplete: missing {', '.join(problems)}; reinstall it (`iep-assistant models download|import`)")
+        raise UserError(f"model '{m.name}' at {m.path} is incomplete: missing {', '.join(problems)}; reinstall it "
+                        "(`iep-assistant models download|import`)")
     check_packaged_hash(m)
     return m
 
@@ -232,7 +236,8 @@ def check_packaged_hash(m: InstalledModel) -> None:
         return
     actual = sha256_file(f)
     if actual != e.check_sha256:
-        raise UserError(f"model '{m.name}': {f} does not match the catalog hash (damaged or replaced); reinstall it with: pip install --force-reinstall '{e.pip}'")
+        raise UserError(f"model '{m.name}': {f} does not match the catalog hash (damaged or replaced); reinstall it with: "
+                        f"pip install --force-reinstall '{e.pip}'")
     seen[key] = True
     try:
         stamp.parent.mkdir(parents=True, exist_ok=True)
@@ -295,11 +300,14 @@ def fetch(url: str, dest: Path, expected_size: int | None = None,
             return dest
         if e.code == 416:
             part.unlink(missing_ok=True)  # the file on the server changed: start over next time
-            raise UserError(f"download failed: {url}: the server's file no longer matches the partial download; removed it, run the command again") from None
-        raise UserError(f"download failed: {url}: HTTP {e.code} {e.reason}; the partial file is kept, run the command again to resume") from None
+            raise UserError(f"download failed: {url}: the server's file no longer matches the partial download; removed it, "
+                            "run the command again") from None
+        raise UserError(f"download failed: {url}: HTTP {e.code} {e.reason}; the partial file is kept, run the command again "
+                        "to resume") from None
     except (urllib.error.URLError, OSError) as e:
         reason = getattr(e, "reason", e)
-        raise UserError(f"download failed: {url}: {reason}; check the network, or copy the model zip from another computer and use `iep-assistant models import`") from None
+        raise UserError(f"download failed: {url}: {reason}; check the network, or copy the model zip from another computer and "
+                        "use `iep-assistant models import`") from None
     with resp:
         content_range = resp.headers.get("Content-Range", "")
         if have and (resp.status != 206 or not content_range.startswith(f"bytes {have}-")):
@@ -339,7 +347,8 @@ def safe_extract(archive: Path, target: Path) -> None:
         for info in zf.infolist():
             name = info.filename
             dest = (target / name).resolve()
-            if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in Path(name).parts or not dest.is_relative_to(target):
+            if (name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in Path(name).parts
+                    or not dest.is_relative_to(target)):
                 raise UserError(f"{archive}: refusing '{name}': it would be written outside the model folder")
             if stat.S_ISLNK(info.external_attr >> 16):
                 raise UserError(f"{archive}: refusing '{name}': symbolic links are not allowed in model archives")
@@ -381,7 +390,8 @@ def _install_folder(src_root: Path, name: str, language: str | None, source: str
     check_name(name)
     final = models_dir() / name
     if final.exists() and not force:
-        raise UserError(f"a model named '{name}' is already installed at {final}; pass --force to replace it, or --name to install beside it")
+        raise UserError(f"a model named '{name}' is already installed at {final}; pass --force to replace it, or --name to "
+                        "install beside it")
     engine = detect_engine(src_root)
     problems = missing_files(src_root, engine)
     if problems:

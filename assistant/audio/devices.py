@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -143,7 +144,8 @@ def resolve(spec: str | int | None, kind: str) -> Device:
     assert kind in ("input", "output")
     devices = [d for d in list_devices() if (d.inputs if kind == "input" else d.outputs) > 0]
     if not devices:
-        raise UserError(f"no audio {kind} device found: plug in a headset, or check that the sound system (PulseAudio/PipeWire) is running; `iep-assistant devices` lists what is seen")
+        raise UserError(f"no audio {kind} device found: plug in a headset, or check that the sound system (PulseAudio/PipeWire) "
+                        "is running; `iep-assistant devices` lists what is seen")
     if spec is None or spec == "":
         for d in devices:
             if (d.is_default_input if kind == "input" else d.is_default_output):
@@ -179,10 +181,10 @@ class Microphone:
         self.device = resolve(device, "input")
         self.rate = self.device.default_rate or SAMPLE_RATE
         self._blocksize = max(1, int(self.rate * chunk_seconds))
-        self._queue: queue.Queue[np.ndarray] = queue.Queue()
+        self._queue: queue.Queue[np.ndarray | None] = queue.Queue()
         self._resampler = StreamResampler(self.rate, SAMPLE_RATE)
         self.overflows = 0
-        self._stream = None
+        self._stream: Any = None  # a sounddevice.InputStream while open
 
     def _callback(self, indata, frames, time, status):  # runs on PortAudio's thread
         if status.input_overflow:
@@ -194,7 +196,8 @@ class Microphone:
         # a fresh queue for each stream: None in it means this stream has ended
         # (PortAudio calls finished_callback when its thread fails, e.g. the device
         # went away, and also when we stop it)
-        self._queue = ended = queue.Queue()
+        ended: queue.Queue[np.ndarray | None] = queue.Queue()
+        self._queue = ended
         _count_stream(+1)
         try:
             self._stream = sd.InputStream(

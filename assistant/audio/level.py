@@ -29,7 +29,8 @@ def assess(x: np.ndarray, rate: int) -> LevelReport:
     frame = max(1, int(rate * 0.05))
     n = len(x) // frame
     if n == 0:
-        return LevelReport(float("-inf"), 0.0, 0.0, "silent", "no sound at all: check that the microphone is plugged in and not muted")
+        return LevelReport(float("-inf"), 0.0, 0.0, "silent",
+                           "no sound at all: check that the microphone is plugged in and not muted")
     levels = np.array([dbfs(x[i * frame : (i + 1) * frame]) for i in range(n)])
     # the loudest tenth of the frames stands for the voice
     loud = np.sort(levels)[-max(1, n // 10) :]
@@ -37,7 +38,8 @@ def assess(x: np.ndarray, rate: int) -> LevelReport:
     peak = float(np.max(np.abs(x)))
     clipped = float(np.mean(np.abs(x) >= 0.99))
     if clipped > 0.001:
-        verdict, advice = "too loud", "too loud: the sound is distorted; move the microphone a little away from the mouth or lower the input volume"
+        verdict, advice = "too loud", ("too loud: the sound is distorted; move the microphone a little away from the mouth or "
+                                       "lower the input volume")
     elif speech < -60 or not np.isfinite(speech):
         verdict, advice = "silent", "no sound at all: check that the microphone is plugged in, switched on and not muted"
     elif speech < -40:

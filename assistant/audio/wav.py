@@ -96,7 +96,8 @@ def read_wav(path: str | Path) -> Audio:
     elif tag == _FLOAT and width == 8:
         x = np.frombuffer(raw, "<f8").astype(np.float32)
     else:
-        raise UserError(f"{path}: unsupported WAV encoding (format {tag}, {bits} bits); convert it to 16-bit PCM with `sox in.wav -b 16 out.wav`")
+        raise UserError(f"{path}: unsupported WAV encoding (format {tag}, {bits} bits); convert it to 16-bit PCM with "
+                        "`sox in.wav -b 16 out.wav`")
     if frames == 0:
         raise UserError(f"{path}: the WAV file holds no audio (0 samples)")
     x = np.nan_to_num(x, nan=0.0, posinf=1.0, neginf=-1.0)

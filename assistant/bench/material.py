@@ -44,7 +44,8 @@ def librivox(folder: Path = LIBRIVOX) -> list[tuple[np.ndarray, str]]:
             refs[m.group(2)] = m.group(1).strip()
     missing = [f"{k}.wav" for k in refs if not (folder / f"{k}.wav").is_file()]
     if not refs or missing:
-        raise MissingMaterial(f"the LibriVox clips in {folder} are incomplete ({', '.join(missing) or 'no clips listed'}): {hint}")
+        raise MissingMaterial(f"the LibriVox clips in {folder} are incomplete "
+                              f"({', '.join(missing) or 'no clips listed'}): {hint}")
     return [(read_wav(folder / f"{k}.wav").to_pcm16(), v) for k, v in refs.items()]
 
 

@@ -46,7 +46,7 @@ def paired(ours: Callable[[], object], bare: Callable[[], object], reps: int,
             times[name]["cpu"].append(cpu() - c0)
 
     def ratios(kind: str) -> list[float]:
-        return [o / b for o, b in zip(times["ours"][kind], times["bare"][kind]) if b > 0]
+        return [o / b for o, b in zip(times["ours"][kind], times["bare"][kind], strict=True) if b > 0]
 
     return {"ours": summary(times["ours"]["wall"]), "bare": summary(times["bare"]["wall"]),
             "ratio": summary(ratios("wall")), "cpu_ratio": summary(ratios("cpu"))}

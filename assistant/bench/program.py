@@ -5,6 +5,7 @@ processes (``python -m assistant``) in folders of their own under ``tmp``."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import queue
@@ -13,6 +14,7 @@ import sys
 import tempfile
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 import assistant
@@ -34,8 +36,9 @@ def tts(reps: int) -> dict:
         speaker, cold = Speaker(cache=Path(cache)), Speaker(cache=Path(cache) / "cold")
         try:
             speaker.render("Warming up the speech engine.")
-            first = [timed(lambda i=i: speaker.audio(f"What are you good at, in school or outside of school? ({i})")) for i in range(reps)]
-            cached = [timed(lambda i=i: speaker.audio(f"What are you good at, in school or outside of school? ({i})")) for i in range(reps)]
+            prompts = [f"What are you good at, in school or outside of school? ({i})" for i in range(reps)]
+            first = [timed(partial(speaker.audio, prompt)) for prompt in prompts]
+            cached = [timed(partial(speaker.audio, prompt)) for prompt in prompts]
             cold_start = timed(lambda: cold.audio("Hello! I am going to ask you some questions."))
         finally:
             speaker.close()
@@ -72,17 +75,20 @@ def startup(tmp: Path, reps: int) -> dict:
     shown = []
     for _ in range(reps):
         t0 = time.perf_counter()
-        p = subprocess.Popen([sys.executable, "-m", "assistant", "session", "--student", "Start", "--text", "--no-voice", "--new"],
+        p = subprocess.Popen([sys.executable, "-m", "assistant", "session",
+                              "--student", "Start", "--text", "--no-voice", "--new"],
                              env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=PACKAGE_HOME)
+        stdin, stdout = p.stdin, p.stdout
+        assert stdin is not None and isinstance(stdout, io.BufferedReader)  # pipes, buffered (Popen's default)
         buf = b""
         while b"> " not in buf:
-            chunk = p.stdout.read1(4096)
+            chunk = stdout.read1(4096)
             if not chunk:
                 break
             buf += chunk
         shown.append(time.perf_counter() - t0)
-        p.stdin.write(b"stop\n")
-        p.stdin.close()
+        stdin.write(b"stop\n")
+        stdin.close()
         p.wait(30)
     return {"to_first_prompt_shown": summary(shown)}
 
@@ -122,6 +128,8 @@ def spoken(tmp: Path, reps: int, log=print, pause: float = 0.5) -> dict:
                     time.sleep(pause)  # a student takes a moment before answering
                     va.play_into_mic(answer)
                     end_of_speech = mic.last_sound_before(time.perf_counter())
+                    if end_of_speech is None:
+                        raise RuntimeError("the answer played into the microphone was not heard there")
                     _wait_for_line(lines, "I heard:", 60)
                     heard = speaker.first_sound_after(end_of_speech, timeout=30)
                     if heard is None:
@@ -154,12 +162,14 @@ def _heard_tts(va, watcher, tmp: Path, reps: int) -> dict:
     before (cached), in a process that has spoken once already (as in a session)."""
     p = subprocess.Popen([sys.executable, "-c", SPEAK_CHILD, str(tmp / "tts-heard-cache")], env=va.env, cwd=PACKAGE_HOME,
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    stdin, stdout = p.stdin, p.stdout
+    assert stdin is not None and stdout is not None  # both pipes
 
     def say(text: str) -> float:
         watcher.wait_for_quiet(0.2, timeout=10)  # the previous sound has died away
-        p.stdin.write(text + "\n")
-        p.stdin.flush()
-        reply = p.stdout.readline()
+        stdin.write(text + "\n")
+        stdin.flush()
+        reply = stdout.readline()
         if not reply:
             raise RuntimeError("the speaking process ended early")
         t0 = json.loads(reply)["t0"]
@@ -176,7 +186,7 @@ def _heard_tts(va, watcher, tmp: Path, reps: int) -> dict:
             new.append(say(prompt))
             cached.append(say(prompt))
     finally:
-        p.stdin.close()
+        stdin.close()
         p.wait(30)
     return {"new": summary(new), "cached": summary(cached)}
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,7 @@ def speed(rec: Recognizer, clips: list[np.ndarray], lengths: list[int], pairs_fo
     rtf, overhead = {}, {}
     for secs in lengths:
         pcm = answer_of(clips, secs)
-        pair = paired(lambda pcm=pcm: transcribe_pcm(rec, pcm), lambda pcm=pcm: rec.bare_decode(pcm), pairs_for(secs))
+        pair = paired(partial(transcribe_pcm, rec, pcm), partial(rec.bare_decode, pcm), pairs_for(secs))
         rtf[str(secs)] = {k: (v / secs if k != "n" and v is not None else v) for k, v in pair["ours"].items()}
         overhead[str(secs)] = {"ours_rtf": pair["ours"]["median"] / secs, "bare_rtf": pair["bare"]["median"] / secs,
                                "ratio": pair["ratio"]["median"], "ratio_spread": [pair["ratio"]["min"], pair["ratio"]["max"]],
@@ -53,6 +54,8 @@ def latency(rec: Recognizer, clips: list[np.ndarray], lengths: list[int], repeat
             c0 = time.process_time()
             heard = listen(rec, feed, EndpointConfig(hangover=1.2, max_seconds=secs + 10))
             ready = time.perf_counter()
+            # both set: listening ends in the quiet after the speech, so every chunk of speech was delivered
+            assert feed.last_delivered_at is not None and feed.speech_ended_at is not None
             cpu_live.append(time.process_time() - c0)
             lat.append(ready - feed.last_delivered_at)  # the end-point was decided on the last chunk
             full.append(ready - feed.speech_ended_at)
@@ -60,7 +63,7 @@ def latency(rec: Recognizer, clips: list[np.ndarray], lengths: list[int], repeat
             c0 = time.process_time()
             transcribe_pcm(rec, heard.audio)
             cpu_whole.append(time.process_time() - c0)
-        ratios = [a / b for a, b in zip(cpu_live, cpu_whole) if b > 0]
+        ratios = [a / b for a, b in zip(cpu_live, cpu_whole, strict=True) if b > 0]
         out[str(secs)] = {"after_endpoint": summary(lat), "after_speech_end": summary(full),
                           "cpu_live_over_whole": summary(ratios)}
         log(f"bench:   latency after the end-point, {secs} s answer: {statistics.median(lat):.3f} s; "
@@ -91,7 +94,7 @@ def accuracy_korean(rec: Recognizer, said: list[str], pcm: list[np.ndarray], log
     English number words), with what was heard of each."""
     hyps = [transcribe_pcm(rec, p).text for p in pcm]
     out = {"wer_synthetic": wer(said, hyps, "ko"), "cer_synthetic": cer(said, hyps, "ko"),
-           "synthetic_examples": [{"said": r, "heard": h} for r, h in zip(said, hyps)]}
+           "synthetic_examples": [{"said": r, "heard": h} for r, h in zip(said, hyps, strict=True)]}
     log(f"bench:   synthetic Korean: CER {out['cer_synthetic']:.3f}, WER {out['wer_synthetic']:.3f}")
     return out
 

@@ -62,10 +62,13 @@ def report(r: dict) -> str:
             spread = o.get("ratio_spread") or [None, None]
             ratio_spread = f"{spread[0]:.2f}-{spread[1]:.2f}" if spread[0] is not None else ""
             cpu = f"{o['cpu_ratio']:.2f}" if o.get("cpu_ratio") else ""
-            lines.append(f"| {name} | {k} s | {v['median']:.3f} | {_span(v)} | {o['bare_rtf']:.3f} | {o['ratio']:.2f} | {ratio_spread} | {cpu} |")
+            lines.append(f"| {name} | {k} s | {v['median']:.3f} | {_span(v)} | {o['bare_rtf']:.3f} | {o['ratio']:.2f} | "
+                         f"{ratio_spread} | {cpu} |")
     lines += ["", "Accuracy: word error rate (WER) and character error rate (CER, spaces ignored). Korean is judged by "
-              "CER: the Korean model writes morphemes apart (\"그림 을\" for \"그림을\"), which a word rate counts as errors.", "",
-              "| engine / model | model load (s) | WER LibriVox (5 human clips) | WER synthetic answers (espeak-ng voices) | CER synthetic answers |",
+              "CER: the Korean model writes morphemes apart (\"그림 을\" for \"그림을\"), which a word rate counts as "
+              "errors.", "",
+              "| engine / model | model load (s) | WER LibriVox (5 human clips) | WER synthetic answers (espeak-ng voices) "
+              "| CER synthetic answers |",
               "|---|---|---|---|---|"]
     missing = r.get("librivox", {}).get("missing")
     for name, e in r["engines"].items():
@@ -89,7 +92,8 @@ def report(r: dict) -> str:
               "of quiet has passed) to the transcript being ready. After the end of speech adds that hang-over. "
               "CPU, live / whole: the computing of the live path (decoding during the speech) against decoding the same "
               "recording whole.", "",
-              "| engine / model | answer | after the end-point (s) | after the end of speech (s) | CPU, live / whole |", "|---|---|---|---|---|"]
+              "| engine / model | answer | after the end-point (s) | after the end of speech (s) | CPU, live / whole |",
+              "|---|---|---|---|---|"]
     for name, e in r["engines"].items():
         for k, v in e["latency"].items():
             cpu = v.get("cpu_live_over_whole", {}).get("median")
@@ -105,19 +109,26 @@ def report(r: dict) -> str:
                   "student answers 0.5 s after the app starts listening.", "",
                   "| measure | median (s) | spread |", "|---|---|---|",
                   f"| command to the first prompt heard, first run (empty speech cache) | {sp['startup_cold']:.3f} | |",
-                  f"| command to the first prompt heard, later runs | {sp['startup_warm']['median']:.3f} | {_span(sp['startup_warm'])} |",
-                  f"| end of the student's answer to the first sound of its read-back (\"I heard: ...\"), hang-over of 1.2 s included | "
-                  f"{sp['readback_after_speech_end']['median']:.3f} | {_span(sp['readback_after_speech_end'])} |",
-                  f"| `speak()` to the first sound, a prompt not said before (rendered first) | {h['new']['median']:.3f} | {_span(h['new'])} |",
-                  f"| `speak()` to the first sound, a prompt said before (cached) | {h['cached']['median']:.3f} | {_span(h['cached'])} |"]
+                  f"| command to the first prompt heard, later runs | {sp['startup_warm']['median']:.3f} "
+                  f"| {_span(sp['startup_warm'])} |",
+                  "| end of the student's answer to the first sound of its read-back (\"I heard: ...\"), hang-over of "
+                  f"1.2 s included | {sp['readback_after_speech_end']['median']:.3f} "
+                  f"| {_span(sp['readback_after_speech_end'])} |",
+                  f"| `speak()` to the first sound, a prompt not said before (rendered first) | {h['new']['median']:.3f} "
+                  f"| {_span(h['new'])} |",
+                  f"| `speak()` to the first sound, a prompt said before (cached) | {h['cached']['median']:.3f} "
+                  f"| {_span(h['cached'])} |"]
     t = r["tts"]
     lines += ["", "## Speech output, start-up, storage (without audio devices)", "",
               "| measure | median (s) | spread |", "|---|---|---|",
               f"| text-to-speech, new prompt (render only) | {t['first_render']['median']:.3f} | {_span(t['first_render'])} |",
-              f"| text-to-speech, cached prompt (read from the cache) | {t['cached']['median']:.4f} | {_span(t['cached'], '.4f')} |",
+              f"| text-to-speech, cached prompt (read from the cache) | {t['cached']['median']:.4f} "
+              f"| {_span(t['cached'], '.4f')} |",
               f"| text-to-speech, first prompt of a process (starts the speech engine) | {t['cold_start_first_prompt']:.3f} | |",
-              f"| start-up to the first prompt shown (`session --text --no-voice`) | {r['startup']['to_first_prompt_shown']['median']:.3f} | {_span(r['startup']['to_first_prompt_shown'])} |",
-              f"| storing one answer (commit, fsync) | {r['storage']['commit_answer']['median']:.4f} | {_span(r['storage']['commit_answer'], '.4f')} |"]
+              "| start-up to the first prompt shown (`session --text --no-voice`) "
+              f"| {r['startup']['to_first_prompt_shown']['median']:.3f} | {_span(r['startup']['to_first_prompt_shown'])} |",
+              f"| storing one answer (commit, fsync) | {r['storage']['commit_answer']['median']:.4f} "
+              f"| {_span(r['storage']['commit_answer'], '.4f')} |"]
     if "session_rss" in r:
         lines.append(f"| peak memory of a whole demo session (MB) | {r['session_rss']['peak_rss_mb']:.0f} | |")
     # targets
@@ -125,12 +136,19 @@ def report(r: dict) -> str:
     vosk = next((e for n, e in r["engines"].items() if n.startswith("vosk")), None)
     ratios = [o["ratio"] for e in r["engines"].values() for o in e["overhead"].values() if o["ratio"]]
     rows = [
-        ("End-point to transcript, Vosk (median)", vosk["latency"]["5"]["after_endpoint"]["median"] if vosk else None, TARGETS["vosk_latency_s"], "s"),
-        ("End-point to transcript, Whisper, 5 s answer", whisper["latency"]["5"]["after_endpoint"]["median"] if whisper else None, TARGETS["whisper_latency_30s_s"], "s"),
-        ("End-point to transcript, Whisper, 30 s answer", whisper["latency"].get("30", {}).get("after_endpoint", {}).get("median") if whisper else None, TARGETS["whisper_latency_30s_s"], "s"),
-        ("Our pipeline / bare engine (worst median of paired runs)", max(ratios) if ratios else None, TARGETS["overhead_ratio"], "x"),
-        ("Start-up to first prompt heard (first run, empty speech cache)", sp["startup_cold"] if sp else None, TARGETS["startup_s"], "s"),
-        ("Cached prompt, speak() to first sound heard", sp["tts_heard"]["cached"]["median"] if sp else None, TARGETS["cached_tts_s"], "s"),
+        ("End-point to transcript, Vosk (median)",
+         vosk["latency"]["5"]["after_endpoint"]["median"] if vosk else None, TARGETS["vosk_latency_s"], "s"),
+        ("End-point to transcript, Whisper, 5 s answer",
+         whisper["latency"]["5"]["after_endpoint"]["median"] if whisper else None, TARGETS["whisper_latency_30s_s"], "s"),
+        ("End-point to transcript, Whisper, 30 s answer",
+         whisper["latency"].get("30", {}).get("after_endpoint", {}).get("median") if whisper else None,
+         TARGETS["whisper_latency_30s_s"], "s"),
+        ("Our pipeline / bare engine (worst median of paired runs)",
+         max(ratios) if ratios else None, TARGETS["overhead_ratio"], "x"),
+        ("Start-up to first prompt heard (first run, empty speech cache)",
+         sp["startup_cold"] if sp else None, TARGETS["startup_s"], "s"),
+        ("Cached prompt, speak() to first sound heard",
+         sp["tts_heard"]["cached"]["median"] if sp else None, TARGETS["cached_tts_s"], "s"),
         ("Peak RSS with Whisper tiny.en", r.get("session_rss", {}).get("peak_rss_mb"), TARGETS["peak_rss_mb"], "MB"),
     ]
     lines += ["", "## Targets (2 cores)", "", "| target | measured | goal | verdict |", "|---|---|---|---|"]
@@ -142,7 +160,8 @@ def report(r: dict) -> str:
 
 
 def _overhead_note(r: dict) -> str:
-    rows = [(o["ratio"], name, secs, o) for name, e in r["engines"].items() for secs, o in e["overhead"].items() if o.get("ratio")]
+    rows = [(o["ratio"], name, secs, o)
+            for name, e in r["engines"].items() for secs, o in e["overhead"].items() if o.get("ratio")]
     if not rows:
         return "- Our pipeline against the bare engine: not measured."
     ratio, name, secs, o = max(rows, key=lambda t: t[0])

@@ -47,6 +47,7 @@ class Saver:
 
     def __call__(self, write: Callable[[], T]) -> T:
         told = 0.0
+        problem: StorageError | None
         while True:
             try:
                 return write()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from enum import Enum
+from functools import partial
 
 from assistant.dialogue.asking import Again, Conversation, Question, Saver
 from assistant.dialogue.commands import Command
@@ -89,10 +90,10 @@ class DialogueEngine:
         try:
             while i < len(plan):
                 step = plan[i]
-                self.save(lambda: self.store.transcripts.set_position(session.id, step.key))
+                self.save(partial(self.store.transcripts.set_position, session.id, step.key))
                 outcome = self._ask(plan, i)
                 if outcome is Outcome.STOP:
-                    self.save(lambda: self.store.transcripts.set_position(session.id, step.key, "paused"))
+                    self.save(partial(self.store.transcripts.set_position, session.id, step.key, "paused"))
                     self.talk.say("Okay, let's take a break. Everything you said is saved. We will continue from this "
                                   "question next time.")
                     return Ending.PAUSED
@@ -108,12 +109,17 @@ class DialogueEngine:
                 self.talk.say("Okay, let's take a break. Everything you said is saved.")
                 return Ending.PAUSED
         except Stopped:
-            self.save(lambda: self.store.transcripts.set_position(session.id, self.store.transcripts.session(session.id).position, "paused"))
+            self.save(lambda: self.store.transcripts.set_position(session.id, self.store.transcripts.session(session.id).position,
+                                                                  "paused"))
             return Ending.PAUSED
         draft = build_draft(self.student, self.store.transcripts.answers(session.id))
         self.save(lambda: self.store.finish_session(session.id, self.student.id, draft.model_dump(mode="json")))
         self.talk.say(fill(self.dialogue.goodbye, name=self.student.name), private=True)
         return Ending.FINISHED
+
+    def _session_id(self) -> int:
+        assert self.session is not None  # run() sets it before any step is asked
+        return self.session.id
 
     def _start(self, plan: Plan, session: Session) -> int:
         """The step a session continues at (checked before anything is said)."""
@@ -239,10 +245,12 @@ class DialogueEngine:
     def _store_attempt(self, step: Step, u: Utterance, kind: str, extra: dict) -> int:
         """Save the recording (if any) and the attempt; only what is stored as an
         answer is ever recorded to disk ("yes", "repeat" and the like never are)."""
+        session_id, field = self._session_id(), step.field
+        assert field is not None  # only gates have no field, and a gate is settled without storing anything
         audio_path = self.save(lambda: self.files.save_recording(u.pcm)) if u.pcm is not None and len(u.pcm) else None
-        return self.save(lambda: self.store.transcripts.add_answer(self.session.id, step.key, step.field, step.text, kind, u.text,
-                                                       u.words, u.engine, u.model, audio_path, confirmed=False,
-                                                       extra=extra))
+        return self.save(lambda: self.store.transcripts.add_answer(session_id, step.key, field, step.text, kind, u.text,
+                                                                   u.words, u.engine, u.model, audio_path, confirmed=False,
+                                                                   extra=extra))
 
     def _record(self, step: Step, u: Utterance, kind: str, position: str) -> int:
         """Store a skip or an "I don't know"; it replaces earlier records of the step."""
@@ -293,18 +301,18 @@ class DialogueEngine:
         self.talk.say("Here is what you told me. After each part, say yes if it is right, or no to change it.")
         for si, prompts in read_back_prompts(self.dialogue):
             for prompt in prompts:
-                answers = [a for a in self.store.transcripts.answers(self.session.id)
+                answers = [a for a in self.store.transcripts.answers(self._session_id())
                            if a.field == prompt.field and a.confirmed and not a.superseded and a.kind == "answer"]
                 if not answers:
                     continue
                 label = self.dialogue.sections[si].title if len(prompts) == 1 else prompt.text.rstrip("?")
                 said = ". ".join(a.text.strip().rstrip(".") for a in answers)
                 question = f"{label}: {said}. Is that right?"
-                verdict = self.talk.ask(Question(question, True, Listen.YES_NO),
-                                        lambda u, cmd, q=question: self._settle_part(q, u, cmd))
+                verdict = self.talk.ask(Question(question, True, Listen.YES_NO), partial(self._settle_part, question))
                 if verdict is Verdict.STOP:
                     return Outcome.STOP
-                if verdict is Verdict.NO and self._replace(review_step(self.dialogue, prompt), [a.id for a in answers]) is Outcome.STOP:
+                if (verdict is Verdict.NO
+                        and self._replace(review_step(self.dialogue, prompt), [a.id for a in answers]) is Outcome.STOP):
                     return Outcome.STOP
         return Outcome.NEXT
 

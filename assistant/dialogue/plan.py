@@ -13,8 +13,9 @@ answer stores its prompt's id in ``extra["prompt"]``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -55,7 +56,8 @@ class Step:
     text: str  # what is said
     help: str  # what "help" says: a simpler wording and an example
     field: str | None  # where its answers go in the draft (None: a gate, which stores nothing)
-    extra: dict[str, Any] = field(default_factory=dict)  # stored with its answers
+    # dataclasses.field spelled out: inside this class, ``field`` names the attribute above
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)  # stored with its answers
     round: int = 1
     follow_up_of: str | None = None  # the key of the step it follows up
     private: bool = False  # the text holds the student's IEP (an accommodation, a goal) or words
@@ -70,7 +72,7 @@ class Step:
 
     @property
     def choices(self) -> tuple[str, ...]:
-        return tuple(self.prompt.choices) if self.listen is Listen.CHOICE else ()
+        return tuple(self.prompt.choices) if self.listen is Listen.CHOICE and self.prompt is not None else ()
 
     @property
     def in_list(self) -> bool:
@@ -103,6 +105,7 @@ def plan_steps(dialogue: Dialogue, accommodations: Sequence[str] = (), past_goal
         for rnd in range(1, (section.repeat_limit + 1 if section.repeat else 1) + 1):
             suffix = "" if rnd == 1 else f"@{rnd}"
             if rnd > 1:
+                assert section.repeat is not None  # a section has rounds after the first only when it repeats
                 steps.append(Step(f"{section.id}:again{suffix}", Role.GATE, si, None, section.repeat,
                                   f"Please say yes or no. {section.repeat}", None, round=rnd))
             for p in section.prompts:

@@ -53,7 +53,7 @@ def create_app(data_dir: Path | None = None, port: int | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.config["MAX_FORM_MEMORY_SIZE"] = MAX_REQUEST_BYTES
     app.url_map.converters["id"] = IdConverter
-    app.wsgi_app = HostCheck(app.wsgi_app, port)
+    app.wsgi_app = HostCheck(app.wsgi_app, port)  # type: ignore[method-assign]  # Flask's documented way to wrap in middleware
     web.init_app(app)
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
@@ -78,7 +78,8 @@ def _error_page(code: int, name: str, message: str) -> Response:
 
 
 def _http_error(e: HTTPException) -> Response:
-    return _error_page(e.code, e.name, e.description)
+    assert e.code is not None  # Flask answers with an HTTPException without a code itself, never calling handlers
+    return _error_page(e.code, e.name, e.description or "")
 
 
 def _storage_error(e: StorageError) -> Response:

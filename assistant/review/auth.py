@@ -95,12 +95,13 @@ def _keys(name: str, client: str) -> tuple[str, str]:
 _DUMMY: str | None = None
 
 
-def prepare() -> None:
+def prepare() -> str:
     """Make the hash unknown names are checked against (about half a second), before
     the first sign-in: made then, it would make an unknown name's first try slower."""
     global _DUMMY
     if _DUMMY is None:
         _DUMMY = hash_password(secrets.token_hex(8))
+    return _DUMMY
 
 
 class Wait(Exception):
@@ -120,11 +121,11 @@ def sign_in(store: Store, name: str, password: str, client: str = "local") -> tu
     wait = store.sign_ins.take_attempt([(account, FREE_TRIES), (by_client, CLIENT_FREE_TRIES)], FORGET_AFTER, 300)
     if wait > 0:
         raise Wait(wait)
-    prepare()
+    dummy = prepare()
     teacher = store.teachers.get(name)
     # compare against a dummy hash for unknown names, so timing does not tell which names exist
-    ok = check_password(password, teacher.pw_hash if teacher else _DUMMY) and teacher is not None
-    if not ok:
+    ok = check_password(password, teacher.pw_hash if teacher else dummy)
+    if teacher is None or not ok:
         return None
     store.sign_ins.forgive_attempt(account, by_client)
     if is_outdated(teacher.pw_hash):

@@ -174,7 +174,9 @@ def pdf_text(text: str) -> str:
 
 def pdf_paragraphs(text: str) -> list[str]:
     """``pdf_text`` in pieces of at most LONGEST_PARAGRAPH characters, cut between words."""
-    out, current, size = [], [], 0
+    out: list[str] = []
+    current: list[str] = []
+    size = 0
     for word in pdf_text(text).split(" "):
         if current and size + len(word) + 1 > LONGEST_PARAGRAPH:
             out.append(" ".join(current))

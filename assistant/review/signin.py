@@ -35,7 +35,7 @@ bp = Blueprint("signin", __name__)
 class _State:
     """This server's sign-in forms, and when a refused sign-in was last logged, by name."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.forms = auth.SigninForms()
         self.refusals_logged: dict[str, float] = {}
 

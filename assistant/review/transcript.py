@@ -58,7 +58,7 @@ def audio(aid: int):
     transcripts = store().transcripts
     a = transcripts.answer(aid)
     path = resolve(store().dir, a.audio_path) if a is not None else None
-    if path is None:
+    if a is None or path is None:
         abort(404, "There is no recording of this answer.")  # only recordings inside the data folder, never another file
     sid = transcripts.session(a.session_id).student_id
     log("listen", f"recording of answer {aid} of student #{sid}")

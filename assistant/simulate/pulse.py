@@ -67,7 +67,8 @@ class VirtualAudio:
             conf.write_text((system.read_text() if system.exists() else "") + "\nrescue-streams = no\n")
             daemon_env = dict(self.env, PULSE_CONFIG=str(conf))
         self.proc = subprocess.Popen(
-            [_need("pulseaudio", "pulseaudio"), "--system=false", "--daemonize=no", "-n", "--exit-idle-time=-1", "--disallow-exit",
+            [_need("pulseaudio", "pulseaudio"), "--system=false", "--daemonize=no", "-n", "--exit-idle-time=-1",
+             "--disallow-exit",
              "--use-pid-file=false", f"--log-target=file:{self.runtime / 'pulse.log'}",
              f"--load=module-native-protocol-unix auth-anonymous=1 socket={self.socket}",
              "--load=module-null-sink sink_name=speaker rate=48000 sink_properties=device.description=VirtualSpeaker",
@@ -169,6 +170,7 @@ class SoundWatcher:
     def _read(self) -> None:
         size = self.BLOCK * 2
         out = self._proc.stdout
+        assert out is not None  # started with stdout=PIPE
         while True:
             data = out.read(size)
             if not data or len(data) < size:

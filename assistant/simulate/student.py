@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from assistant.dialogue.voice import Said
 from assistant.simulate.microphone import SimulatedMicrophone
 from assistant.speech.tts import Speaker
@@ -33,7 +35,10 @@ class SimulatedStudent:
         text = self.policy(self.heard)
         self.heard = []
         self.said.append(text)
-        pcm = self.speaker.audio(text, private=self.speaker.private_cache is not None).to_pcm16() if text else []
+        if text:
+            pcm = self.speaker.audio(text, private=self.speaker.private_cache is not None).to_pcm16()
+        else:
+            pcm = np.zeros(0, np.int16)
         return SimulatedMicrophone(pcm, seed=len(self.said))
 
     def close(self) -> None:

@@ -49,8 +49,14 @@ class RecognizerStream(Protocol):
 class Recognizer(Protocol):
     engine: str
     model: InstalledModel
-    language: str  # of the speech, as the engine takes it; transcripts are compared in it
-    supports_grammar: bool
+
+    # read-only, so that a recognizer may have them as properties (BackgroundRecognizer's wait for the load)
+    @property
+    def language(self) -> str:
+        """Of the speech, as the engine takes it; transcripts are compared in it."""
+
+    @property
+    def supports_grammar(self) -> bool: ...
 
     def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None, live: bool = True) -> RecognizerStream:
         """``grammar``: only these phrases may come out. ``hints``: phrases that are
@@ -190,7 +196,8 @@ class VoskRecognizer(_Closable):
         try:
             self._model = vosk.Model(str(model.path.resolve()))
         except Exception as e:  # vosk raises a bare Exception when Kaldi fails to load
-            raise UserError(f"Vosk could not load the model '{model.name}' at {model.path} ({e}); check it with `iep-assistant models verify {model.name}`") from None
+            raise UserError(f"Vosk could not load the model '{model.name}' at {model.path} ({e}); check it with "
+                            f"`iep-assistant models verify {model.name}`") from None
 
     def kaldi(self, grammar: list[str] | None = None):
         """A new Kaldi decoder on this model, with word times (and a grammar)."""
@@ -300,7 +307,8 @@ class WhisperRecognizer(_Closable):
         try:
             self._model = WhisperModel(str(model.path), device="cpu", compute_type="int8", cpu_threads=os.cpu_count() or 1)
         except Exception as e:  # ctranslate2 raises RuntimeError / ValueError for bad files
-            raise UserError(f"Whisper could not load the model '{model.name}' at {model.path} ({e}); check it with `iep-assistant models verify {model.name}`") from None
+            raise UserError(f"Whisper could not load the model '{model.name}' at {model.path} ({e}); check it with "
+                            f"`iep-assistant models verify {model.name}`") from None
         self.multilingual = bool(self._model.model.is_multilingual)
         self.language = language if self.multilingual else "en"  # an English-only model hears English
         # streams hand their stretches to this one thread: one decode at a time, in order

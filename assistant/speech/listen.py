@@ -49,7 +49,8 @@ def listen(recognizer: Recognizer, source: AudioSource | str | int | None = None
     stream = recognizer.stream(grammar, hints)
     chunks: list[np.ndarray] = []
     partial = ""
-    mic = source if hasattr(source, "chunks") else Microphone(source)
+    # a device (its name or number; None: the default) is opened here, anything else is a source already
+    mic = Microphone(source) if source is None or isinstance(source, str | int) else source
     with mic:
         for chunk in mic.chunks():
             chunks.append(chunk)

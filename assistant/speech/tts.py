@@ -13,6 +13,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import IO
 
 from assistant.audio.devices import Player
 from assistant.audio.level import trim_leading_silence
@@ -42,7 +43,7 @@ class TTSWorker:
 
     def __init__(self, start_timeout: float = 20.0):
         self._proc: subprocess.Popen | None = None
-        self._stderr = None
+        self._stderr: IO[bytes] | None = None
         self._start_timeout = start_timeout
 
     def _start(self) -> None:
@@ -133,9 +134,12 @@ class Speaker:
         text = " ".join(text.split())
         if not text:
             raise UserError("nothing to say: the text is empty")
-        if private and self.private_cache is None:
-            raise ValueError("a line made from a student's words needs the student's private cache")
-        folder = self.private_cache if private else self.cache
+        if private:
+            if self.private_cache is None:
+                raise ValueError("a line made from a student's words needs the student's private cache")
+            folder = self.private_cache
+        else:
+            folder = self.cache
         path = folder / f"{self._key(text)}.wav"
         if path.exists():
             return path
@@ -156,15 +160,18 @@ class Speaker:
                 return self.render(text, private)
             raise os_storage_error(e, folder, "speech") or UserError(f"cannot write speech to {folder}: {e.strerror}") from None
         try:
-            reply = self._worker.request(timeout=30 + len(text) / 20, op="render", text=text, voice=self.voice, rate=self.rate, out=str(tmp))
+            reply = self._worker.request(timeout=30 + len(text) / 20, op="render", text=text, voice=self.voice, rate=self.rate,
+                                         out=str(tmp))
         except UserError:
             tmp.unlink(missing_ok=True)
             raise
         if "error" in reply:
             tmp.unlink(missing_ok=True)
             if free_bytes(folder) < 1 << 20 or read_only(folder):  # the disk filled up while espeak-ng wrote
-                raise os_storage_error(OSError(errno.ENOSPC if free_bytes(folder) < 1 << 20 else errno.EROFS, "no space"),
-                                       folder, "speech")
+                problem = os_storage_error(OSError(errno.ENOSPC if free_bytes(folder) < 1 << 20 else errno.EROFS, "no space"),
+                                           folder, "speech")
+                assert problem is not None  # both errnos are storage errors
+                raise problem
             if "unknown_voice" in reply:
                 raise UserError(f"unknown voice '{self.voice}'; `iep-assistant say --list-voices` lists them")
             raise UserError(f"text-to-speech failed: {reply['error']}")

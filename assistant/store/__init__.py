@@ -100,9 +100,14 @@ class Store:
             self.db = None
         self._unlock()
 
+    def _open_db(self) -> Database:
+        if self.db is None:
+            raise RuntimeError(f"the store of {self.dir} is closed")
+        return self.db
+
     def transaction(self) -> contextlib.AbstractContextManager:
         """Writes of several repositories as one transaction: all stored, or none."""
-        return self.db.transaction()
+        return self._open_db().transaction()
 
     # ------------------------------------------------------------ units of work across repositories
     # Writes that belong together, whoever asks for them: one transaction each.
@@ -121,4 +126,4 @@ class Store:
             self.draft_versions.delete_of_student(sid)
             self.transcripts.delete_of_student(sid)
             self.roster.delete(sid)
-        self.db.checkpoint()  # the deleted pages may still be in the write-ahead log
+        self._open_db().checkpoint()  # the deleted pages may still be in the write-ahead log

@@ -116,6 +116,12 @@ class Database:
     def execute(self, sql: str, params=()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)
 
+    def insert(self, sql: str, params=()) -> int:
+        """Run an INSERT of one row: that row's id."""
+        rowid = self.execute(sql, params).lastrowid
+        assert rowid is not None  # sqlite3 sets it after every INSERT that stores a row
+        return rowid
+
     @contextlib.contextmanager
     def transaction(self):
         """One write transaction: all of it is stored, or (full disk, crash) none of it.

@@ -21,7 +21,8 @@ class DraftVersions:
         """Store a new version of a student's draft; returns its number."""
         with self.db.transaction():
             row = self.db.execute("SELECT COALESCE(MAX(version), 0) FROM drafts WHERE student_id=?", (student_id,)).fetchone()
-            self.db.execute("INSERT INTO drafts(student_id, session_id, version, status, body, created, author) VALUES (?,?,?,?,?,?,?)",
+            self.db.execute("INSERT INTO drafts(student_id, session_id, version, status, body, created, author) "
+                            "VALUES (?,?,?,?,?,?,?)",
                             (student_id, session_id, row[0] + 1, status, json.dumps(body, ensure_ascii=False), now(), author))
         return row[0] + 1
 
@@ -32,7 +33,8 @@ class DraftVersions:
         return [dict(r) for r in rows]
 
     def get(self, student_id: int, version: int) -> dict | None:
-        return _with_body(self.db.execute("SELECT * FROM drafts WHERE student_id=? AND version=?", (student_id, version)).fetchone())
+        return _with_body(self.db.execute("SELECT * FROM drafts WHERE student_id=? AND version=?",
+                                          (student_id, version)).fetchone())
 
     def latest(self, student_id: int) -> dict | None:
         return _with_body(self.db.execute("SELECT * FROM drafts WHERE student_id=? ORDER BY version DESC LIMIT 1",

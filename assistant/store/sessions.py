@@ -9,6 +9,7 @@ answer moves its session on, in one transaction) and their questions join them
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from pydantic import BaseModel
 
@@ -60,18 +61,21 @@ class Transcripts:
 
     def start(self, student_id: int, dialogue_id: str) -> Session:
         t = now()
-        cur = self.db.execute("INSERT INTO sessions(student_id, dialogue_id, status, position, started, updated) VALUES (?,?,?,?,?,?)",
-                              (student_id, dialogue_id, "in_progress", None, t, t))
-        return self.session(cur.lastrowid)
+        sid = self.db.insert("INSERT INTO sessions(student_id, dialogue_id, status, position, started, updated) "
+                             "VALUES (?,?,?,?,?,?)",
+                             (student_id, dialogue_id, "in_progress", None, t, t))
+        return self.session(sid)
 
     def session(self, sid: int) -> Session:
         return Session(**dict(self.db.execute("SELECT * FROM sessions WHERE id=?", (sid,)).fetchone()))
 
     def of_student(self, student_id: int) -> list[Session]:
-        return [Session(**dict(r)) for r in self.db.execute("SELECT * FROM sessions WHERE student_id=? ORDER BY id", (student_id,))]
+        rows = self.db.execute("SELECT * FROM sessions WHERE student_id=? ORDER BY id", (student_id,))
+        return [Session(**dict(r)) for r in rows]
 
     def latest(self, student_id: int, unfinished: bool = False) -> Session | None:
-        q = "SELECT * FROM sessions WHERE student_id=?" + (" AND status != 'finished'" if unfinished else "") + " ORDER BY id DESC LIMIT 1"
+        q = ("SELECT * FROM sessions WHERE student_id=?" + (" AND status != 'finished'" if unfinished else "")
+             + " ORDER BY id DESC LIMIT 1")
         row = self.db.execute(q, (student_id,)).fetchone()
         return Session(**dict(row)) if row else None
 
@@ -85,19 +89,19 @@ class Transcripts:
     # ------------------------------------------------------------ answers
 
     def add_answer(self, session_id: int, step: str, field: str, prompt: str, kind: str, text: str,
-                   words: list[Word] = (), engine: str | None = None, model: str | None = None,
+                   words: Sequence[Word] = (), engine: str | None = None, model: str | None = None,
                    audio_path: str | None = None, confirmed: bool = False, extra: dict | None = None) -> int:
         # stored as JSON objects; a dict from a caller (the benchmark) must be a whole Word too
         stored_words = json.dumps([Word.model_validate(w).model_dump() for w in words], ensure_ascii=False)
-        cur = self.db.execute(
-            "INSERT INTO answers(session_id, step, field, prompt, kind, text, words, engine, model, audio_path, confirmed, extra, created) "
+        return self.db.insert(
+            "INSERT INTO answers(session_id, step, field, prompt, kind, text, words, engine, model, audio_path, confirmed, "
+            "extra, created) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (session_id, step, field, prompt, kind, clean_input(text), stored_words, engine, model,
              audio_path, int(confirmed), json.dumps(extra or {}, ensure_ascii=False), now()))
-        return cur.lastrowid
 
     def commit_answer(self, answer_id: int, position: str | None, supersede_step: str | None = None,
-                      supersede_ids: list[int] = ()) -> None:
+                      supersede_ids: Sequence[int] = ()) -> None:
         """Confirm an answer, mark what it replaces as superseded (kept, not deleted),
         and move the session on: one transaction, so a crash leaves all or nothing."""
         with self.db.transaction():

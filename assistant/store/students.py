@@ -4,6 +4,7 @@ accommodations and goals a teacher entered, their speech settings."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from pydantic import BaseModel
 
@@ -50,8 +51,8 @@ class Roster:
     def __init__(self, db: Database):
         self.db = db
 
-    def add(self, name: str, grade: int, language: str = "en", accommodations: list[str] = (),
-            past_goals: list[str] = ()) -> Student:
+    def add(self, name: str, grade: int, language: str = "en", accommodations: Sequence[str] = (),
+            past_goals: Sequence[str] = ()) -> Student:
         name = person_name(name)
         if not name:
             raise UserError("a student needs a name")
@@ -63,11 +64,11 @@ class Roster:
             raise UserError(f"grade {grade} is out of range: use 0 (kindergarten) to 12")
         accommodations = [a for a in (one_line(a)[:MAX_ITEM] for a in accommodations) if a]
         past_goals = [g for g in (one_line(g)[:MAX_ITEM] for g in past_goals) if g]
-        cur = self.db.execute(
+        sid = self.db.insert(
             "INSERT INTO students(name, grade, language, accommodations, past_goals, created) VALUES (?,?,?,?,?,?)",
             (name, grade, language, json.dumps(accommodations, ensure_ascii=False),
              json.dumps(past_goals, ensure_ascii=False), now()))
-        return self.get(cur.lastrowid)
+        return self.get(sid)
 
     def get(self, sid: int) -> Student:
         row = self.db.execute("SELECT * FROM students WHERE id=?", (sid,)).fetchone() if 1 <= sid <= MAX_ID else None
@@ -98,7 +99,8 @@ class Roster:
             raise UserError(f"no student named '{ref}'; add one with: iep-assistant student add \"{ref}\" --grade N")
         if len(matches) > 1:
             raise UserError(f"{len(matches)} students are named '{ref}': " + ", ".join(
-                f"{s.label} (grade {s.grade})" for s in matches) + "; give the one you mean, e.g. --student \"" + matches[0].label + '"')
+                f"{s.label} (grade {s.grade})" for s in matches)
+                + "; give the one you mean, e.g. --student \"" + matches[0].label + '"')
         return matches[0]
 
     def set_voice(self, sid: int, rate: int | None = None, voice: str | None = None) -> None:
