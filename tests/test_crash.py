@@ -474,7 +474,7 @@ def plan(rng: random.Random, shapes: dict[str, Student], profiles: list[Profile]
     for j, k in enumerate(kinds):
         per[order[j % n]].append(k)
     out = []
-    for profile, kinds_of_one in zip(profiles, per):
+    for profile, kinds_of_one in zip(profiles, per, strict=True):
         shape = shapes[profile.name]
         pools = {"answer": list(range(1, shape.answers + 1)), "commit": list(range(1, shape.commits + 1)),
                  "review": list(range(1, shape.review_questions)), "last": [0]}
@@ -509,7 +509,7 @@ def test_kill_9_at_random_moments_of_typed_sessions(cli, base_env, tmp_path, rel
         env = dict(base_env, IEP_ASSISTANT_DATA=str(control))
         shapes = {p.name: clean_run(cli, env, control, p, f"seed {seed}, control {p.name}") for p in (GRADE_4, GRADE_10)}
         plans = plan(rng, shapes, profiles, quotas)
-        for i, (profile, moments) in enumerate(zip(profiles, plans)):
+        for i, (profile, moments) in enumerate(zip(profiles, plans, strict=True)):
             data = tmp_path / f"data{i // 3}"  # three students to a data folder
             env = dict(base_env, IEP_ASSISTANT_DATA=str(data))
             name = f"Student {i + 1}"
@@ -646,7 +646,7 @@ class Spoken:
     """``iep-assistant session`` on the virtual devices; what it shows is read line by line."""
 
     def __init__(self, env: dict, errors: Path, *args: str):
-        self.err = open(errors, "a")  # noqa: SIM115 (closed by kill() or at the end)
+        self.err = open(errors, "a")
         self.proc = subprocess.Popen([sys.executable, "-m", "assistant", "session", "--student", "Kim", "--input-device", "pulse",
                                       "--output-device", "pulse", "--rate", str(SPOKEN_RATE), *args],
                                      stdout=subprocess.PIPE, stderr=self.err, text=True, env=env, cwd=ROOT)

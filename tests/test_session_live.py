@@ -107,7 +107,7 @@ def test_spoken_session_through_virtual_devices(cli, pulse, speech, tmp_path):
     assert not db.execute("SELECT 1 FROM answers WHERE lower(text) LIKE '%repeat%'").fetchall()  # commands are not answers
     attempts = db.execute("SELECT text, confirmed, audio_path, words FROM answers WHERE step='good_at_choice'").fetchall()
     assert len(attempts) == 2 and [a[1] for a in attempts] == [0, 1]  # the rejected attempt is kept, not confirmed
-    for text, _, audio, words in attempts:
+    for _, _, audio, words in attempts:
         assert read_wav(data / audio).seconds > 1  # stored relative to the data folder
         times = [w["start"] for w in json.loads(words)]
         assert times and times == sorted(times)

@@ -95,8 +95,8 @@ def test_whisper_grammar_maps_free_text_to_an_allowed_answer(cli, speech):
 @pytest.mark.slow  # two minutes of real speech recognised (~25 s)
 def test_a_ten_minute_answer_is_capped_and_nothing_crashes(whisper):
     """The live path stops recording at the cap (2 minutes) and still transcribes it."""
-    from assistant.speech.endpoint import EndpointConfig, State
     from assistant.simulate.microphone import SimulatedMicrophone
+    from assistant.speech.endpoint import EndpointConfig, State
     from assistant.speech.listen import listen
 
     clip = read_wav(LIBRIVOX / "sense_and_sensibility_01_austen_64kb-0870.wav").to_pcm16()
