@@ -7,12 +7,8 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
-from typing import Self
 
-import numpy as np
 import pytest
 
 from assistant.errors import UserError
@@ -109,71 +105,6 @@ class Pulse(VirtualAudio):
             super().start()
         except UserError as e:
             pytest.fail(str(e), pytrace=False)
-
-    def record(self, source: str = "speaker.monitor") -> Recording:
-        """Record ``source`` as it is played (see ``Recording``)."""
-        return Recording(self.env, source)
-
-
-class Recording:
-    """A virtual device recorded as it is played (parec at 10 ms latency, 16 kHz mono),
-    kept whole. It returns once the recording runs (its first block has arrived), and
-    ``wait_for_quiet`` waits until what was played has died away and been recorded:
-    conditions, not guessed sleeps. (parecord to a file writes in large fragments and
-    drops what it holds when stopped: the end of a prompt could be lost.)"""
-
-    BLOCK = 160  # samples: 10 ms
-
-    def __init__(self, env: dict, source: str, threshold: int = 300):
-        self.threshold = threshold
-        self._proc = subprocess.Popen(["parec", f"--device={source}", "--rate=16000", "--channels=1", "--format=s16le",
-                                       "--latency-msec=10"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        self._lock = threading.Lock()
-        self._blocks: list[np.ndarray] = []
-        self._thread = threading.Thread(target=self._read, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 15
-        while not self._blocks:
-            if time.monotonic() > deadline or self._proc.poll() is not None:
-                self.close()
-                pytest.fail(f"recording {source} gave no audio (parec)", pytrace=False)
-            time.sleep(0.01)
-
-    def _read(self) -> None:
-        size = self.BLOCK * 2
-        while len(data := self._proc.stdout.read(size)) == size:
-            with self._lock:
-                self._blocks.append(np.frombuffer(data, np.int16))
-
-    def samples(self) -> np.ndarray:
-        with self._lock:
-            return np.concatenate(self._blocks)
-
-    def quiet_for(self, seconds: float) -> bool:
-        """Whether the last ``seconds`` recorded were silent."""
-        n = max(1, round(seconds * 16000 / self.BLOCK))
-        with self._lock:
-            recent = self._blocks[-n:]
-        return len(recent) == n and all(np.abs(b).max() <= self.threshold for b in recent)
-
-    def wait_for_quiet(self, seconds: float, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while not self.quiet_for(seconds):
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.02)
-        return True
-
-    def close(self) -> None:
-        self._proc.terminate()
-        self._proc.wait(timeout=10)
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 @pytest.fixture(scope="session")

@@ -87,7 +87,7 @@ def test_listen_transcribes_an_answer_played_into_the_mic(pulse, speech, tmp_pat
 
 def test_say_plays_on_the_virtual_speaker(cli, pulse, tmp_path):
     sentence = "What do you want your teachers to know about you?"
-    with pulse.record("speaker.monitor") as speaker:  # returns once it records
+    with pulse.watch("speaker.monitor", keep=True) as speaker:  # returns once it records
         r = cli("say", "--output-device", "pulse", sentence, env=pulse.env)
         assert speaker.wait_for_quiet(0.5, timeout=10), "the speaker never went quiet"  # the end is recorded
         recording = write_wav(tmp_path / "heard.wav", speaker.samples(), 16000)

@@ -63,8 +63,7 @@ def test_spoken_session_through_virtual_devices(cli, pulse, speech, tmp_path):
     data = tmp_path / "data"
     env = dict(pulse.env, IEP_ASSISTANT_DATA=str(data))
     assert cli("student", "add", "Kim", "--grade", "2", "--accommodation", "breaks", env=env).returncode == 0
-    speaker_recording = tmp_path / "speaker.wav"
-    recorder = pulse.record_speaker(speaker_recording)
+    speaker = pulse.watch("speaker.monitor", keep=True)  # everything the student hears
     errors = open(tmp_path / "stderr.txt", "w+")
     proc = subprocess.Popen([sys.executable, "-m", "assistant", "session", "--student", "Kim", "--input-device", "pulse",
                              "--output-device", "pulse", "--rate", "220"], stdout=subprocess.PIPE, stderr=errors, text=True, env=env, cwd=ROOT)
@@ -79,7 +78,9 @@ def test_spoken_session_through_virtual_devices(cli, pulse, speech, tmp_path):
             shown = ""
         assert time.monotonic() - started < 900, "the session took too long"
     code = proc.wait(60)
-    pulse.stop_recording(recorder)
+    speaker.wait_for_quiet(0.5, timeout=10)  # the goodbye has been recorded to its end
+    speaker.close()
+    speaker_recording = write_wav(tmp_path / "speaker.wav", speaker.samples(), 16000)
     errors.seek(0)
     err = errors.read()
     assert code == 0, err

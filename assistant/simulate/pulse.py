@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import threading
 import time
@@ -112,16 +111,6 @@ class VirtualAudio:
     def start_playing_into_mic(self, wav: Path) -> subprocess.Popen:
         return subprocess.Popen(["paplay", "--device=mic_feed", str(wav)], env=self.env)
 
-    def record_speaker(self, out: Path) -> subprocess.Popen:
-        """Start recording what is played on the virtual speaker; stop with ``stop_recording``."""
-        return subprocess.Popen(["parecord", "--device=speaker.monitor", "--rate=16000", "--channels=1",
-                                 "--format=s16le", "--file-format=wav", str(out)], env=self.env)
-
-    @staticmethod
-    def stop_recording(proc: subprocess.Popen) -> None:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=10)
-
     def watch_speaker(self, threshold: int = 300) -> SoundWatcher:
         """Note the moments sound starts on the virtual speaker (see ``SoundWatcher``)."""
         return self.watch("speaker.monitor", threshold)
@@ -130,9 +119,10 @@ class VirtualAudio:
         """Note what is played into the virtual microphone, as it is played."""
         return self.watch("mic_feed.monitor", threshold)
 
-    def watch(self, source: str, threshold: int = 300) -> SoundWatcher:
+    def watch(self, source: str, threshold: int = 300, keep: bool = False) -> SoundWatcher:
+        """Watch ``source`` (see ``SoundWatcher``); ``keep``: keep what it records, too."""
         return SoundWatcher(["parec", f"--device={source}", "--rate=16000", "--channels=1", "--format=s16le",
-                             "--latency-msec=10"], self.env, threshold)
+                             "--latency-msec=10"], self.env, threshold, keep)
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -149,12 +139,15 @@ class SoundWatcher:
     clock (shared by every process on the machine), when each block arrives and
     whether it is sound (a sample louder than ``threshold``). ``first_sound_after(t)``
     is when sound was first heard after ``t``: the moment a listener hears it,
-    give or take one block and the server's recording latency."""
+    give or take one block and the server's recording latency. With ``keep`` it also
+    keeps the audio (``samples()``): a recording that has surely started when the
+    watcher is made, unlike parecord, which also drops what it holds when stopped."""
 
     BLOCK = 160  # samples at 16 kHz: 10 ms
 
-    def __init__(self, cmd: list[str], env: dict, threshold: int):
+    def __init__(self, cmd: list[str], env: dict, threshold: int, keep: bool = False):
         self.threshold = threshold
+        self._audio: list[np.ndarray] | None = [] if keep else None
         self._proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self._lock = threading.Lock()
         self._blocks: list[tuple[float, bool]] = []
@@ -176,9 +169,19 @@ class SoundWatcher:
             if not data or len(data) < size:
                 return
             now = time.perf_counter()
-            loud = bool(np.abs(np.frombuffer(data, np.int16)).max() > self.threshold)
+            block = np.frombuffer(data, np.int16)
+            loud = bool(np.abs(block).max() > self.threshold)
             with self._lock:
                 self._blocks.append((now, loud))
+                if self._audio is not None:
+                    self._audio.append(block)
+
+    def samples(self) -> np.ndarray:
+        """Everything recorded so far (16 kHz mono int16), when made with ``keep``."""
+        if self._audio is None:
+            raise ValueError("this watcher keeps no audio: make it with keep=True")
+        with self._lock:
+            return np.concatenate(self._audio)
 
     def first_sound_after(self, t: float, timeout: float = 30.0) -> float | None:
         deadline = time.perf_counter() + timeout
