@@ -166,10 +166,14 @@ def _sections(d: IEPDraft, answers: list[Answer], reviews: dict[int, dict]) -> l
 def pdf_text(text: str) -> str:
     """Text for a ReportLab paragraph: characters XML cannot hold replaced, markup
     escaped, and words longer than a line broken into pieces (see LONGEST_WORD)."""
-    text = xml_safe(text)
-    text = re.sub(rf"\S{{{LONGEST_WORD + 1},}}",
-                  lambda m: " ".join(m.group(0)[i:i + LONGEST_WORD] for i in range(0, len(m.group(0)), LONGEST_WORD)), text)
-    return escape(text)
+    return escape(re.sub(rf"\S{{{LONGEST_WORD + 1},}}", lambda m: _cut(m.group(0)), xml_safe(text)))
+
+
+def _cut(word: str) -> str:
+    """``word`` in pieces of LONGEST_WORD characters. (The word is taken from its match
+    once: ``m.group(0)`` makes a new copy at each call, and a call per piece would
+    copy a 200,000-character word 6,667 times.)"""
+    return " ".join(word[i:i + LONGEST_WORD] for i in range(0, len(word), LONGEST_WORD))
 
 
 def pdf_paragraphs(text: str) -> list[str]:
