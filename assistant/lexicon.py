@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.dialogue.vocabulary import ANSWERS, Meaning, meaning_of, yes_no_phrases
 from assistant.text import normalize
 
 # IEP areas, in order of precedence when an item matches two equally.
@@ -110,14 +111,8 @@ def accommodation_of(text: str) -> str | None:
     return best
 
 
-# The yes/no words a recognizer with a grammar may hear (with the voice commands);
-# what they mean is read by ``yes_no``.
-GRAMMAR_YES_NO = ["yes", "no", "not sure", "yeah", "nope", "maybe"]
-YES = {"yes", "yeah", "yep", "yup", "sure", "it helps", "helps", "definitely", "a lot", "that's right", "right", "correct",
-       "uh huh"}
-NO = {"no", "nope", "nah", "not really", "doesn't help", "does not help", "never use", "don't use", "never", "wrong", "not right"}
-NOT_SURE = {"not sure", "maybe", "sometimes", "i'm not sure", "kind of", "i don't know", "don't know", "dunno"}
-_YES_NO = [(value, {normalize(p) for p in phrases}) for value, phrases in (("not sure", NOT_SURE), ("no", NO), ("yes", YES))]
+# Yes, no and not sure, with their variants, are in ``dialogue.vocabulary``: the
+# grammar of a yes/no question, the hot words and this classifier all come from there.
 
 
 def verdict(text: str) -> str | None:
@@ -128,10 +123,19 @@ def verdict(text: str) -> str | None:
     return yes_no(first) or yes_no(text)
 
 
-def yes_no(text: str) -> str | None:
-    """'yes', 'no', 'not sure' or None: what a short answer to a yes/no question means."""
-    t = f" {normalize(text)} "
-    for value, phrases in _YES_NO:
+def yes_no(text: str, language: str = "en") -> str | None:
+    """'yes', 'no', 'not sure' or None: what a short answer to a yes/no question means.
+
+    A whole phrase of the vocabulary means what it means there; otherwise the first
+    of its yes/no phrases found inside ("No, I never use it" is no), not sure before
+    no before yes ("I'm not sure" holds "sure")."""
+    whole = meaning_of(text, language)
+    if whole in ANSWERS:
+        return whole.value
+    if whole is Meaning.DONT_KNOW:
+        return Meaning.NOT_SURE.value
+    t = f" {normalize(text, language)} "
+    for meaning, phrases in yes_no_phrases(language):
         if any(f" {p} " in t for p in phrases):
-            return value
+            return meaning.value
     return None

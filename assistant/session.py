@@ -19,16 +19,15 @@ from assistant.audio.devices import (
     wait_for_input,
 )
 from assistant.audio.level import meter
-from assistant.dialogue.commands import all_phrases
+from assistant.dialogue import vocabulary
 from assistant.dialogue.voice import Said, Stopped, Utterance
 from assistant.errors import UserError
-from assistant.lexicon import GRAMMAR_YES_NO
-from assistant.speech.asr import Recognizer
+from assistant.speech.asr import Recognizer, match_grammar
 from assistant.speech.endpoint import EndpointConfig, State
 from assistant.speech.listen import listen
 from assistant.speech.tts import DEFAULT_RATE, Speaker
 from assistant.store import StorageError
-from assistant.text import clean_input
+from assistant.text import clean_input, normalize
 
 
 class Screen:
@@ -120,9 +119,33 @@ class TypedEars:
         return Utterance(text=line) if line else None
 
 
-# What students say at any prompt, as hints to engines that can be biased (Whisper)
-HINTS = ["Yes.", "No.", "Not sure.", "Repeat.", "Slower.", "Faster.", "Skip.", "Go back.", "Help.",
-         "I don't know.", "That's all.", "Stop.", "Take a break."]
+# What students say at any prompt, as hints to engines that can be biased (Whisper):
+# the canonical phrase of yes, no, not sure and each command, from the one vocabulary.
+HINTS = vocabulary.hints()
+
+
+def yes_no_grammar(language: str = "en") -> list[str]:
+    """The grammar of a yes/no question: every phrase of the vocabulary."""
+    return vocabulary.grammar(language)
+
+
+def heard_at_yes_no(text: str, words: list, grammar: list[str], language: str = "en") -> tuple[str, list]:
+    """What a free transcript is at a yes/no question: the grammar's phrase when the
+    whole transcript is one (``match_grammar``: "Yep." is "yep"), else the
+    transcript as it was heard, for the engine's classifier to read.
+
+    Not match_grammar's "the one phrase it contains": a sentence that holds one
+    phrase is rarely that phrase ("I need a break between classes" is not "break"),
+    and what the student said is worth more to the classifier ("yes that's right"
+    holds three phrases and is yes) and to the teacher (three replies with neither
+    yes nor no are kept for them) than an empty transcript, which the session
+    would take for silence."""
+    if not text.strip():
+        return text, words
+    phrase, kept = match_grammar(text, words, grammar, language)
+    if phrase and normalize(phrase, language) == normalize(text, language):
+        return phrase, kept
+    return text, words
 
 
 class ListeningEars:
@@ -140,7 +163,10 @@ class ListeningEars:
         self.count = 0
 
     def hear(self, expect: str, choices: list[str] | None = None) -> Utterance | None:
-        grammar = [*GRAMMAR_YES_NO, *all_phrases()] if expect == "yes_no" else None
+        grammar = yes_no_grammar() if expect == "yes_no" else None
+        # A recognizer with a grammar graph (Vosk) decodes within the grammar; the
+        # others (Whisper) decode freely and their transcript is read here.
+        constrained = grammar if grammar is not None and self.recognizer.supports_grammar else None
         source = self.sources(expect) if self.sources else self.input_device
         live = sys.stderr.isatty()
 
@@ -155,7 +181,7 @@ class ListeningEars:
         self.recognizer.loaded()
         self.screen.status("listening")
         try:
-            heard = listen(self.recognizer, source, self.config, grammar, progress, hints=HINTS)
+            heard = listen(self.recognizer, source, self.config, constrained, progress, hints=HINTS)
         except DeviceLost as e:
             # The headset was unplugged (or the sound server dropped it): wait for
             # it, then the question is asked again (None: nothing was heard).
@@ -174,7 +200,10 @@ class ListeningEars:
             return None
         self.count += 1
         t = heard.transcript
-        return Utterance(text=clean_input(t.text), words=t.words, engine=t.engine,
+        text, words = t.text, t.words
+        if grammar is not None and constrained is None:
+            text, words = heard_at_yes_no(text, words, grammar)
+        return Utterance(text=clean_input(text), words=words, engine=t.engine,
                          model=t.model, pcm=heard.audio, capped=heard.state == State.CAPPED)
 
 

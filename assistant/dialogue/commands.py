@@ -1,10 +1,12 @@
-"""Voice commands, recognised only when the whole utterance is the command."""
+"""Voice commands, recognised only when the whole utterance is the command.
+
+Their phrases are in ``dialogue.vocabulary`` (one table for commands, yes and no)."""
 
 from __future__ import annotations
 
 from enum import Enum
 
-from assistant.text import normalize
+from assistant.dialogue.vocabulary import COMMANDS, DEFAULT_LANGUAGE, Meaning, meaning_of, phrases_of
 
 
 class Command(str, Enum):
@@ -19,46 +21,21 @@ class Command(str, Enum):
     STOP = "stop"
 
 
-PHRASES: dict[Command, list[str]] = {
-    Command.REPEAT: ["repeat", "repeat please", "please repeat", "repeat that", "say that again", "say it again",
-                     "again", "can you repeat that", "repeat the question", "what was the question"],
-    Command.SLOWER: ["slower", "slower please", "slow down", "talk slower", "speak slower", "go slower", "too fast"],
-    Command.FASTER: ["faster", "faster please", "speed up", "talk faster", "speak faster", "go faster", "too slow"],
-    Command.SKIP: ["skip", "skip it", "skip this", "skip this one", "skip please", "next question", "pass"],
-    Command.BACK: ["go back", "back", "previous question", "go back please", "last question"],
-    Command.HELP: ["help", "help me", "help please", "i need help", "i don't understand", "i do not understand",
-                   "what does that mean", "i don't get it"],
-    Command.DONT_KNOW: ["i don't know", "i do not know", "don't know", "dunno", "i have no idea", "no idea"],
-    Command.THATS_ALL: ["that's all", "that is all", "that's it", "nothing else", "no more", "i'm done", "i am done",
-                        "that's everything", "done"],
-    Command.STOP: ["stop", "stop please", "take a break", "i need a break", "can i take a break", "break", "pause",
-                   "i want to stop", "let's take a break"],
-}
+# the engine's commands are the vocabulary's command meanings, one for one
+assert [c.value for c in Command] == [m.value for m in COMMANDS], "Command and vocabulary.COMMANDS differ"
+
+PHRASES: dict[Command, list[str]] = {c: list(phrases_of(Meaning(c.value))) for c in Command}
 
 
-_LOOKUP = {normalize(p): c for c, ps in PHRASES.items() for p in ps}
-_FILLERS = ("um ", "uh ", "okay ", "ok ", "please ", "um ", "so ")
-
-
-def command_of(text: str) -> Command | None:
+def command_of(text: str, language: str = DEFAULT_LANGUAGE) -> Command | None:
     """The command the whole utterance is, or None for an answer.
 
     "Repeat" is a command; "I'm good at helping my mom repeat her lines" is an answer.
-    A leading filler word ("um, repeat") is allowed.
+    Filler words around it are allowed ("um, repeat", "skip it please").
     """
-    t = normalize(text)
-    for _ in range(2):
-        if t in _LOOKUP:
-            return _LOOKUP[t]
-        for f in _FILLERS:
-            if t.startswith(f):
-                t = t[len(f):]
-                break
-        else:
-            break
-    return _LOOKUP.get(t)
+    m = meaning_of(text, language)
+    return Command(m.value) if m is not None and m in COMMANDS else None
 
 
-def all_phrases() -> list[str]:
-    """Every command phrase: with yes/no words, the grammar of a constrained recognizer."""
-    return sorted({p for ps in PHRASES.values() for p in ps})
+def as_command(meaning: Meaning) -> Command:
+    return Command(meaning.value)
