@@ -69,8 +69,10 @@ class Transition(BaseModel):
 
 class OpenQuestion(BaseModel):
     question: str
-    reason: str = Field(description="dont_know: the student said they did not know")
+    reason: str = Field(description="dont_know: the student said they did not know; unclear: a yes/no question got "
+                                    "neither yes nor no three times (what they said is in said)")
     source: Source
+    said: str | None = Field(default=None, description="unclear: the student's replies, as heard")
 
 
 class StudentInfo(BaseModel):
@@ -254,6 +256,9 @@ def build_draft(student: Student, answers: list[Answer]) -> IEPDraft:
         if a.kind == "dont_know":
             d.open_questions.append(OpenQuestion(question=a.prompt, reason="dont_know", source=_source(a)))
             continue
+        if a.kind == "unclear":  # a note the session kept for the teacher (dialogue.engine._note)
+            d.open_questions.append(OpenQuestion(question=a.prompt, reason="unclear", source=_source(a), said=a.text))
+            continue
         section = SECTION.get(a.field)
         if a.kind != "answer" or not a.confirmed or section is None or not section.answered:
             continue
@@ -323,7 +328,9 @@ def _md_section(d: IEPDraft, s: Section) -> list[str]:
         return [f"## {s.mine}", *[f"- {md(g.goal)}: \"{md(g.text)}\"" for g in d.past_goals], ""] if d.past_goals else []
     if s.fill is Fill.DONT_KNOW:
         return [f"## {s.mine}",
-                *([f"- {md(q.question)} (the student said they did not know)" for q in d.open_questions] or ["- (none)"])]
+                *([f"- {md(q.question)} " + (f"(the student said neither yes nor no: \"{md(q.said or '')}\")"
+                                              if q.reason == "unclear" else "(the student said they did not know)")
+                   for q in d.open_questions] or ["- (none)"])]
     parts = under(s.key)
     if parts and parts[0].fill is Fill.GOAL_PART:
         out = [f"## {s.mine}"]

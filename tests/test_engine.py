@@ -725,3 +725,129 @@ def test_the_stored_words_are_typed_end_to_end(store, kai):
     assert json.loads(raw) == [{"word": "drawing", "start": 0.2, "end": 0.7, "confidence": 0.9}]
     item = build_draft(kai, rows(store, engine)).strengths[0]
     assert (item.source.start, item.source.end) == (0.2, 0.7)
+
+
+# ---------------------------------------------------------------- the end of a list, near-commands, unclear replies
+
+FOLLOW_UP = "Anything else you are good at?"
+
+
+@pytest.mark.parametrize("said", ["no", "nope", "nah", "nothing else", "I'm done", "that's all", "no more",
+                                  "No, that's it.", "Nope, nothing else.", "no thanks", "nothing", "not really"])
+def test_any_other_ends_the_list_at_no_and_its_variants(store, kai, said):
+    ending, voice, ears, engine = run(store, kai, replies("drawing", "yes", said, "stop"))
+    assert ears.before(2)[-1] == FOLLOW_UP
+    assert ears.after(2)[:2] == ["Fun.", "Games or books?"]
+    assert [(a.step, a.text) for a in rows(store, engine)] == [("strengths", "drawing")]  # not stored as an answer
+
+
+def test_any_other_keeps_an_answer_that_starts_with_no(store, kai):
+    ending, voice, ears, engine = run(store, kai, replies("drawing", "yes", "no but I also like soccer", "yes", "stop"))
+    assert ears.after(2) == ["I heard: no but I also like soccer. Is that right?"]
+    assert [(a.text, a.confirmed) for a in rows(store, engine)] == [("drawing", True), ("no but I also like soccer", True)]
+
+
+def test_a_near_command_is_asked_about_and_yes_runs_it(store, kai):
+    ending, voice, ears, engine = run(store, kai, replies("drawing", "yes", "next all", "yes", "stop"))
+    assert ears.after(2) == ["Did you mean 'that's all'?"]
+    assert ears.after(3)[:2] == ["Fun.", "Games or books?"]  # the list ended
+    assert [a.text for a in rows(store, engine)] == ["drawing"]  # never stored
+    asked = next(line for line in voice.lines if line.text.startswith("Did you mean"))
+    assert asked.private is False and ears.expects[3] == Listen.YES_NO  # the program's own words; yes or no
+
+
+def test_no_to_did_you_mean_keeps_what_was_said_as_an_answer_read_back_as_any(store, kai):
+    ending, voice, ears, engine = run(store, kai, replies("shop", "no", "yes", "stop"))
+    assert ears.after(0) == ["Did you mean 'stop'?"]
+    assert ears.after(1) == ["I heard: shop. Is that right?"]
+    assert [(a.text, a.kind, a.confirmed) for a in rows(store, engine)] == [("shop", "answer", True)]
+
+
+def test_a_command_said_at_did_you_mean_is_that_command(store, kai):
+    ending, voice, ears, engine = run(store, kai, replies("shop", "skip", "stop"))
+    assert ears.after(1)[:2] == [SKIPPED, "Fun."]
+    assert [(a.kind, a.confirmed) for a in rows(store, engine)] == [("skipped", True)]
+
+
+def test_did_you_mean_answered_three_times_with_neither_keeps_the_answer(store, kai):
+    ending, voice, ears, engine = run(store, kai, replies("shop", "purple", None, "hmm", "the shop", "yes", "stop"))
+    again = "Please say yes or no. Did you mean 'stop'?"
+    assert ears.after(1) == [again] and ears.after(3) == [again]
+    assert ears.after(4) == ["I heard: shop. Is that right?"]  # no note: the read-back asks at once
+    assert [(a.text, a.kind, a.confirmed) for a in rows(store, engine)] == [("shop", "answer", True)]
+
+
+def test_near_commands_are_not_asked_about_at_yes_no_questions(store, kai):
+    ending, voice, ears, engine = run(store, kai, replies("drawing", "stop it", "stop"))
+    assert ears.after(1) == ["Please say yes or no. I heard: drawing. Is that right?"]
+
+
+def test_a_read_back_answered_three_times_with_neither_moves_on_with_a_note(store, kai):
+    from assistant.dialogue.engine import MOVING_ON
+    from assistant.draft import to_markdown
+
+    said = ["drawing comics", "I said comics", "comics"]
+    ending, voice, ears, engine = run(store, kai, replies("drawng", said[0], None, said[1], said[2], "stop"))
+    question = "I heard: drawng. Is that right?"
+    assert ears.after(1) == [f"Please say yes or no. {question}"]
+    assert ears.after(2) == [f"Take your time. {question}"]  # silence is not a reply
+    assert ears.after(4) == [MOVING_ON, FOLLOW_UP]
+    attempt, note = rows(store, engine)
+    assert (attempt.text, attempt.kind, attempt.confirmed) == ("drawng", "answer", False)  # not confirmed: not in the draft
+    assert (note.kind, note.text, note.prompt, note.field, note.confirmed) == (
+        "unclear", " / ".join(said), question, "open_questions", True)
+    assert note.extra["unclear_for"] == attempt.id and note.extra["replies"] == said
+    assert store.transcripts.session(engine.session.id).position == "strengths+1"  # moved on
+    draft = build_draft(kai, rows(store, engine))
+    assert draft.strengths == []
+    assert [(q.question, q.reason, q.said) for q in draft.open_questions] == [(question, "unclear", " / ".join(said))]
+    assert f'- {question} (the student said neither yes nor no: "drawing comics / I said comics / comics")' in (
+        to_markdown(draft))
+
+
+def test_a_gate_answered_three_times_with_neither_ends_the_rounds_with_a_note(store, kai):
+    from assistant.dialogue.engine import MOVING_ON
+
+    to_gate = ["drawing", "yes", "that's all", "games", "yes", "yes", "yes", "reading", "yes"]
+    said = ["maybe later", "hmm let me think", "what about math"]
+    ending, voice, ears, engine = run(store, kai, replies(*to_gate, *said, "stop"))
+    assert ears.before(len(to_gate))[-1] == "Another goal?"
+    assert ears.after(len(to_gate) + 2)[:3] == [MOVING_ON, "Message.", "What do you want to tell the team?"]
+    note = rows(store, engine)[-1]
+    assert (note.kind, note.step, note.prompt, note.text) == ("unclear", "goals:again@2", "Another goal?", " / ".join(said))
+    assert store.transcripts.session(engine.session.id).position == "message"
+
+
+def test_a_part_read_back_at_the_end_answered_three_times_with_neither_stays_with_a_note(store, kai):
+    from assistant.dialogue.engine import MOVING_ON
+
+    ending, voice, ears, engine = run(store, kai, replies(*TO_REVIEW, "hmm", "purple", "well", "yes", "yes", "yes"))
+    assert ending is Ending.FINISHED
+    n = len(TO_REVIEW)
+    assert ears.after(n + 2)[:2] == [MOVING_ON, "Fun: games. Is that right?"]
+    draft = store.draft_versions.latest(kai.id)["body"]
+    assert [i["text"] for i in draft["strengths"]] == ["drawing"]  # kept as it was
+    assert [(q["question"], q["reason"], q["said"]) for q in draft["open_questions"]] == [
+        ("Strengths: drawing. Is that right?", "unclear", "hmm / purple / well")]
+
+
+def test_confirmations_heard_through_the_live_grammar_are_understood_not_taken_for_silence(store, kai):
+    """The ears a live session has: a yes/no question's free transcript goes through
+    the session's grammar (``heard_at_yes_no``) before the engine reads it."""
+    from assistant.session import heard_at_yes_no, yes_no_grammar
+
+    grammar = yes_no_grammar()
+
+    class LiveEars(Student):
+        def hear(self, expect, choices=None):
+            u = super().hear(expect, choices)
+            if u is None or expect != Listen.YES_NO:
+                return u
+            return Utterance(text=heard_at_yes_no(u.text, [], grammar)[0])
+
+    voice = RecordingVoice()
+    ears = LiveEars(voice, replies("drawing", "Uh huh.", "that's all", "games", "That's right.", "stop"))
+    engine = DialogueEngine(TINY, kai, store, voice, ears, log=lambda line: None)
+    engine.run()
+    assert not [t for t in voice.texts() if "Take your time" in t or "Please say yes or no" in t]
+    assert [(a.text, a.confirmed) for a in rows(store, engine)] == [("drawing", True), ("games", True)]

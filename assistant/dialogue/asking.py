@@ -5,9 +5,13 @@ again"), and the storage waits that every write and line of speech goes through.
 The loop says the question, listens, and handles what means the same at every
 question: "repeat", "slower", "faster", "help" (where the question has help) and
 silence (a gentle re-prompt, then "take your time", never the end of the
-session). Anything else is handed to the question's own ``settle``, which either
+session). A short answer that nearly is a command ("next all") is checked
+first: "Did you mean 'that's all'?"; a yes runs the command, a no keeps it as an
+answer. Anything else is handed to the question's own ``settle``, which either
 settles it (returns its outcome) or says why not (``Again``) and the loop
-listens again.
+listens again; a question asked with ``tries`` gives up after that many
+unsettled replies (a yes/no question answered three times with neither) and
+hands them to ``give_up``.
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from assistant.dialogue.commands import Command, command_of
+from assistant.dialogue.commands import Command, as_command, command_of
+from assistant.dialogue.vocabulary import canonical, near_command
 from assistant.dialogue.voice import Ears, Listen, Utterance, Voice
+from assistant.lexicon import yes_no
 from assistant.store import StorageError, os_storage_error
 
 T = TypeVar("T")
@@ -28,6 +34,7 @@ T = TypeVar("T")
 STORAGE_RETRY_SECONDS = 2.0  # how often a full or read-only disk is tried again
 STORAGE_REMIND_SECONDS = 60.0
 RATE_STEP, MIN_RATE, MAX_RATE = 25, 90, 280
+YES_NO_TRIES = 3  # replies with neither yes nor no before a yes/no question moves on
 STORAGE_PROBLEM = ("I can't save right now, because the computer's storage is full or locked. Please ask your teacher "
                    "for help. Nothing you said is lost, and we will go on as soon as it is fixed.")
 
@@ -106,12 +113,18 @@ class Conversation:
         waits like any other write."""
         self.save(lambda: self.voice.say(text, private=private))
 
-    def ask(self, q: Question, settle: Callable[[Utterance, Command | None], T | Again]) -> T:
-        """Ask ``q`` until ``settle`` settles what was said: its outcome."""
+    def ask(self, q: Question, settle: Callable[[Utterance, Command | None], T | Again], tries: int | None = None,
+            give_up: Callable[[list[Utterance]], T] | None = None) -> T:
+        """Ask ``q`` until ``settle`` settles what was said: its outcome. With
+        ``tries``, after that many replies ``settle`` did not settle, the outcome
+        is ``give_up(those replies)``."""
         self.say(q.text, q.private)
+        unsettled: list[Utterance] = []
         while True:
             u = self._hear(q)
             cmd = command_of(u.text)
+            if cmd is None and q.listen is not Listen.YES_NO:
+                cmd = self._did_you_mean(u)  # what would be stored as an answer: a near-command is asked about
             if cmd is Command.REPEAT:
                 self.say(q.text, q.private)
             elif cmd in (Command.SLOWER, Command.FASTER):
@@ -123,7 +136,33 @@ class Conversation:
                 outcome = settle(u, cmd)
                 if not isinstance(outcome, Again):
                     return outcome
+                unsettled.append(u)
+                if tries is not None and give_up is not None and len(unsettled) >= tries:
+                    return give_up(unsettled)
                 self.say(outcome.line, q.private)
+
+    def _did_you_mean(self, u: Utterance) -> Command | None:
+        """The command a short answer nearly is ("next all"), when the student says
+        so: "Did you mean 'that's all'?" Yes runs it; no (or three replies with
+        neither) keeps what was said as an answer, which is then read back as any
+        answer is; another command said now is that command."""
+        near = near_command(u.text)
+        if near is None:
+            return None
+        command = as_command(near)
+        question = f"Did you mean '{canonical(near)}'?"
+
+        def settle(reply: Utterance, cmd: Command | None) -> Command | None | Again:
+            v = yes_no(reply.text)
+            if v == "yes":
+                return command
+            if v == "no":
+                return None
+            if cmd is not None:
+                return cmd
+            return Again(f"Please say yes or no. {question}")
+
+        return self.ask(Question(question, False, Listen.YES_NO), settle, YES_NO_TRIES, lambda replies: None)
 
     def _hear(self, q: Question) -> Utterance:
         """The next utterance; silence gets a gentle re-prompt, then "take your time", and never ends the session."""

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from enum import Enum
 from functools import partial
 
-from assistant.dialogue.asking import Again, Conversation, Question, Saver
+from assistant.dialogue.asking import YES_NO_TRIES, Again, Conversation, Question, Saver
 from assistant.dialogue.commands import Command
 from assistant.dialogue.plan import (
     REVIEW,
@@ -42,6 +42,11 @@ from assistant.text import fill
 __all__ = ["DialogueEngine", "Ending", "Stopped", "Utterance", "Verdict", "build_steps"]
 
 MAX_ANSWER_CHARS = 4000  # about 10 minutes of speech: longer answers are cut, and the cut is said
+# Said when a yes/no question got neither yes nor no YES_NO_TRIES times: the replies
+# are kept as a note for the teacher (an open question of the draft) and the session goes on.
+MOVING_ON = "Okay, let's go on. I saved what you said for your teacher."
+NOTE_KIND = "unclear"  # the kind of the stored note (answers.kind)
+NOTE_FIELD = "open_questions"  # where a note goes in the draft
 
 
 class Verdict(Enum):
@@ -50,6 +55,7 @@ class Verdict(Enum):
     YES = "yes"  # right: kept
     NO = "no"  # not right: asked again (or, in the final read-back, replaced)
     STOP = "stop"  # a break
+    UNCLEAR = "unclear"  # neither yes nor no, YES_NO_TRIES times: a note for the teacher was kept
 
 
 class Ending(str, Enum):
@@ -198,8 +204,17 @@ class DialogueEngine:
         step = plan[i]
         self._intro(step)
         if step.role is Role.GATE:
-            return self.talk.ask(self._question(step), lambda u, cmd: self._settle_gate(step, u, cmd))
+            return self._ask_gate(plan, i)
         return self.talk.ask(self._question(step), lambda u, cmd: self._settle_step(plan, i, u, cmd))
+
+    def _ask_gate(self, plan: Plan, i: int) -> Outcome:
+        step = plan[i]
+
+        def give_up(replies: list[Utterance]) -> Outcome:
+            self._note(step.key, step.text, replies, plan.key_at(plan.after(i, Outcome.END_ROUNDS)), step.extra)
+            return Outcome.END_ROUNDS  # no new round the student did not ask for
+
+        return self.talk.ask(self._question(step), lambda u, cmd: self._settle_gate(step, u, cmd), YES_NO_TRIES, give_up)
 
     def _settle_gate(self, step: Step, u: Utterance, cmd: Command | None) -> Outcome | Again:
         """ "Do you want to draft another goal?" """
@@ -232,9 +247,9 @@ class DialogueEngine:
         if cmd is Command.THATS_ALL:
             return done
         if step.role is Role.FOLLOW_UP and yes_no(u.text) == "no" and len(u.text.split()) <= 3:
-            return Outcome.END_LIST  # "Anything else?" "No."
+            return Outcome.END_LIST  # "Anything else?" "No." "Nope." "No thanks." ("No more", "I'm done": that's all)
         verdict = self._answer(step, u, plan.key_at(plan.after(i, Outcome.NEXT)))
-        if verdict is Verdict.YES:
+        if verdict in (Verdict.YES, Verdict.UNCLEAR):
             return Outcome.NEXT
         if verdict is Verdict.STOP:
             return Outcome.STOP
@@ -269,7 +284,8 @@ class DialogueEngine:
         if u.capped:
             self.talk.say("That was a long answer. I kept the first part.")
         aid = self._store_attempt(step, u, "answer", {**step.extra, **({"capped": True} if u.capped else {})})
-        verdict = self._confirm(u.text)
+        verdict = self._confirm(u.text, lambda question, replies: self._note(
+            step.key, question, replies, position, {**step.extra, "unclear_for": aid}))
         if verdict is Verdict.YES:
             if replaces is None:
                 self.save(lambda: self.store.transcripts.commit_answer(aid, position, supersede_step=step.key))
@@ -277,9 +293,16 @@ class DialogueEngine:
                 self.save(lambda: self.store.transcripts.commit_answer(aid, position, supersede_ids=replaces))
         return verdict
 
-    def _confirm(self, heard: str) -> Verdict:
-        """ "I heard: ... Is that right?" """
+    def _confirm(self, heard: str, note: Callable[[str, list[Utterance]], None]) -> Verdict:
+        """ "I heard: ... Is that right?" Neither yes nor no three times: the
+        replies are kept (``note(question, replies)``) and the answer stays
+        unconfirmed: it is not in the draft, the teacher sees it in the transcript
+        and the replies among the open questions."""
         question = f"I heard: {heard.strip().rstrip('.!?')}. Is that right?"
+
+        def give_up(replies: list[Utterance]) -> Verdict:
+            note(question, replies)
+            return Verdict.UNCLEAR
 
         def settle(u: Utterance, cmd: Command | None) -> Verdict | Again:
             v = yes_no(u.text)
@@ -291,7 +314,22 @@ class DialogueEngine:
                 return Verdict.STOP
             return Again(f"Please say yes or no. {question}")
 
-        return self.talk.ask(Question(question, True, Listen.YES_NO), settle)
+        return self.talk.ask(Question(question, True, Listen.YES_NO), settle, YES_NO_TRIES, give_up)
+
+    def _note(self, key: str, question: str, replies: list[Utterance], position: str, extra: dict) -> None:
+        """Keep what the student said to a yes/no question that got neither yes nor
+        no as a note for the teacher (an open question of the draft), and move the
+        session on to ``position``, in one write; then say so."""
+        said = " / ".join(r.text.strip() for r in replies)
+        session_id = self._session_id()
+
+        def write() -> None:
+            nid = self.store.transcripts.add_answer(session_id, key, NOTE_FIELD, question, NOTE_KIND, said,
+                                                    extra={**extra, "replies": [r.text for r in replies]})
+            self.store.transcripts.commit_answer(nid, position)
+
+        self.save(write)
+        self.talk.say(MOVING_ON)
 
     # ------------------------------------------------------------ the read-back
 
@@ -308,13 +346,20 @@ class DialogueEngine:
                 label = self.dialogue.sections[si].title if len(prompts) == 1 else prompt.text.rstrip("?")
                 said = ". ".join(a.text.strip().rstrip(".") for a in answers)
                 question = f"{label}: {said}. Is that right?"
-                verdict = self.talk.ask(Question(question, True, Listen.YES_NO), partial(self._settle_part, question))
+                key = review_step(self.dialogue, prompt).key
+                verdict = self.talk.ask(Question(question, True, Listen.YES_NO), partial(self._settle_part, question),
+                                        YES_NO_TRIES, partial(self._unclear_part, key, question))
                 if verdict is Verdict.STOP:
                     return Outcome.STOP
                 if (verdict is Verdict.NO
                         and self._replace(review_step(self.dialogue, prompt), [a.id for a in answers]) is Outcome.STOP):
                     return Outcome.STOP
         return Outcome.NEXT
+
+    def _unclear_part(self, key: str, question: str, replies: list[Utterance]) -> Verdict:
+        """A part of the draft read back got neither yes nor no: it stays as it is, with a note."""
+        self._note(key, question, replies, REVIEW, {})
+        return Verdict.UNCLEAR
 
     @staticmethod
     def _settle_part(question: str, u: Utterance, cmd: Command | None) -> Verdict | Again:
@@ -338,7 +383,7 @@ class DialogueEngine:
                 self.talk.say("Okay, I will keep what you said before.")
                 return Outcome.NEXT
             verdict = self._answer(step, u, REVIEW, replaces=old)
-            if verdict is Verdict.YES:
+            if verdict in (Verdict.YES, Verdict.UNCLEAR):  # unclear: what was said before stays
                 return Outcome.NEXT
             if verdict is Verdict.STOP:
                 return Outcome.STOP

@@ -116,7 +116,7 @@ def _section(d: IEPDraft, s: Section) -> list[str]:
     if s.fill is Fill.PAST_GOAL:
         return [f"• {g.goal}: \u201c{words(g)}\u201d" for g in d.past_goals]
     if s.fill is Fill.DONT_KNOW:
-        return [f"• {q.question}" for q in d.open_questions] or ["• (none)"]
+        return [f"• {q.question}" + (f" \u2014 \u201c{q.said}\u201d" if q.said else "") for q in d.open_questions] or ["• (none)"]
     parts = under(s.key)
     if parts and parts[0].fill is Fill.GOAL_PART:
         lines = []
@@ -146,7 +146,7 @@ def _sections(d: IEPDraft, answers: list[Answer], reviews: dict[int, dict]) -> l
     about.append("My goals: " + ("; ".join(words(g.statement) for g in d.goals if g.statement) or "(not said)"))
     transcript = []
     for a in answers:
-        if a.kind != "answer" and a.kind != "dont_know":
+        if a.kind not in ("answer", "dont_know", "unclear"):
             continue
         review = reviews.get(a.id, {})
         when = a.created.replace("T", " ")
