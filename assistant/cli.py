@@ -34,7 +34,26 @@ def _add_engine_args(p: argparse.ArgumentParser) -> None:
                    help="recognition engine (default: auto: Vosk when a model for the language is installed, else Whisper)")
     p.add_argument("--model", help="model name (see `models list`) or path to a model folder")
     p.add_argument("--language", default="en", help="language code of the speech (default: en)")
-    p.add_argument("--grammar", nargs="+", metavar="WORD", help="only these words or phrases may be recognised (e.g. yes no)")
+    p.add_argument("--grammar", action="append", type=_grammar_phrases, metavar="PHRASES",
+                   help="only these words or phrases may be recognised: a comma list, or the flag again for each "
+                        "(--grammar yes,no,\"not sure\" or --grammar yes --grammar \"not sure\")")
+
+
+def _grammar_phrases(value: str) -> list[str]:
+    """One --grammar value: phrases separated by commas ("yes,no,not sure"). One
+    value per flag (not nargs="+"), so the files after it are files: `transcribe
+    --grammar yes,no answer.wav`."""
+    phrases = [p.strip() for p in value.split(",") if p.strip()]
+    if not phrases:
+        raise argparse.ArgumentTypeError(f"no phrase in '{value}': give words or phrases separated by commas, e.g. yes,no")
+    return phrases
+
+
+def _grammar(args) -> list[str] | None:
+    """The phrases of every --grammar flag, in order, each once; None without the flag."""
+    if not args.grammar:
+        return None
+    return list(dict.fromkeys(p for group in args.grammar for p in group))
 
 
 def _recognizer(args):
@@ -89,7 +108,7 @@ def cmd_transcribe(args) -> int:
             try:
                 pcm = read_wav(name).to_pcm16()
                 recognizer = recognizer or load_recognizer(model)
-                t = transcribe_pcm(recognizer, pcm, args.grammar)
+                t = transcribe_pcm(recognizer, pcm, _grammar(args))
             except UserError as e:
                 _err(f"iep-assistant: error: {e}")
                 failures += 1
@@ -131,7 +150,7 @@ def cmd_listen(args) -> int:
         device = resolve(args.input_device, "input")  # a missing microphone is reported before "speak now"
         _err(f"listening on '{device.name}' ({recognizer.engine}, {recognizer.model.name}); speak now, or press Ctrl+C to stop")
         try:
-            heard = listen(recognizer, device.index, config, args.grammar, progress)
+            heard = listen(recognizer, device.index, config, _grammar(args), progress)
         except KeyboardInterrupt:
             _err("\nstopped")
             return 130

@@ -86,7 +86,7 @@ def test_silence_gives_an_empty_transcript(cli, tmp_path):
 
 @pytest.mark.slow  # ~4 s
 def test_whisper_grammar_maps_free_text_to_an_allowed_answer(cli, speech):
-    r = cli("transcribe", "--grammar", "yes", "no", "not sure", "--", speech("yes"), speech("not sure"), speech("purple elephants"))
+    r = cli("transcribe", "--grammar", "yes,no,not sure", speech("yes"), speech("not sure"), speech("purple elephants"))
     assert r.returncode == 0, r.stderr
     lines = [ln.split(": ", 1)[1] if ": " in ln else "" for ln in r.stdout.splitlines()]
     assert lines == ["yes", "not sure", ""], r.stdout
