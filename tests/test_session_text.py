@@ -334,3 +334,30 @@ def test_a_question_marked_ask_again_is_asked_first_next_session(cli, data_env, 
     assert "ask this again" not in third.read_prompt()  # asked once, not forever
     third.answer("stop")
     third.finish()
+
+
+def test_did_you_mean_and_a_read_back_left_unclear(cli, data_env):
+    """Typed as a student would: a near-command is asked about, and three replies with
+    neither yes nor no move on, kept for the teacher among the open questions."""
+    add_student(cli, data_env, "Leo", 4)
+    s = TypedSession(data_env, "--student", "Leo")
+    steps = [("What are you good at", "soccer"), ("I heard: soccer. Is that right?", "yes"),
+             ("Anything else you are good at", "next all"), ("Did you mean 'that's all'?", "yes"),
+             ("What do you like to do for fun", "video games"), ("I heard: video games. Is that right?", "kind of"),
+             ("Please say yes or no. I heard: video games", "I said video games"),
+             ("Please say yes or no. I heard: video games", "purple")]
+    for cue, answer in steps:
+        shown = s.read_prompt()
+        assert cue in shown, (cue, shown)
+        s.answer(answer)
+    shown = s.read_prompt()
+    assert "Okay, let's go on. I saved what you said for your teacher." in shown and "Anything else you like" in shown
+    s.answer("stop")
+    code, _, err = s.finish()
+    assert code == 0, err
+    d = json.loads(cli("export", "--student", "Leo", "--format", "json", env=data_env).stdout)
+    assert [i["text"] for i in d["strengths"]] == ["soccer"] and d["interests"] == []
+    assert [(q["question"], q["reason"], q["said"]) for q in d["open_questions"]] == [
+        ("I heard: video games. Is that right?", "unclear", "kind of / I said video games / purple")]
+    md = cli("export", "--student", "Leo", "--format", "md", env=data_env).stdout
+    assert "the student said neither yes nor no" in md
