@@ -60,7 +60,7 @@ VOCABULARY: dict[str, dict[Meaning, tuple[str, ...]]] = {
         Meaning.REPEAT: (
             "repeat", "repeat please", "please repeat", "repeat that", "repeat it", "say that again", "say it again",
             "again", "can you repeat that", "repeat the question", "what was the question", "what", "what did you say",
-            "pardon", "come again", "one more time"),
+            "pardon", "come again", "one more time", "huh", "say what"),
         Meaning.SLOWER: (
             "slower", "slower please", "slow down", "talk slower", "speak slower", "go slower", "too fast",
             "more slowly", "slow", "go slow"),
@@ -73,12 +73,13 @@ VOCABULARY: dict[str, dict[Meaning, tuple[str, ...]]] = {
             "go back", "back", "previous question", "go back please", "last question", "the last question"),
         Meaning.HELP: (
             "help", "help me", "help please", "i need help", "i don't understand", "i do not understand",
-            "what does that mean", "i don't get it", "what do you mean", "i'm confused"),
+            "what does that mean", "i don't get it", "what do you mean", "i'm confused", "what's that", "what is that"),
         Meaning.DONT_KNOW: (
             "i don't know", "i do not know", "don't know", "dunno", "i have no idea", "no idea"),
         Meaning.THATS_ALL: (
             "that's all", "that is all", "that's it", "nothing else", "no more", "i'm done", "i am done",
-            "that's everything", "done", "nothing", "nothing more", "i'm finished", "finished"),
+            "that's everything", "done", "all done", "nothing", "nothing more", "that's about it", "that is it",
+            "i'm finished", "finished"),
         Meaning.STOP: (
             "stop", "stop please", "take a break", "i need a break", "can i take a break", "break", "pause",
             "i want to stop", "let's take a break"),
@@ -214,8 +215,8 @@ LIGHT_WORDS: dict[str, frozenset[str]] = {
 # Words a command shares with many answers ("I need a ride" is not "I need a break"):
 # a multi-word near-command must keep one of the command's other, telling words.
 COMMON_WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset("i i'm am a the to go need want can you do don't let's take is what say talk speak too that's my"
-                    .split())}
+    "en": frozenset("i i'm am a the to go need want can you do don't let's take is what say talk speak too that's my "
+                    "yes no not".split())}
 
 
 def _syllables(word: str) -> int:
@@ -290,6 +291,9 @@ def near_command(text: str, language: str = DEFAULT_LANGUAGE) -> Meaning | None:
     words = normalize_words(text, language)
     if not words or len(words) > NEAR_MAX_WORDS or meaning_of(text, language) is not None:
         return None
+    said = f" {' '.join(words)} "
+    if any(f" {p} " in said for _, ps in yes_no_phrases(language) for p in ps):
+        return None  # it says yes, no or not sure ("no never", "yes a lot"): an answer
     words = _strip_fillers(words, language)
     light = LIGHT_WORDS.get(language, LIGHT_WORDS[DEFAULT_LANGUAGE])
     common = light | COMMON_WORDS.get(language, COMMON_WORDS[DEFAULT_LANGUAGE])
