@@ -78,7 +78,7 @@ VOCABULARY: dict[str, dict[Meaning, tuple[str, ...]]] = {
             "i don't know", "i do not know", "don't know", "dunno", "i have no idea", "no idea"),
         Meaning.THATS_ALL: (
             "that's all", "that is all", "that's it", "nothing else", "no more", "i'm done", "i am done",
-            "that's everything", "done", "all done", "nothing", "nothing more", "that's about it", "that is it",
+            "that's everything", "done", "all done", "nothing", "none", "nothing more", "that's about it", "that is it",
             "i'm finished", "finished"),
         Meaning.STOP: (
             "stop", "stop please", "take a break", "i need a break", "can i take a break", "break", "pause",
@@ -208,7 +208,7 @@ def yes_no_phrases(language: str = DEFAULT_LANGUAGE) -> tuple[tuple[Meaning, fro
 NEAR_MAX_WORDS = 4  # only short utterances are checked: a command is short, a longer answer is an answer
 NEAR_MAX_DISTANCE = 1.0  # less than one whole word of difference ...
 NEAR_MAX_RATIO = 0.5  # ... and less than half the utterance ...
-NEAR_CLOSE = 0.35  # ... and either this close (about one letter in three) or keeping a telling word of the command
+NEAR_CLOSE = 0.3  # ... and either this close (about one letter in four) or keeping a telling word of the command
 # Words whose presence or absence barely changes a command ("repeat it", "skip the one"): half a word.
 LIGHT_WORDS: dict[str, frozenset[str]] = {
     "en": frozenset("it that this the a me now please um uh okay ok so just".split())}
