@@ -48,7 +48,7 @@ VOCABULARY: dict[str, dict[Meaning, tuple[str, ...]]] = {
     "en": {
         Meaning.YES: (
             "yes", "yeah", "yep", "yup", "ya", "yes please", "sure", "of course", "okay", "ok", "correct",
-            "that's correct", "right", "that's right", "that is right", "all right", "uh huh", "mm hmm", "mhm",
+            "that's correct", "right", "that's right", "that is right", "all right", "alright", "uh huh", "mm hmm", "mhm",
             "definitely", "absolutely", "yes it is", "it helps", "helps", "a lot"),
         Meaning.NO: (
             "no", "nope", "nah", "no way", "not really", "not at all", "no thanks", "no thank you", "uh uh", "wrong",
