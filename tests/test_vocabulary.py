@@ -125,7 +125,7 @@ def test_the_session_grammar_still_maps_an_exact_phrase_to_its_spelling():
 @pytest.mark.parametrize("said, meaning", [
     ("next all", Meaning.THATS_ALL), ("done it", Meaning.THATS_ALL), ("nothing much", Meaning.THATS_ALL),
     ("skip this question", Meaning.SKIP), ("skip hit", Meaning.SKIP), ("stop it", Meaning.STOP),
-    ("lower", Meaning.SLOWER), ("repeat this", Meaning.REPEAT), ("say again", Meaning.REPEAT)])
+    ("lower", Meaning.SLOWER), ("Finish.", Meaning.THATS_ALL), ("Hock slower.", Meaning.SLOWER), ("repeat this", Meaning.REPEAT), ("say again", Meaning.REPEAT)])
 def test_a_short_answer_that_nearly_is_a_command_is_found(said, meaning):
     assert command_of(said) is None  # not the command itself
     assert near_command(said) is meaning

@@ -221,9 +221,12 @@ COMMON_WORDS: dict[str, frozenset[str]] = {
 
 def _syllables(word: str) -> int:
     """Vowel groups: a rough syllable count ("helping" 2, "help" 1; a final silent
-    e is no syllable: "home" 1)."""
+    e is no syllable: "home" 1, and nor is the e of "-ed" after other than t or d:
+    "finished" 2)."""
     if len(word) > 2 and word.endswith("e") and word[-2] not in "aeiouyl":
         word = word[:-1]
+    elif len(word) > 3 and word.endswith("ed") and word[-3] not in "aeiouytd":
+        word = word[:-2]
     count, vowel = 0, False
     for ch in word:
         v = ch in "aeiouy"
