@@ -51,18 +51,35 @@ NATURAL = [
 ROBOTIC = [VoiceSpec(f"espeak {v}", "espeak", v) for v in ("en-us", "en", "en-us+f3", "en-us+m3")]
 
 
+def slug(spec: VoiceSpec) -> str:
+    """The name a command line takes for ``spec``: "piper joe slow" is "piper-joe-slow"."""
+    return spec.name.replace(" ", "-")
+
+
+def voice_spec(name: str) -> VoiceSpec:
+    """The voice called ``name`` (a ``slug``), or a UserError listing the choices."""
+    for spec in (*NATURAL, *ROBOTIC):
+        if slug(spec) == name:
+            return spec
+    raise UserError(f"unknown student voice '{name}'; choose one of: {', '.join(slug(s) for s in (*NATURAL, *ROBOTIC))}")
+
+
 @dataclass
 class StudentVoices:
     """Renders what a simulated student says, in any of the voices above; holds
-    the Piper voice once loaded (close it when done)."""
+    the Piper voice once loaded (close it when done). Piper renders in memory;
+    espeak-ng writes a WAV into a temporary folder, made inside ``scratch`` when
+    given (the demo passes the student's private folder: the rule for anything
+    made from a student's words) and removed at once."""
 
+    scratch: Path | None = None
     _engines: dict[str, object] = field(default_factory=dict)
 
     def pcm(self, text: str, spec: VoiceSpec) -> np.ndarray:
         if spec.engine == "piper":
             return self._piper(text, spec)
         if spec.engine == "espeak":
-            return espeak_pcm(text, spec.voice, spec.speed)
+            return espeak_pcm(text, spec.voice, spec.speed, self.scratch)
         raise ValueError(f"unknown voice engine {spec.engine!r}")
 
     def _piper(self, text: str, spec: VoiceSpec) -> np.ndarray:
@@ -82,9 +99,10 @@ class StudentVoices:
         self._engines.clear()
 
 
-def espeak_pcm(text: str, voice: str, speed: int = 140) -> np.ndarray:
-    """``text`` said by the espeak-ng program, as 16 kHz int16."""
-    with tempfile.TemporaryDirectory() as d:
+def espeak_pcm(text: str, voice: str, speed: int = 140, folder: Path | None = None) -> np.ndarray:
+    """``text`` said by the espeak-ng program, as 16 kHz int16; its WAV is written to a
+    temporary folder (0700, in ``folder`` if given) and removed."""
+    with tempfile.TemporaryDirectory(dir=folder) as d:
         out = Path(d) / "s.wav"
         try:
             subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(out), text], check=True, capture_output=True)
