@@ -6,11 +6,12 @@ Sam decides what to say from what Sam heard, like a student at the headset: the
 question said last (found by a cue phrase in it) gets the next of Sam's answers
 to it. A read-back ("I heard: ... Is that right?") is compared with what Sam said
 (``same_words``): "yes" when it is what Sam said, else "no", and Sam says the
-answer again when the question comes back, at most ``MAX_CORRECTIONS`` times
-per answer; after that Sam gives up and says "yes", as a tired student would,
-and the summary says so (a student who gives up is something the teacher must
-hear about). One answer is marked "<no>": Sam changes their mind at its
-read-back and gives a fuller answer."""
+answer again, more slowly, when the question comes back: at most
+``MAX_CORRECTIONS`` times per answer. Misheard once more after that, Sam says
+"no" and then "skip": the draft must hold only what the student said, so Sam
+leaves the answer to the teacher (who has the recordings) rather than accept
+words Sam did not say; the demo's summary lists it. One answer is marked "<no>":
+Sam changes their mind at its read-back and gives a fuller answer."""
 
 from __future__ import annotations
 
@@ -80,39 +81,41 @@ def _quoted(line: str, after: str) -> str | None:
 
 class DemoStudent:
     """Sam's answer policy: ``policy(heard)`` is what Sam says after hearing ``heard``
-    (the lines said since Sam last spoke). ``again`` is true when that line is an
-    answer said again because it was misheard: the simulated student then says it
-    more slowly, as a student who was misunderstood does."""
+    (the lines said since Sam last spoke). ``again`` is how many times the line
+    has been said before without being heard right (0 for a new line): the
+    simulated student says it more slowly each time, as a misunderstood student does."""
 
     def __init__(self) -> None:
         self.queue = {cue: list(answers) for cue, answers in ANSWERS}
         self.last = "that's all"  # what Sam said last (said again after "Take your time")
         self.answer = "that's all"  # what Sam said last to a question (not to a read-back)
         self.change_mind = False  # a "no" owed to the next read-back ("<no>")
-        self.owed: str | None = None  # an answer to say again: its read-back was wrong
-        self.tries = 0  # corrections of the current answer
-        self.again = False
+        self.owed: str | None = None  # what to say when the question comes back after a "no"
+        self.tries = 0  # times the current answer was said again after a mishearing
+        self.again = 0
         self.read_backs: list[tuple[str, str]] = []  # (what Sam said, what was read back), each read-back once
+        self.first_hearings: list[tuple[str, str]] = []  # the read-backs of answers said the first time
         self.corrected: list[tuple[str, str]] = []  # misheard read-backs Sam said "no" to
         self.changed_mind = 0
-        self.gave_up: list[tuple[str, str]] = []  # wrong read-backs Sam accepted after MAX_CORRECTIONS
+        self.skipped: list[str] = []  # answers still misheard after MAX_CORRECTIONS: skipped
 
     def __call__(self, heard: list[str]) -> str:
-        self.again = False
+        not_heard = not heard or heard[-1].startswith(TAKE_YOUR_TIME)
         said = self._reply(heard)
+        if not not_heard:  # said again after silence: as slowly as before
+            self.again = self.tries if said == self.answer else 0
         self.last = said
         return said
 
     def _reply(self, heard: list[str]) -> str:
         if not heard or heard[-1].startswith(TAKE_YOUR_TIME):
-            self.again = self.last not in ("yes", "no")
-            return self.last  # not heard: the same again
+            return self.last  # not heard: the same again, as it was said
         shown = " ".join(heard)
         # the question is the cue said last (a read-back ends with its question)
         cue = max([READ_BACK, DID_YOU_MEAN, *self.queue], key=shown.rfind)
         if shown.rfind(cue) < 0:
             return self._to_question("that's all")
-        if cue == DID_YOU_MEAN:
+        if cue == DID_YOU_MEAN:  # a near-miss of a command, checked before it is taken
             meant = _quoted(shown[shown.rfind(cue):], cue)
             if meant is not None and same_words(self.answer, meant):
                 return "yes"
@@ -120,19 +123,21 @@ class DemoStudent:
             return "no"
         if cue == READ_BACK:
             return self._read_back(shown)
-        if self.owed is not None:  # asked again after a "no": the same answer, more slowly
-            said, self.owed, self.again = self.owed, None, True
-            return self._to_question(said, again=True)
+        if self.owed is not None:  # asked again after a "no"
+            said, self.owed = self.owed, None
+            if said == "skip":
+                return self._to_question(said)
+            self.tries += 1
+            self.answer = said
+            return said
         said = self.queue[cue].pop(0) if self.queue[cue] else "that's all"
         if self.queue[cue] and self.queue[cue][0] == "<no>":
             self.queue[cue].pop(0)
             self.change_mind = True
         return self._to_question(said)
 
-    def _to_question(self, said: str, again: bool = False) -> str:
-        self.answer = said
-        if not again:
-            self.tries = 0
+    def _to_question(self, said: str) -> str:
+        self.answer, self.tries = said, 0
         return said
 
     def _read_back(self, shown: str) -> str:
@@ -143,6 +148,8 @@ class DemoStudent:
         first = SAY_YES_OR_NO not in shown[max(0, start - 40): start]  # not the same read-back asked again
         if first:
             self.read_backs.append((self.answer, heard))
+            if self.tries == 0:
+                self.first_hearings.append((self.answer, heard))
         if self.change_mind:
             if first:
                 self.changed_mind += 1
@@ -150,14 +157,11 @@ class DemoStudent:
             return "no"
         if same_words(self.answer, heard):
             return "yes"
-        if self.tries >= MAX_CORRECTIONS:
-            if first:
-                self.gave_up.append((self.answer, heard))
-            return "yes"
         if first:
             self.corrected.append((self.answer, heard))
-        self.tries += 1
-        self.owed = self.answer
+            if self.tries >= MAX_CORRECTIONS:
+                self.skipped.append(self.answer)
+        self.owed = "skip" if self.tries >= MAX_CORRECTIONS else self.answer
         return "no"
 
     def summary(self) -> str:
@@ -166,13 +170,13 @@ class DemoStudent:
         fixed = len(self.corrected) + self.changed_mind
         lines = [f"{STUDENT.split()[0]} corrected {fixed} of {n} read-back{'s' * (n != 1)}: "
                  f"{len(self.corrected)} misheard, {self.changed_mind} a change of mind."]
-        if n:
-            said, heard = zip(*self.read_backs, strict=True)
-            wrong = sum(not same_words(s, h) for s, h in self.read_backs)
-            lines.append(f"Answers as heard: WER {wer(list(said), list(heard)):.3f} over the {n} read-backs "
-                         f"({wrong} not as said, spacing aside).")
+        if self.first_hearings:  # the recognizer's own accuracy, before any correction
+            said, heard = zip(*self.first_hearings, strict=True)
+            wrong = sum(not same_words(s, h) for s, h in self.first_hearings)
+            lines.append(f"First hearing of {len(said)} answers: WER {wer(list(said), list(heard)):.3f}, "
+                         f"{wrong} not as said (spacing aside).")
         lines += [f'  said "{s}", heard "{h}"' for s, h in self.corrected]
-        lines += [f'  accepted after {MAX_CORRECTIONS} corrections: said "{s}", heard "{h}"' for s, h in self.gave_up]
+        lines += [f'  skipped after {MAX_CORRECTIONS} corrections did not help: "{s}"' for s in self.skipped]
         return "\n".join(lines)
 
 

@@ -13,7 +13,7 @@ from assistant.dialogue.voice import Said
 from assistant.simulate.microphone import SimulatedMicrophone
 from assistant.simulate.voices import NATURAL, StudentVoices, VoiceSpec
 
-SLOWER = 1.25  # a line said again because it was misheard: this much slower
+SLOWER = 1.2  # a line said again because it was misheard: this much slower each time
 
 
 class SimulatedStudent:
@@ -22,8 +22,9 @@ class SimulatedStudent:
     unless the hard set, espeak-ng, is chosen), as audio that goes through the real
     pipeline (end-pointing, recognition). ``policy(heard)`` decides what to say
     from the lines heard since the student last spoke, as a student who heard them
-    would; when the policy's ``again`` is true after it answered, the line is said
-    again after a mishearing, and the student says it more slowly.
+    would. The policy's ``again`` (read after it answers; 0 when it has none) is
+    how often the line was said before and misheard: the student says it more
+    slowly each time, as a misunderstood student does.
 
     The audio is made in memory (Piper) or in a temporary folder inside
     ``private_cache`` that is removed at once (espeak-ng): a student's words, even
@@ -45,8 +46,9 @@ class SimulatedStudent:
         self.heard = []
         self.said.append(text)
         spec = self.spec
-        if getattr(self.policy, "again", False):
-            spec = dataclasses.replace(spec, length_scale=spec.length_scale * SLOWER, speed=round(spec.speed / SLOWER))
+        slower = SLOWER ** getattr(self.policy, "again", 0)
+        if slower != 1:
+            spec = dataclasses.replace(spec, length_scale=spec.length_scale * slower, speed=round(spec.speed / slower))
         pcm = self.voices.pcm(text, spec) if text else np.zeros(0, np.int16)
         return SimulatedMicrophone(pcm, seed=len(self.said))
 

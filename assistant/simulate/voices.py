@@ -36,6 +36,10 @@ class VoiceSpec:
     length_scale: float = 1.0  # Piper: > 1 is slower
     pitch: float = 1.0  # Piper: > 1 raises the pitch (by resampling)
     speed: int = 140  # espeak-ng words a minute
+    # Piper's sampling noise (None: the voice's own). 0 makes the same text the same
+    # audio every time, which tests need; with noise each rendering differs a little,
+    # as a person's does (the demo)
+    noise: float | None = None
 
     @property
     def natural(self) -> bool:
@@ -90,7 +94,8 @@ class StudentVoices:
             engine = self._engines[spec.voice] = PiperEngine(spec.voice)
         assert isinstance(engine, PiperEngine)
         # a higher pitch by playing faster: stretch first, so the tempo comes back
-        audio = engine.render(text, length_scale=spec.length_scale * spec.pitch)
+        audio = engine.render(text, length_scale=spec.length_scale * spec.pitch, noise_scale=spec.noise,
+                              noise_w_scale=spec.noise)
         return float_to_int16(resample(audio, round(engine.rate * spec.pitch), SAMPLE_RATE))
 
     def close(self) -> None:
