@@ -29,7 +29,6 @@ READ_BACK = "Is that right?"  # "I heard: ... Is that right?", and each part of 
 HEARD = "I heard: "  # the engine's read-back of one answer: f"I heard: {text}. Is that right?"
 SAY_YES_OR_NO = "Please say yes or no"  # a yes/no that was not understood: the same question again
 DID_YOU_MEAN = "Did you mean"  # a near-miss of a command: "Did you mean 'that's all'?"
-TRY_AGAIN = "let's try again"  # after a "no" to a read-back, the question is asked again
 TAKE_YOUR_TIME = "Take your time"  # nothing was heard: Sam says it again
 MAX_CORRECTIONS = 2  # "no" to a misheard read-back of one answer at most this often
 
@@ -117,9 +116,10 @@ class DemoStudent:
             return self._to_question("that's all")
         if cue == DID_YOU_MEAN:  # a near-miss of a command, checked before it is taken
             meant = _quoted(shown[shown.rfind(cue):], cue)
-            if meant is not None and same_words(self.answer, meant):
+            if meant is not None and same_words(self.last, meant):  # the line it follows, answer or yes/no
                 return "yes"
-            self.owed = self.answer  # said again when the question comes back
+            if self.last == self.answer:
+                self.owed = self.answer  # said again when the question comes back
             return "no"
         if cue == READ_BACK:
             return self._read_back(shown)

@@ -129,6 +129,9 @@ def test_did_you_mean_gets_yes_when_it_is_what_sam_said_and_the_answer_again_whe
     assert sam(["Did you mean 'that's all'?"]) == "no"
     assert sam(["Okay, let's try again. What are your strengths?"]) == first and sam.again == 1  # again, slower
     assert sam(["Any other strengths?"]) == "that's all" and sam.again == 0
+    assert sam(["I heard: that's all. Is that right?"]) == "yes"
+    assert sam(["Did you mean 'yes'?"]) == "yes"  # it follows Sam's last line, not Sam's answer
+    assert sam(["Did you mean ‘no’?"]) == "no"
 
 
 def confirmed_answers(data) -> list[str]:
