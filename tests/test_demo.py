@@ -198,3 +198,27 @@ def test_demo_with_the_hard_voice_corrects_what_was_misheard(cli, tmp_path):
     # misheard or not, only what Sam said: a line still misheard after two corrections is skipped
     assert all(any(same_words(line, k) for line in SAID_LINES) for k in kept), (kept, out[out.index("Sam corrected"):])
     assert not list((data / "speech").rglob("tmp*"))  # espeak-ng's WAVs were made in Sam's folder and removed
+
+
+def test_a_line_said_again_after_a_mishearing_is_said_more_slowly_and_leaves_no_file(tmp_path):
+    from assistant.simulate.student import SimulatedStudent
+    from assistant.simulate.voices import ROBOTIC
+
+    class Policy:
+        again = 0
+
+        def __call__(self, heard):
+            return "I want to be a mechanic"
+
+    policy, private = Policy(), tmp_path / "speech"
+    private.mkdir()
+    student = SimulatedStudent(policy, ROBOTIC[0], private_cache=private)  # espeak-ng: the same text, the same audio
+    try:
+        lengths = []
+        for again in (0, 1, 2):
+            policy.again = again
+            lengths.append(len(student("answer")._pcm))  # the recording the microphone plays
+    finally:
+        student.close()
+    assert lengths[0] < lengths[1] < lengths[2], lengths
+    assert not list(private.iterdir())  # espeak-ng's WAV was made in the private folder and removed
