@@ -171,7 +171,8 @@ def test_unplugged_headset_pauses_the_session_until_it_is_back(cli, natural_spee
         again = shown.wait_for("(listening)")
         assert "What else are you good at?" in again, again  # the same question, asked again
         time.sleep(0.3)  # a student who waits a moment before answering
-        pulse.play_into_mic(natural_speech("I like to swim", VOICE))
+        # not "I like to swim": Whisper tiny.en hears every Piper joe rendering of it as "I like this one"
+        pulse.play_into_mic(natural_speech("I like swimming", VOICE))
         shown.wait_for("Is that right?")
         answer("yes")
         shown.wait_for("Anything else you are good at?")
