@@ -124,7 +124,10 @@ class Shown:
             if text in line:
                 return seen
 
-VOICE = "piper-joe-child-like"  # the student (grade 2) speaks naturally: what they say is meant to be understood
+# the student speaks naturally, since what they say must be understood after the replug: the
+# plain natural voice, which tiny.en hears best (the child-like copy's "I like swimming" came
+# back "I like sweating" through the virtual microphone)
+VOICE = "piper-joe"
 
 
 @pytest.mark.tried("the microphone unplugged mid-session (virtual source unloaded), then plugged back", 1, "said and shown; the session waits, goes on with the same question; no answer lost")
@@ -172,7 +175,7 @@ def test_unplugged_headset_pauses_the_session_until_it_is_back(cli, natural_spee
         assert "What else are you good at?" in again, again  # the same question, asked again
         time.sleep(0.3)  # a student who waits a moment before answering
         # not "I like to swim": Whisper tiny.en hears every Piper joe rendering of it as "I like this one"
-        pulse.play_into_mic(natural_speech("I like swimming", VOICE))
+        pulse.play_into_mic(natural_speech("I like to go swimming with my friends", VOICE))
         shown.wait_for("Is that right?")
         answer("yes")
         shown.wait_for("Anything else you are good at?")
