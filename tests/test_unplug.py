@@ -124,10 +124,16 @@ class Shown:
             if text in line:
                 return seen
 
+# the student speaks naturally, since what they say must be understood after the replug: the
+# plain natural voice, which tiny.en hears best (the child-like copy's "I like swimming" came
+# back "I like sweating" through the virtual microphone)
+VOICE = "piper-joe"
+
+
 @pytest.mark.tried("the microphone unplugged mid-session (virtual source unloaded), then plugged back", 1, "said and shown; the session waits, goes on with the same question; no answer lost")
 
 @pytest.mark.slow  # a PulseAudio daemon of its own and a spoken session
-def test_unplugged_headset_pauses_the_session_until_it_is_back(cli, speech, tmp_path, base_env):
+def test_unplugged_headset_pauses_the_session_until_it_is_back(cli, natural_speech, tmp_path, base_env):
     pulse = Pulse(tmp_path / "pulse", rescue_streams=False)  # our own daemon: this test takes its microphone away
     pulse.env.update({k: v for k, v in base_env.items() if k in ("XDG_CACHE_HOME", "PYTHONPATH")})
     pulse.start()
@@ -145,7 +151,7 @@ def test_unplugged_headset_pauses_the_session_until_it_is_back(cli, speech, tmp_
         def answer(text: str) -> None:
             shown.wait_for("(listening)")
             time.sleep(0.3)  # a student who waits a moment before answering
-            pulse.play_into_mic(speech(text, speed=140))
+            pulse.play_into_mic(natural_speech(text, VOICE))
 
         shown.wait_for("What are you good at?")
         answer("I am good at building things")
@@ -168,7 +174,8 @@ def test_unplugged_headset_pauses_the_session_until_it_is_back(cli, speech, tmp_
         again = shown.wait_for("(listening)")
         assert "What else are you good at?" in again, again  # the same question, asked again
         time.sleep(0.3)  # a student who waits a moment before answering
-        pulse.play_into_mic(speech("I like to swim", speed=140))
+        # not "I like to swim": Whisper tiny.en hears every Piper joe rendering of it as "I like this one"
+        pulse.play_into_mic(natural_speech("I like to go swimming with my friends", VOICE))
         shown.wait_for("Is that right?")
         answer("yes")
         shown.wait_for("Anything else you are good at?")

@@ -1,8 +1,9 @@
 """A student at the headset, simulated: hears what the program says and answers
-aloud, in an espeak-ng voice, through the real pipeline (the demo)."""
+aloud, in a natural (Piper) or espeak-ng voice, through the real pipeline (the demo)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,21 +11,30 @@ import numpy as np
 
 from assistant.dialogue.voice import Said
 from assistant.simulate.microphone import SimulatedMicrophone
-from assistant.speech.tts import Speaker
+from assistant.simulate.voices import NATURAL, StudentVoices, VoiceSpec
+
+SLOWER = 1.2  # a line said again because it was misheard: this much slower each time
 
 
 class SimulatedStudent:
     """The demo's student: hears what the program says (``hear``, a listener of the
-    voice) and answers aloud in their own espeak-ng voice, as audio that goes
-    through the real pipeline (end-pointing, recognition). ``policy(heard)``
-    decides what to say from the lines heard since the student last spoke, as a
-    student who heard them would."""
+    voice) and answers aloud in their own voice (``spec``: a natural Piper voice
+    unless the hard set, espeak-ng, is chosen), as audio that goes through the real
+    pipeline (end-pointing, recognition). ``policy(heard)`` decides what to say
+    from the lines heard since the student last spoke, as a student who heard them
+    would. The policy's ``again`` (read after it answers; 0 when it has none) is
+    how often the line was said before and misheard: the student says it more
+    slowly each time, as a misunderstood student does.
 
-    def __init__(self, policy: Callable[[list[str]], str], voice: str = "gmw/en-us", rate: int = 140,
+    The audio is made in memory (Piper) or in a temporary folder inside
+    ``private_cache`` that is removed at once (espeak-ng): a student's words, even
+    simulated, are never written outside their private folder."""
+
+    def __init__(self, policy: Callable[[list[str]], str], spec: VoiceSpec = NATURAL[0],
                  private_cache: Path | None = None):
         self.policy = policy
-        # the student's answers are student data even when simulated: same rules
-        self.speaker = Speaker(voice=voice, rate=rate, private_cache=private_cache)
+        self.spec = spec
+        self.voices = StudentVoices(scratch=private_cache)
         self.heard: list[str] = []  # since the student last spoke
         self.said: list[str] = []
 
@@ -35,11 +45,12 @@ class SimulatedStudent:
         text = self.policy(self.heard)
         self.heard = []
         self.said.append(text)
-        if text:
-            pcm = self.speaker.audio(text, private=self.speaker.private_cache is not None).to_pcm16()
-        else:
-            pcm = np.zeros(0, np.int16)
+        spec = self.spec
+        slower = SLOWER ** getattr(self.policy, "again", 0)
+        if slower != 1:
+            spec = dataclasses.replace(spec, length_scale=spec.length_scale * slower, speed=round(spec.speed / slower))
+        pcm = self.voices.pcm(text, spec) if text else np.zeros(0, np.int16)
         return SimulatedMicrophone(pcm, seed=len(self.said))
 
     def close(self) -> None:
-        self.speaker.close()
+        self.voices.close()

@@ -36,6 +36,10 @@ class VoiceSpec:
     length_scale: float = 1.0  # Piper: > 1 is slower
     pitch: float = 1.0  # Piper: > 1 raises the pitch (by resampling)
     speed: int = 140  # espeak-ng words a minute
+    # Piper's sampling noise (None: the voice's own). 0 makes the same text the same
+    # audio every time, which tests need; with noise each rendering differs a little,
+    # as a person's does (the demo)
+    noise: float | None = None
 
     @property
     def natural(self) -> bool:
@@ -51,18 +55,35 @@ NATURAL = [
 ROBOTIC = [VoiceSpec(f"espeak {v}", "espeak", v) for v in ("en-us", "en", "en-us+f3", "en-us+m3")]
 
 
+def slug(spec: VoiceSpec) -> str:
+    """The name a command line takes for ``spec``: "piper joe slow" is "piper-joe-slow"."""
+    return spec.name.replace(" ", "-")
+
+
+def voice_spec(name: str) -> VoiceSpec:
+    """The voice called ``name`` (a ``slug``), or a UserError listing the choices."""
+    for spec in (*NATURAL, *ROBOTIC):
+        if slug(spec) == name:
+            return spec
+    raise UserError(f"unknown student voice '{name}'; choose one of: {', '.join(slug(s) for s in (*NATURAL, *ROBOTIC))}")
+
+
 @dataclass
 class StudentVoices:
     """Renders what a simulated student says, in any of the voices above; holds
-    the Piper voice once loaded (close it when done)."""
+    the Piper voice once loaded (close it when done). Piper renders in memory;
+    espeak-ng writes a WAV into a temporary folder, made inside ``scratch`` when
+    given (the demo passes the student's private folder: the rule for anything
+    made from a student's words) and removed at once."""
 
+    scratch: Path | None = None
     _engines: dict[str, object] = field(default_factory=dict)
 
     def pcm(self, text: str, spec: VoiceSpec) -> np.ndarray:
         if spec.engine == "piper":
             return self._piper(text, spec)
         if spec.engine == "espeak":
-            return espeak_pcm(text, spec.voice, spec.speed)
+            return espeak_pcm(text, spec.voice, spec.speed, self.scratch)
         raise ValueError(f"unknown voice engine {spec.engine!r}")
 
     def _piper(self, text: str, spec: VoiceSpec) -> np.ndarray:
@@ -73,7 +94,8 @@ class StudentVoices:
             engine = self._engines[spec.voice] = PiperEngine(spec.voice)
         assert isinstance(engine, PiperEngine)
         # a higher pitch by playing faster: stretch first, so the tempo comes back
-        audio = engine.render(text, length_scale=spec.length_scale * spec.pitch)
+        audio = engine.render(text, length_scale=spec.length_scale * spec.pitch, noise_scale=spec.noise,
+                              noise_w_scale=spec.noise)
         return float_to_int16(resample(audio, round(engine.rate * spec.pitch), SAMPLE_RATE))
 
     def close(self) -> None:
@@ -82,9 +104,10 @@ class StudentVoices:
         self._engines.clear()
 
 
-def espeak_pcm(text: str, voice: str, speed: int = 140) -> np.ndarray:
-    """``text`` said by the espeak-ng program, as 16 kHz int16."""
-    with tempfile.TemporaryDirectory() as d:
+def espeak_pcm(text: str, voice: str, speed: int = 140, folder: Path | None = None) -> np.ndarray:
+    """``text`` said by the espeak-ng program, as 16 kHz int16; its WAV is written to a
+    temporary folder (0700, in ``folder`` if given) and removed."""
+    with tempfile.TemporaryDirectory(dir=folder) as d:
         out = Path(d) / "s.wav"
         try:
             subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(out), text], check=True, capture_output=True)
