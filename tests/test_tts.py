@@ -67,11 +67,13 @@ def test_english_speaks_with_the_natural_voice_and_other_languages_with_espeak(t
     english, spanish = Speaker(cache=tmp_path / "a"), Speaker(cache=tmp_path / "b", language="es")
     natural, robotic = Speaker(voice=f"piper:{JOE}", cache=tmp_path / "c"), Speaker(voice="espeak", cache=tmp_path / "d")
     spanish_espeak = Speaker(voice="espeak:es", cache=tmp_path / "e")
-    same = lambda a, b, text: a.audio(text).samples.tobytes() == b.audio(text).samples.tobytes()  # noqa: E731
+    # the same speech: the same cache file name (Piper's renders differ a little each time: it adds noise)
+    same = lambda a, b, text: a.render(text).name == b.render(text).name  # noqa: E731
     try:
         assert english.voice == f"piper:{JOE}" and spanish.voice == "espeak:es"
         assert same(english, natural, "Hello there.") and not same(english, robotic, "Hello there.")
         assert same(spanish, spanish_espeak, "Hola.")
+        assert english.audio("Hello there.").samples.tobytes() != robotic.audio("Hello there.").samples.tobytes()
     finally:
         for s in (english, spanish, natural, robotic, spanish_espeak):
             s.close()
@@ -188,4 +190,4 @@ def test_a_long_prompt_is_made_sentence_by_sentence(tmp_path):
         speaker.close()
     assert len(pieces) == 3
     assert np.abs(pieces[0][: int(0.02 * 22050)]).max() > 10 ** (-50 / 20)  # the first word within 20 ms
-    assert abs(len(whole) - sum(map(len, pieces))) <= 1
+    assert abs(len(whole) / sum(map(len, pieces)) - 1) < 0.1  # another render (Piper adds noise), as long
