@@ -165,10 +165,8 @@ def choose_voice(voice: str | None, language: str = "en") -> VoiceChoice:
             return VoiceChoice(PIPER, natural[0].name, chosen=False)
         return VoiceChoice(ESPEAK, DEFAULT_VOICES.get(language, language), chosen=False)
     engine, _, name = text.partition(":")
-    if engine.lower() in (PIPER, ESPEAK):
+    if engine.lower() in (PIPER, ESPEAK):  # "piper:NAME", "espeak:NAME", or the engine alone
         engine = engine.lower()
-    elif text.lower() in (PIPER, ESPEAK):
-        engine, name = text.lower(), ""
     else:  # a plain name: a Piper voice's, or espeak-ng's (as saved before Piper)
         engine, name = (PIPER if any(v.name == text for v in piper.VOICES) else ESPEAK), text
     if engine == ESPEAK:
