@@ -5,6 +5,7 @@ temporary folder removed at the end, also when a measure fails."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import platform
@@ -13,8 +14,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from assistant.bench import program, recognition
+from assistant.bench import hearing, program, recognition
 from assistant.bench.material import (
+    ANSWERS,
     KOREAN,
     LIBRIVOX,
     SYNTHETIC,
@@ -23,6 +25,8 @@ from assistant.bench.material import (
     librivox,
 )
 from assistant.bench.report import plot, report
+from assistant.evaluate import wer
+from assistant.speech.asr import transcribe_pcm
 
 
 def run(quick: bool, out_dir: Path, librivox_dir: Path = LIBRIVOX, log: Callable[[str], None] = print) -> dict:
@@ -37,8 +41,31 @@ def run(quick: bool, out_dir: Path, librivox_dir: Path = LIBRIVOX, log: Callable
     return results
 
 
+BEFORE_MODEL = "whisper-tiny.en"  # the English default before Whisper base could be installed
+SNR_DB = 15.0  # room noise: pink noise 15 dB below the speech
+
+
+def _before(rec, clips, human, said, phrases, voices, answers, latency_lengths, log) -> dict:
+    """tiny.en with the settings the assistant had (faster-whisper's own defaults for
+    temperature, timestamps and token limit): accuracy, and latency once."""
+    from assistant.speech.asr import FASTER_WHISPER_DEFAULTS
+
+    old = hearing.with_settings(rec, FASTER_WHISPER_DEFAULTS)
+    log("bench:   before: tiny.en with the earlier decoding settings")
+    try:
+        out: dict = {"model": rec.model.name, "settings": dataclasses.asdict(FASTER_WHISPER_DEFAULTS)}
+        if human is not None:
+            out["wer_librivox"] = wer([r for _, r in human], [transcribe_pcm(rec, p).text for p, _ in human], "en")
+        out["commands"] = hearing.commands(rec, said, voices, phrases, log)
+        out["answers"] = hearing.answers(rec, said, voices, answers, [None, SNR_DB], log)
+        out["latency"] = recognition.latency(rec, clips, latency_lengths, 1, log)
+    finally:
+        hearing.with_settings(rec, old)
+    return out
+
+
 def _measure(quick: bool, librivox_dir: Path, tmp: Path, log: Callable[[str], None]) -> dict:
-    from assistant.models import choose_model, installed_models
+    from assistant.models import MULTILINGUAL, choose_model, installed_models
     from assistant.speech.asr import load_recognizer
 
     reps = 2 if quick else 3
@@ -67,26 +94,58 @@ def _measure(quick: bool, librivox_dir: Path, tmp: Path, log: Callable[[str], No
     speech = {"en": english, "ko": korean}
 
     results["engines"], results["not_measured"] = {}, {}
-    for m in installed_models():
-        if m.engine not in ("whisper", "vosk"):
-            continue
-        log(f"bench: {m.engine} {m.name}")
-        t0 = time.perf_counter()
-        with load_recognizer(choose_model(m.engine, m.name, m.language)) as rec:
-            load = time.perf_counter() - t0
-            if rec.language not in speech:
-                log(f"bench:   no test speech in '{rec.language}': left out")
-                results["not_measured"][m.name] = f"no test speech in '{rec.language}'"
+    results["default_model"] = choose_model("whisper", None, "en").name
+    # what the students say: rendered once, heard by every model and setting
+    said = hearing.Speech()
+    phrases = hearing.spoken_phrases()
+    natural, robotic = hearing.NATURAL_VOICES, hearing.ESPEAK_VOICES
+    if quick:
+        phrases, natural, robotic = phrases[::10], natural[:1], robotic[:1]
+    answers = ANSWERS[::6] if quick else ANSWERS
+    step_voices = [natural[0], robotic[0]]
+    step_answers = ANSWERS[::6] if quick else ANSWERS[::2]
+    results["hearing"] = {"phrases": len(phrases), "answers": len(answers), "snr_db": SNR_DB,
+                          "natural_voices": [v.name for v in natural], "espeak_voices": [v.name for v in robotic],
+                          "steps_material": {"answers": len(step_answers), "voices": [v.name for v in step_voices]}}
+    try:
+        for m in installed_models():
+            if m.engine not in ("whisper", "vosk"):
                 continue
-            clips = speech[rec.language]
-            entry: dict = {"language": rec.language, "load_seconds": load}
-            entry["rtf"], entry["overhead"] = recognition.speed(rec, clips, lengths, pairs_for, log)
-            entry["latency"] = recognition.latency(rec, clips, latency_lengths, latency_repeats, log)
-            if rec.language == "en":
-                entry.update(recognition.accuracy_english(rec, human, voices, sentences, tmp, log))
-            else:
-                entry.update(recognition.accuracy_korean(rec, KOREAN, korean, log))
-        results["engines"][m.name] = entry
+            log(f"bench: {m.engine} {m.name}")
+            language = "en" if m.language == MULTILINGUAL else m.language  # a multilingual model measured in English
+            t0 = time.perf_counter()
+            with load_recognizer(choose_model(m.engine, m.name, language)) as rec:
+                load = time.perf_counter() - t0
+                if rec.language not in speech:
+                    log(f"bench:   no test speech in '{rec.language}': left out")
+                    results["not_measured"][m.name] = f"no test speech in '{rec.language}'"
+                    continue
+                clips = speech[rec.language]
+                entry: dict = {"language": rec.language, "load_seconds": load}
+                if m.engine == "whisper" and rec.language == "en":
+                    entry["settings"] = dataclasses.asdict(rec.settings)  # type: ignore[attr-defined]
+                    if m.name == BEFORE_MODEL:
+                        # before: the settings the assistant decoded with until this benchmark chose others
+                        results["before"] = _before(rec, clips, human, said, phrases, natural + robotic, answers,
+                                                    latency_lengths, log)
+                    log("bench:   decoding settings, one change after another")
+                    entry["settings_steps"] = hearing.settings_steps(rec, said, step_voices, step_answers, [None, SNR_DB], log)
+                entry["rtf"], entry["overhead"] = recognition.speed(rec, clips, lengths, pairs_for, log)
+                entry["latency"] = recognition.latency(rec, clips, latency_lengths, latency_repeats, log)
+                if rec.language == "en":
+                    entry.update(recognition.accuracy_english(rec, human, voices, sentences, tmp, log))
+                    if m.engine == "whisper":
+                        log("bench:   commands and yes/no")
+                        entry["commands"] = hearing.commands(rec, said, natural + robotic, phrases, log)
+                        log("bench:   answers")
+                        entry["answers"] = hearing.answers(rec, said, natural + robotic, answers, [None, SNR_DB], log)
+                else:
+                    entry.update(recognition.accuracy_korean(rec, KOREAN, korean, log))
+            if m.engine == "whisper":
+                entry["peak_rss_mb"] = program.transcribe_rss(m.name, tmp)
+            results["engines"][m.name] = entry
+    finally:
+        said.close()
 
     results["tts"] = program.tts(reps)
     results["storage"] = program.storage(tmp, 50 if quick else 200)
