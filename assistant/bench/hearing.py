@@ -11,6 +11,7 @@ lands (today: ``dialogue/commands.py`` PHRASES, ``lexicon.py`` YES/NO/NOT_SURE).
 from __future__ import annotations
 
 import dataclasses
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -122,15 +123,31 @@ def with_noise(pcm: np.ndarray, snr_db: float, seed: int) -> np.ndarray:
 
 # ---------------------------------------------------------------- measures
 
-def commands(rec: Recognizer, speech: Speech, voices: list[VoiceSpec], phrases: list[Phrase], log: Log) -> dict:
+def _taken(items: list, budget_s: float | None):
+    """Yield ``items`` (shuffled, fixed order) until ``budget_s`` seconds have passed."""
+    order = list(items)
+    random.Random(11).shuffle(order)
+    started = time.monotonic()
+    for x in order:
+        if budget_s is not None and time.monotonic() - started >= budget_s:
+            return
+        yield x
+
+
+def commands(rec: Recognizer, speech: Speech, voices: list[VoiceSpec], phrases: list[Phrase], log: Log,
+             budget_s: float | None = None) -> dict:
     """Each phrase in each voice, recognized as a session does (the grammar and hot
     words of ``session_listening``), judged by ``meaning_of``: right when it means
     what was said; "stored" when a command came out as an answer at an open
-    question (the session would keep it as the student's words)."""
+    question (the session would keep it as the student's words). ``budget_s``: at
+    most this long a voice (the phrases measured are then a spread of them, and
+    ``n`` says how many)."""
     out: dict = {}
     for spec in voices:
         right, stored, wrong = 0, 0, []
-        for ph in phrases:
+        n = 0
+        for ph in _taken(phrases, budget_s):
+            n += 1
             grammar, hints = session_listening(ph.asked)
             heard = transcribe_live(rec, speech.pcm(ph.text, spec), grammar, hints)
             meaning = meaning_of(heard, ph.asked)
@@ -139,8 +156,8 @@ def commands(rec: Recognizer, speech: Speech, voices: list[VoiceSpec], phrases: 
             else:
                 wrong.append({"said": ph.text, "heard": heard})
                 stored += ph.asked == "open" and meaning is None and bool(heard.strip())
-        out[spec.name] = {"right": right, "n": len(phrases), "stored_as_answer": stored, "wrong": wrong}
-        log(f"bench:     {spec.name}: {right}/{len(phrases)} right, {stored} stored as an answer")
+        out[spec.name] = {"right": right, "n": n, "of": len(phrases), "stored_as_answer": stored, "wrong": wrong}
+        log(f"bench:     {spec.name}: {right}/{n} right, {stored} stored as an answer")
     return out
 
 
@@ -157,17 +174,18 @@ def transcribe_live(rec: Recognizer, pcm: np.ndarray, grammar: list[str] | None,
 
 
 def answers(rec: Recognizer, speech: Speech, voices: list[VoiceSpec], material: list[tuple[str, str]],
-            noises: list[float | None], log: Log, context: bool = False) -> dict:
+            noises: list[float | None], log: Log, context: bool = False, budget_s: float | None = None) -> dict:
     """Word error rate of ``material`` (question, answer) in each voice, clean
     (None) and at each SNR, decoded as a file; per voice and noise, with the
-    decoding time (sum and worst)."""
+    decoding time (sum and worst). ``budget_s``: at most this long a voice and
+    noise (a spread of the answers is then measured; ``n`` answers, ``words``)."""
     out: dict = {}
     for noise in noises:
         key = "clean" if noise is None else f"snr{noise:g}"
         out[key] = {}
         for spec in voices:
             refs, hyps, times = [], [], []
-            for i, (question, text) in enumerate(material):
+            for i, question, text in _taken([(i, q, t) for i, (q, t) in enumerate(material)], budget_s):
                 pcm = speech.pcm(text, spec)
                 if noise is not None:
                     pcm = with_noise(pcm, noise, seed=i)
@@ -177,7 +195,8 @@ def answers(rec: Recognizer, speech: Speech, voices: list[VoiceSpec], material: 
                 refs.append(text)
                 hyps.append(heard)
             errors = [{"said": r, "heard": h} for r, h in zip(refs, hyps, strict=True) if wer([r], [h]) > 0]
-            out[key][spec.name] = {"wer": wer(refs, hyps), "n": len(refs), "decode_s": sum(times),
+            out[key][spec.name] = {"wer": wer(refs, hyps), "n": len(refs), "of": len(material),
+                                   "words": sum(len(r.split()) for r in refs), "decode_s": sum(times),
                                    "worst_decode_s": max(times), "errors": errors[:8]}
             log(f"bench:     {key} {spec.name}: WER {out[key][spec.name]['wer']:.3f}, decoding {sum(times):.1f} s "
                 f"(worst {max(times):.2f} s)")
@@ -188,7 +207,8 @@ def pooled(by_voice: dict, natural: bool) -> float | None:
     """The WER over every voice of a kind (natural or espeak-ng), weighted by words."""
     names = {v.name for v in (NATURAL_VOICES if natural else ESPEAK_VOICES)}
     rows = [r for name, r in by_voice.items() if name in names]
-    return sum(r["wer"] * r["n"] for r in rows) / sum(r["n"] for r in rows) if rows else None
+    weight = [r.get("words", r["n"]) for r in rows]
+    return sum(r["wer"] * w for r, w in zip(rows, weight, strict=True)) / sum(weight) if rows and sum(weight) else None
 
 
 def share_right(by_voice: dict, natural: bool) -> float | None:
