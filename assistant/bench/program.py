@@ -219,7 +219,7 @@ print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
 
 
 def session_rss(tmp: Path) -> dict:
-    """Peak memory of a whole demo session (Whisper tiny.en), as the kernel counts it
+    """Peak memory of a whole demo session (the default Whisper model), as the kernel counts it
     for that one process (wait4). The demo is started by a small launcher process:
     a child forked straight from this benchmark (over 1 GB with its models loaded)
     would carry the benchmark's RSS at the fork into its own peak."""

@@ -114,7 +114,8 @@ def report(r: dict) -> str:
         lines += ["", "## Heard on the speaker (a spoken session on virtual audio devices)", "",
                   "A private PulseAudio daemon gives a virtual microphone and speaker (`assistant.simulate.pulse`); times are "
                   "taken when the sound is heard on the speaker's monitor (10 ms blocks), on the clock every process shares. "
-                  "The session is the real one (`iep-assistant session`, Whisper tiny.en, grade 3-5 dialogue); the simulated "
+                  "The session is the real one (`iep-assistant session`, the default Whisper model, grade 3-5 dialogue); "
+                  "the simulated "
                   "student answers 0.5 s after the app starts listening.", "",
                   "| measure | median (s) | spread |", "|---|---|---|",
                   f"| command to the first prompt heard, first run (empty speech cache) | {sp['startup_cold']:.3f} | |",
@@ -208,6 +209,15 @@ def _num(x: float | None) -> str:
     return "" if x is None else f"{x:.3f}"
 
 
+def _budget_note(h: dict) -> list[str]:
+    b = h.get("budgets_s") or {}
+    if not b.get("commands") and not b.get("answers"):
+        return []
+    return [f"Time budgets: on two cores shared with other work, each voice got {b.get('commands'):g} s for the commands "
+            f"and each voice and noise {b.get('answers'):g} s for the answers; in that time a fixed spread of the "
+            "material (the same shuffled order every run) is measured, and the line under the table says how much.", ""]
+
+
 def hearing_section(r: dict) -> list[str]:
     """Commands and yes/no, answers' WER (clean and noisy, natural and espeak-ng
     voices), before and after, for each Whisper model; then the decoding settings
@@ -234,9 +244,13 @@ def hearing_section(r: dict) -> list[str]:
              f"Answers: {h['answers']} answers of 3-17 words in the IEP's areas (`bench/material.py` ANSWERS), decoded as "
              f"files; clean, and with pink room noise {h['snr_db']:g} dB below the speech (seeded: the same noise every "
              "run). LibriVox: the five human clips.", "",
+             *_budget_note(h),
              "| model, settings | commands right, natural | espeak-ng | stored as answer | WER natural, clean "
              "| natural, noisy | espeak-ng, clean | espeak-ng, noisy | WER LibriVox |",
              "|---|---|---|---|---|---|---|---|---|"]
+    def counted(rows: dict) -> str:
+        return ", ".join(f"{v}: {row['n']} of {row.get('of', row['n'])}" for v, row in rows.items())
+
     for label, e in configs:
         c, a = e.get("commands", {}), e.get("answers", {})
         stored = sum(v["stored_as_answer"] for v in c.values()) if c else None
@@ -245,6 +259,9 @@ def hearing_section(r: dict) -> list[str]:
                      f"{'' if stored is None else stored} | {_num(pooled(a.get('clean', {}), True))} | "
                      f"{_num(pooled(a.get(noisy, {}), True)) if noisy else ''} | {_num(pooled(a.get('clean', {}), False))} | "
                      f"{_num(pooled(a.get(noisy, {}), False)) if noisy else ''} | {_num(e.get('wer_librivox'))} |")
+    lines += ["", "Measured (phrases, answers): " + "; ".join(
+        f"{label}: commands {counted(e.get('commands', {})) or 'not measured'}; answers "
+        + " / ".join(f"{k} {counted(v)}" for k, v in e.get("answers", {}).items()) for label, e in configs) + "."]
     for label, e in configs:
         wrong = [(v, x) for v, row in e.get("commands", {}).items() for x in row["wrong"]]
         if wrong:
@@ -322,7 +339,7 @@ NOTES = [
     "- Peak memory is measured on a demo started through a small launcher process, not forked from the benchmark: "
     "Linux counts a parent's RSS at the fork into the child's peak, so a demo forked from the benchmark (over 1 GB "
     "with its models loaded) would report about 1 GB. `/usr/bin/time -v` on the demo agrees with the figure here.",
-    "- Peak memory is the kernel's peak RSS of the demo process (Whisper tiny.en with its Silero VAD, NumPy, the "
+    "- Peak memory is the kernel's peak RSS of the demo process (the default Whisper model with its Silero VAD, NumPy, the "
     "dialogue, the store). Measured alone, Whisper grows from about 210 MB loaded to about 480 MB after decoding a "
     "120 s answer (CTranslate2's and ONNX Runtime's buffers follow the longest audio).",
     "- Virtual devices: a PulseAudio null sink with nothing recording its monitor drains slowly (a 2 s sound 'ends' "

@@ -161,7 +161,8 @@ class BackgroundRecognizer(_Closable):
 
     def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None, live: bool = True,
                context: str | None = None) -> RecognizerStream:
-        return self.loaded().stream(grammar, hints, live, context)
+        inner = self.loaded()
+        return inner.stream(grammar, hints, live, context) if context else inner.stream(grammar, hints, live)
 
     def bare_decode(self, pcm: np.ndarray) -> object:
         return self.loaded().bare_decode(pcm)
