@@ -225,3 +225,25 @@ def test_the_bare_engine_call_hears_what_our_pipeline_hears(whisper, speech):
     pcm = read_wav(speech("I am good at drawing and building things", speed=150)).to_pcm16()
     bare = " ".join(s.text.strip() for s in whisper.bare_decode(pcm))
     assert bare and bare == transcribe_pcm(whisper, pcm).text
+
+
+@pytest.mark.slow  # Whisper base loaded, two short decodes (~10 s)
+def test_the_multilingual_model_hears_the_language_it_is_given(cli, speech):
+    """base takes the session's language: Spanish speech asked for as Spanish comes
+    back in Spanish words (the model layer assumes no English)."""
+    wav = speech("me gusta dibujar y jugar al fútbol con mis amigos", voice="es", speed=140)
+    r = cli("transcribe", "--json", "--model", "whisper-base", "--language", "es", wav)
+    assert r.returncode == 0, r.stderr
+    heard = set(normalize_words(json.loads(r.stdout)["text"], "es"))
+    assert {"gusta", "amigos", "fútbol"} <= heard, heard  # espeak-ng's "dibujar" is misheard; the language is not
+
+
+def test_the_token_bound_follows_the_audio_length():
+    """A decode stuck repeating itself stops near what the audio can hold, not at 448 tokens."""
+    from assistant.speech.asr import FASTER_WHISPER_DEFAULTS, DecodeSettings
+
+    kept = DecodeSettings()
+    assert kept.temperatures == (0.0,)  # one decode: no fallback re-decoding at higher temperatures
+    assert kept.max_new_tokens(1.0) == 24 and kept.max_new_tokens(5.0) == 56
+    assert kept.max_new_tokens(30.0) == kept.max_new_tokens(120.0) == 200  # per 30 s window, within Whisper's 448
+    assert FASTER_WHISPER_DEFAULTS.max_new_tokens(5.0) is None
