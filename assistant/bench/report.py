@@ -37,6 +37,14 @@ def plot(results: dict, path: Path) -> None:
     plt.close(fig)
 
 
+def _load_note(m: dict) -> list[str]:
+    if m.get("load_at_start") is None:
+        return []
+    return [f"Load on the machine (1-minute load average, runnable processes on {m['cpus']} cores): "
+            f"{m['load_at_start']:.1f} at the start, {m.get('load_at_end', float('nan')):.1f} at the end. Above "
+            f"{m['cpus']}, other work shared the cores and every time here is longer than on a machine of its own.", ""]
+
+
 def _verdict(value: float | None, target: float) -> str:
     if value is None:
         return "not measured"
@@ -53,6 +61,7 @@ def report(r: dict) -> str:
              f"Measured with `iep-assistant bench{' --quick' if r['quick'] else ''}` on {m['cpus']} cores, Python {m['python']} "
              f"({m['platform']}). Figures are medians with the spread (min-max) over repeated runs; comparisons are "
              "ratios measured in the same run. Regenerate with `iep-assistant bench --out docs` (about 20 minutes).", "",
+             *_load_note(m),
              "![Recognition speed by answer length](benchmarks.png)", "", "## Recognition", "",
              "Files decoded whole through our pipeline (`transcribe`), against the bare engine call with the same settings "
              "on the same audio. The two run alternately (ours, bare, bare, ours, ...), and the ratio is the median of the "

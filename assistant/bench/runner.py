@@ -78,7 +78,8 @@ def _measure(quick: bool, librivox_dir: Path, tmp: Path, log: Callable[[str], No
     latency_lengths, latency_repeats = ([5], 1) if quick else ([5, 30], 2)
     voices = [("en-us", 150)] if quick else [("en-us", 150), ("en", 150)]
     sentences = SYNTHETIC[: 3 if quick else None]
-    results: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+    results: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                                 "load_at_start": os.getloadavg()[0]},
                      "quick": quick, "repeats": reps}
 
     try:
@@ -166,4 +167,6 @@ def _measure(quick: bool, librivox_dir: Path, tmp: Path, log: Callable[[str], No
     results["spoken"] = program.spoken(tmp, 2 if quick else 3, log)
     if not quick:
         results["session_rss"] = program.session_rss(tmp)
+    # other work on the machine slows every decode: the load (runnable processes, 1-minute average) says how much
+    results["machine"]["load_at_end"] = os.getloadavg()[0]
     return results
