@@ -105,7 +105,7 @@ def _measure(quick: bool, librivox_dir: Path, tmp: Path, log: Callable[[str], No
     answers = ANSWERS[::6] if quick else ANSWERS
     if quick:
         phrases = phrases[::10]
-    step_answers = ANSWERS[::6]
+    step_answers = ANSWERS[::11] if quick else ANSWERS[::6]
     # time budgets (s) for one voice (and noise): a spread of the material is measured in it, and the
     # report says how much (None: all of it)
     command_budget, answer_budget = (None, None) if quick else (240.0, 120.0)
@@ -135,7 +135,7 @@ def _measure(quick: bool, librivox_dir: Path, tmp: Path, log: Callable[[str], No
                     if m.name == BEFORE_MODEL:
                         # before: the settings the assistant decoded with until this benchmark chose others
                         results["before"] = _before(rec, clips, human, said, voice_pair[:1], answers, answer_budget, log)
-                    if default or quick:
+                    if default:
                         log("bench:   decoding settings, one change after another")
                         entry["settings_steps"] = hearing.settings_steps(rec, said, voice_pair[:1], step_answers, [None], log)
                 entry["rtf"], entry["overhead"] = recognition.speed(rec, clips, lengths, pairs_for, log)
