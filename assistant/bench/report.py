@@ -279,9 +279,10 @@ def hearing_section(r: dict) -> list[str]:
     steps = [(n, e["settings_steps"]) for n, e in r["engines"].items() if e.get("settings_steps")]
     if steps:
         m = h["steps_material"]
+        noise = "clean" if m.get("noise") == "clean" else f"clean and at {h['snr_db']:g} dB SNR"
         lines += ["", "## Decoding settings, one change at a time", "",
                   f"The same material for every row: {m['answers']} of the answers, said by {', '.join(m['voices'])}, "
-                  f"clean and at {h['snr_db']:g} dB SNR, decoded as files; decoding time is the sum over the material "
+                  f"{noise}, decoded as files; decoding time is the sum over the material "
                   "and the worst single answer (on a machine shared with other work: compare within a table).", ""]
         for name, rows in steps:
             lines += [f"### {name}", "", "| settings | WER natural, clean | natural, noisy | espeak-ng, clean | espeak-ng, noisy "
