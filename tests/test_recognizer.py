@@ -23,7 +23,7 @@ class FakeRecognizer:
     def loaded(self):
         return self
 
-    def stream(self, grammar=None, hints=None, live=True):
+    def stream(self, grammar=None, hints=None, live=True, context=None):
         return "a stream"
 
     def close(self):

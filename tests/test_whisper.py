@@ -1,4 +1,5 @@
-"""Whisper tiny.en, the embedded English default, on real human speech and on our own TTS."""
+"""Whisper (base, the English default, and tiny.en) on real human speech, natural
+synthetic speech and our own TTS; the live path's decoding during the answer."""
 
 import json
 import re
@@ -24,12 +25,28 @@ def _references() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def whisper():
-    """Whisper tiny.en, loaded once for this module's tests that decode in-process."""
+    """The default English Whisper model, loaded once for this module's tests that decode in-process."""
     from assistant.models import choose_model
     from assistant.speech.asr import load_recognizer
 
     with load_recognizer(choose_model()) as recognizer:
         yield recognizer
+
+
+@pytest.mark.slow  # five LibriVox clips, Whisper base (~15 s)
+def test_whisper_base_transcribes_real_human_speech(cli):
+    """Whisper base, joined from its two packages, hears the five LibriVox clips
+    nearly word for word (at most the issue's 0.06), and in the language asked."""
+    refs = _references()
+    assert len(refs) == 5, f"expected the five LibriVox clips in {LIBRIVOX}: sudo apt-get install pocketsphinx-testdata"
+    r = cli("transcribe", "--json", "--model", "whisper-base", "--language", "en", *[LIBRIVOX / f"{k}.wav" for k in refs])
+    assert r.returncode == 0, r.stderr
+    results = [json.loads(line) for line in r.stdout.splitlines()]
+    assert {res["model"] for res in results} == {"whisper-base"}
+    hyps = {res["file"].rsplit("/", 1)[-1][:-4]: res["text"] for res in results}
+    rate = wer(list(refs.values()), [hyps[k] for k in refs])
+    print(f"Whisper base, LibriVox WER over five clips: {rate:.3f}")
+    assert rate <= 0.06, hyps
 
 
 @pytest.mark.slow  # real speech recognition of five LibriVox clips (~6 s)
@@ -55,16 +72,29 @@ def test_librivox_word_error_rate(cli):
 
 @pytest.mark.slow  # ~3 s
 def test_say_then_transcribe_round_trip(cli, tmp_path):
+    """What `say` writes is a WAV the recognizer reads back, and the sentence said by
+    a natural voice (Piper, as a student sounds) comes back nearly word for word.
+    The student is a natural voice because espeak-ng's formant voice is what the
+    recognizer misheard here ("good at" heard "going to be"), not the pipeline."""
+    from assistant.simulate.voices import NATURAL, StudentVoices
+
     sentence = "My name is Maya and I am good at drawing, building with Lego and helping my friends."
     out = tmp_path / "said.wav"
     r = cli("say", "--out", out, sentence)
     assert r.returncode == 0, r.stderr
     assert r.stdout == ""  # pyttsx3's "Audio saved to ..." chatter stays off the screen
     r = cli("transcribe", out)
+    assert r.returncode == 0 and r.stdout.strip(), r.stderr  # our own TTS output is read and heard
+    voices = StudentVoices()
+    try:
+        student = write_wav(tmp_path / "student.wav", voices.pcm(sentence, NATURAL[0]), 16000)
+    finally:
+        voices.close()
+    r = cli("transcribe", student)
     assert r.returncode == 0, r.stderr
     said, heard = normalize_words(sentence), set(normalize_words(r.stdout))
     kept = sum(w in heard for w in said) / len(said)
-    assert kept >= 0.8, (kept, r.stdout)
+    assert kept >= 0.9, (kept, r.stdout)
 
 
 def test_say_rate_changes_the_duration(cli, tmp_path):
@@ -195,3 +225,25 @@ def test_the_bare_engine_call_hears_what_our_pipeline_hears(whisper, speech):
     pcm = read_wav(speech("I am good at drawing and building things", speed=150)).to_pcm16()
     bare = " ".join(s.text.strip() for s in whisper.bare_decode(pcm))
     assert bare and bare == transcribe_pcm(whisper, pcm).text
+
+
+@pytest.mark.slow  # Whisper base loaded, two short decodes (~10 s)
+def test_the_multilingual_model_hears_the_language_it_is_given(cli, speech):
+    """base takes the session's language: Spanish speech asked for as Spanish comes
+    back in Spanish words (the model layer assumes no English)."""
+    wav = speech("me gusta dibujar y jugar al fútbol con mis amigos", voice="es", speed=140)
+    r = cli("transcribe", "--json", "--model", "whisper-base", "--language", "es", wav)
+    assert r.returncode == 0, r.stderr
+    heard = set(normalize_words(json.loads(r.stdout)["text"], "es"))
+    assert {"gusta", "amigos", "fútbol"} <= heard, heard  # espeak-ng's "dibujar" is misheard; the language is not
+
+
+def test_the_token_bound_follows_the_audio_length():
+    """A decode stuck repeating itself stops near what the audio can hold, not at 448 tokens."""
+    from assistant.speech.asr import FASTER_WHISPER_DEFAULTS, DecodeSettings
+
+    kept = DecodeSettings()
+    assert kept.temperatures == (0.0,)  # one decode: no fallback re-decoding at higher temperatures
+    assert kept.max_new_tokens(1.0) == 24 and kept.max_new_tokens(5.0) == 56
+    assert kept.max_new_tokens(30.0) == kept.max_new_tokens(120.0) == 200  # per 30 s window, within Whisper's 448
+    assert FASTER_WHISPER_DEFAULTS.max_new_tokens(5.0) is None

@@ -65,3 +65,66 @@ def espeak(text: str, voice: str, speed: int, folder: Path) -> np.ndarray:
     out = folder / f"{abs(hash((text, voice, speed)))}.wav"
     subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(out), text], check=True, capture_output=True)
     return read_wav(out).to_pcm16()
+
+
+# Answers a student might give (3 to 25 words), each with the question it answers
+# (for the context measured: the question as the recognizer's prompt). Written for
+# the benchmark in the IEP's areas: strengths, interests, challenges, how they
+# learn, accommodations, goals, plans after school.
+STRENGTHS = "What are your strengths? Think about school, home, sports, or helping others."
+INTERESTS = "What are you interested in? What do you like to do in your free time?"
+CHALLENGES = "What is hard for you at school, in classes or between classes?"
+LEARNING = "How do you learn best? For example, by seeing, hearing, doing, working alone or in a group."
+SUPPORTS = "Is there a support you do not have yet that would help you? Extended time, read aloud, audiobooks?"
+GOAL = "What is a goal you want to work on this year?"
+MEASURE = "How will we know you reached it?"
+WHEN = "By when do you want to reach it?"
+NEEDS = "What support do you need to reach it?"
+AFTER = "After high school, what do you want to do? College, a job, training?"
+MEETING = "What do you want people to hear from you at the meeting?"
+ANSWERS = [
+    (STRENGTHS, "I'm good at drawing and building things with Lego"),
+    (STRENGTHS, "I am good at math and I am a good friend"),
+    (STRENGTHS, "I help my little brother with his homework every day"),
+    (STRENGTHS, "I'm really good at soccer and I never give up"),
+    (STRENGTHS, "I can fix bikes"),
+    (STRENGTHS, "My teachers say I am kind and I work hard in science"),
+    (INTERESTS, "I like music and cars"),
+    (INTERESTS, "I like drawing comics and learning about space"),
+    (INTERESTS, "I play video games with my friends and I like cooking with my grandma"),
+    (INTERESTS, "Animals, especially dogs and horses"),
+    (CHALLENGES, "Reading long chapters is hard for me and I get nervous on tests"),
+    (CHALLENGES, "Taking notes is hard and I lose track of my homework"),
+    (CHALLENGES, "It is hard to focus when the class is loud"),
+    (CHALLENGES, "Spelling is hard"),
+    (CHALLENGES, "I don't finish my tests on time because I read slowly"),
+    (CHALLENGES, "Writing essays takes me a long time and I forget what I wanted to say"),
+    (LEARNING, "I learn best when the teacher shows me an example first"),
+    (LEARNING, "I learn best by doing things with my hands"),
+    (LEARNING, "Working with a partner helps me understand new things"),
+    (LEARNING, "When I can see a picture or a video"),
+    (LEARNING, "I need quiet and a little more time"),
+    (SUPPORTS, "I need audiobooks"),
+    (SUPPORTS, "I wish I could listen to audiobooks in English class"),
+    (SUPPORTS, "Extended time helps me a lot on math tests"),
+    (SUPPORTS, "Someone reading the questions aloud would help me on tests"),
+    (SUPPORTS, "I would like to sit near the front of the room"),
+    (SUPPORTS, "A calculator and a copy of the notes"),
+    (GOAL, "I want to write a full essay with an outline"),
+    (GOAL, "I want to read a chapter book on my own"),
+    (GOAL, "I want to turn in all my homework on time"),
+    (GOAL, "My goal is to get a B in math this year"),
+    (MEASURE, "My teacher can check my reading log every week"),
+    (MEASURE, "We can look at my grades"),
+    (WHEN, "By the end of the school year"),
+    (WHEN, "Before winter break"),
+    (NEEDS, "Graphic organizers and time with the writing teacher"),
+    (NEEDS, "I need help planning my time and a checklist for each class"),
+    (AFTER, "I want to be a mechanic and have my own repair shop"),
+    (AFTER, "I want to go to college and study to be a nurse"),
+    (AFTER, "I want my own apartment so I need to learn budgeting"),
+    (AFTER, "Maybe work with animals at a vet clinic"),
+    (MEETING, "I want to lead my own meeting"),
+    (MEETING, "I want them to know that I am trying hard and that extended time really helps me"),
+    (MEETING, "Please talk to me and not only about me"),
+]

@@ -219,7 +219,7 @@ print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
 
 
 def session_rss(tmp: Path) -> dict:
-    """Peak memory of a whole demo session (Whisper tiny.en), as the kernel counts it
+    """Peak memory of a whole demo session (the default Whisper model), as the kernel counts it
     for that one process (wait4). The demo is started by a small launcher process:
     a child forked straight from this benchmark (over 1 GB with its models loaded)
     would carry the benchmark's RSS at the fork into its own peak."""
@@ -230,3 +230,25 @@ def session_rss(tmp: Path) -> dict:
     if code != 0:
         raise RuntimeError(f"the demo failed (exit {code})")
     return {"peak_rss_mb": maxrss_kb / 1024}
+
+
+def transcribe_rss(model: str, tmp: Path) -> float:
+    """Peak memory (MB) of `iep-assistant transcribe --model MODEL` on a 30 s answer
+    of LibriVox speech (espeak-ng speech without the clips): the model loaded, its
+    VAD, one decode of a whole window; measured like ``session_rss``."""
+    from assistant.audio.wav import write_wav
+    from assistant.bench.material import MissingMaterial, answer_of, librivox
+    from assistant.simulate.voices import espeak_pcm
+
+    try:
+        clips = [pcm for pcm, _ in librivox()]
+    except MissingMaterial:
+        clips = [espeak_pcm("I am good at drawing and building things with Lego", "en-us")]
+    wav = write_wav(tmp / f"rss-{model}.wav", answer_of(clips, 30), 16000)
+    out = subprocess.run([sys.executable, "-c", RSS_LAUNCHER, sys.executable, "-m", "assistant", "transcribe",
+                          "--model", model, str(wav)], capture_output=True, text=True, cwd=PACKAGE_HOME,
+                         check=True).stdout.split()
+    code, maxrss_kb = int(out[0]), int(out[1])
+    if code != 0:
+        raise RuntimeError(f"transcribe --model {model} failed (exit {code})")
+    return maxrss_kb / 1024

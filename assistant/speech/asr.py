@@ -11,11 +11,13 @@ loaded models: each command loads the one it needs once, and passes it on.
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Protocol, Self
 
 import numpy as np
@@ -58,12 +60,15 @@ class Recognizer(Protocol):
     @property
     def supports_grammar(self) -> bool: ...
 
-    def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None, live: bool = True) -> RecognizerStream:
+    def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None, live: bool = True,
+               context: str | None = None) -> RecognizerStream:
         """``grammar``: only these phrases may come out. ``hints``: phrases that are
         likely (e.g. voice commands); engines that can be biased towards them are.
         ``live``: audio arrives as it is spoken, and the transcript is wanted as
         soon as it ends (engines may then decode during the speech); a file
-        (``live=False``) is better decoded whole."""
+        (``live=False``) is better decoded whole. ``context``: text that makes the
+        answer's words likely (the question, its choices); engines that take a
+        prompt may use it."""
 
     def loaded(self) -> Recognizer:
         """The recognizer with its weights in memory: waits for a load in the
@@ -98,10 +103,13 @@ class _Closable:
 
 def load_recognizer(model: InstalledModel) -> Recognizer:
     """Load an installed model's weights (seconds for a large model): a recognizer
-    that belongs to the caller, who closes it."""
+    that belongs to the caller, who closes it. It hears ``model.language``, which
+    ``choose_model`` sets to the session's language for a multilingual model; a
+    model folder of unknown language (a path given to --model) is taken as
+    English, the language the assistant's dialogues start in."""
     if model.engine == "vosk":
         return VoskRecognizer(model)
-    return WhisperRecognizer(model, model.language if model.language != "unknown" else "en")
+    return WhisperRecognizer(model, model.language if model.language not in ("unknown", "multi") else "en")
 
 
 class BackgroundRecognizer(_Closable):
@@ -151,8 +159,10 @@ class BackgroundRecognizer(_Closable):
     def language(self) -> str:
         return self.loaded().language
 
-    def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None, live: bool = True) -> RecognizerStream:
-        return self.loaded().stream(grammar, hints, live)
+    def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None, live: bool = True,
+               context: str | None = None) -> RecognizerStream:
+        inner = self.loaded()
+        return inner.stream(grammar, hints, live, context) if context else inner.stream(grammar, hints, live)
 
     def bare_decode(self, pcm: np.ndarray) -> object:
         return self.loaded().bare_decode(pcm)
@@ -166,10 +176,10 @@ class BackgroundRecognizer(_Closable):
 
 
 def transcribe_pcm(recognizer: Recognizer, pcm: np.ndarray, grammar: list[str] | None = None,
-                   chunk: int = SAMPLE_RATE * 30, hints: list[str] | None = None) -> Transcript:
+                   chunk: int = SAMPLE_RATE * 30, hints: list[str] | None = None, context: str | None = None) -> Transcript:
     """Run a whole int16 signal through the streaming interface, in chunks of 30 s
     (a file has no one waiting for partial results; fewer calls cost less)."""
-    s = recognizer.stream(grammar, hints, live=False)
+    s = recognizer.stream(grammar, hints, live=False, context=context)
     for i in range(0, len(pcm), chunk):
         s.accept(pcm[i : i + chunk])
     return s.finish()
@@ -212,8 +222,9 @@ class VoskRecognizer(_Closable):
         rec.SetWords(True)
         return rec
 
-    def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None, live: bool = True) -> VoskStream:
-        # Vosk decodes as the audio arrives either way; its free recognition takes no hints
+    def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None, live: bool = True,
+               context: str | None = None) -> VoskStream:
+        # Vosk decodes as the audio arrives either way; its free recognition takes no hints nor context
         return VoskStream(self, grammar, live)
 
     def bare_decode(self, pcm: np.ndarray) -> str:
@@ -285,6 +296,49 @@ class VoskStream:
 
 # ---------------------------------------------------------------- Whisper
 
+@dataclass(frozen=True)
+class DecodeSettings:
+    """How faster-whisper decodes; every stream and ``bare_decode`` use the same.
+
+    The defaults are what the benchmark measured (docs/benchmarks.md, "Decoding
+    settings, one change at a time"; Whisper base on the same answers):
+    - ``temperatures``: (0.0,) decodes once. faster-whisper's own default falls
+      back to sampling at 0.2 ... 1.0 whenever a decode looks unsure (low log
+      probability, repetitive), and each fallback is a whole new decode: on a
+      loaded machine a short answer took 15-90 s that way, and the sampled
+      re-decodes are where invented text comes from. Same WER on the material.
+    - ``tokens_per_second``: at most ``16 + tokens_per_second * seconds`` tokens
+      a 30 s window, so a decode stuck repeating itself stops at about the length
+      the audio can hold (people say 3-4 words a second) instead of 448 tokens.
+    - ``without_timestamps`` stays off: without timestamp tokens base went on
+      after the speech ("you", "off." after LibriVox clips: WER 0.014 -> 0.056;
+      answers 0.072 -> 0.145, the worst answer taking 32 s instead of 9).
+    - ``vad_filter`` stays on: on clean answers it only costs time, but it is
+      what keeps a recording's silence and room noise from being decoded into
+      words ("Thank you.") and an empty answer empty.
+    - ``context`` (the question as the initial prompt) stays off: it saved one
+      word of about 80 on the measured answers, too little to choose on, and
+      with tiny.en it made natural speech worse ("audio books"). Callers may
+      still pass a context; it is used when this is on.
+    """
+
+    temperatures: tuple[float, ...] = (0.0,)
+    tokens_per_second: float | None = 8.0
+    without_timestamps: bool = False
+    vad_filter: bool = True
+    context: bool = False
+
+    def max_new_tokens(self, seconds: float) -> int | None:
+        if self.tokens_per_second is None:
+            return None
+        return min(200, 16 + math.ceil(self.tokens_per_second * min(30.0, seconds)))
+
+
+# what the assistant decoded with before the settings were measured: the benchmark's "before"
+FASTER_WHISPER_DEFAULTS = DecodeSettings(temperatures=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0), tokens_per_second=None,
+                                         without_timestamps=False, vad_filter=True, context=False)
+
+
 class WhisperRecognizer(_Closable):
     """faster-whisper on the CPU (int8, one thread a core).
 
@@ -300,10 +354,11 @@ class WhisperRecognizer(_Closable):
     def loaded(self) -> Recognizer:
         return self  # loaded in the constructor
 
-    def __init__(self, model: InstalledModel, language: str = "en"):
+    def __init__(self, model: InstalledModel, language: str = "en", settings: DecodeSettings | None = None):
         from faster_whisper import WhisperModel
 
         self.model = model
+        self.settings = settings or DecodeSettings()
         try:
             self._model = WhisperModel(str(model.path), device="cpu", compute_type="int8", cpu_threads=os.cpu_count() or 1)
         except Exception as e:  # ctranslate2 raises RuntimeError / ValueError for bad files
@@ -314,27 +369,32 @@ class WhisperRecognizer(_Closable):
         # streams hand their stretches to this one thread: one decode at a time, in order
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
 
-    def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None, live: bool = True) -> WhisperStream:
+    def stream(self, grammar: list[str] | None = None, hints: list[str] | None = None, live: bool = True,
+               context: str | None = None) -> WhisperStream:
         if self._model is None:
             raise RuntimeError(f"the Whisper recognizer for {self.model.name} is closed")
-        return WhisperStream(self, grammar, hints, live)
+        return WhisperStream(self, grammar, hints, live, context)
 
     def submit(self, fn: Callable, *args):
         """Run ``fn(*args)`` on the decoding thread, after the decodes submitted before."""
         return self._executor.submit(fn, *args)
 
-    def _transcribe(self, audio: np.ndarray, hints: list[str] | None = None):
+    def _transcribe(self, audio: np.ndarray, hints: list[str] | None = None, context: str | None = None):
         # the one call of the engine: streams and bare_decode decode with the same settings
         if self._model is None:
             raise RuntimeError(f"the Whisper recognizer for {self.model.name} is closed")
+        s = self.settings
         return self._model.transcribe(
             audio, language=self.language, beam_size=1,
-            word_timestamps=True, vad_filter=True, condition_on_previous_text=False,
+            word_timestamps=True, vad_filter=s.vad_filter, condition_on_previous_text=False,
+            temperature=list(s.temperatures), without_timestamps=s.without_timestamps,
+            max_new_tokens=s.max_new_tokens(len(audio) / SAMPLE_RATE),
+            initial_prompt=context if s.context and context else None,
             hotwords=" ".join(hints) if hints else None,
         )
 
-    def decode(self, audio: np.ndarray, hints: list[str] | None = None) -> tuple[str, list[Word]]:
-        segments, _info = self._transcribe(audio, hints)
+    def decode(self, audio: np.ndarray, hints: list[str] | None = None, context: str | None = None) -> tuple[str, list[Word]]:
+        segments, _info = self._transcribe(audio, hints, context)
         words: list[Word] = []
         texts: list[str] = []
         for seg in segments:
@@ -345,10 +405,10 @@ class WhisperRecognizer(_Closable):
                                       confidence=round(float(w.probability), 4)))
         return " ".join(t for t in texts if t), words
 
-    def bare_decode(self, pcm: np.ndarray) -> list:
+    def bare_decode(self, pcm: np.ndarray, context: str | None = None) -> list:
         """faster-whisper's ``transcribe`` on the whole recording, on the calling
         thread, its segments read (they are decoded as they are read)."""
-        segments, _info = self._transcribe(np.asarray(pcm, np.int16).astype(np.float32) / 32768.0)
+        segments, _info = self._transcribe(np.asarray(pcm, np.int16).astype(np.float32) / 32768.0, context=context)
         return list(segments)
 
     def close(self) -> None:
@@ -376,9 +436,10 @@ class WhisperStream:
     PAUSE = 0.35
 
     def __init__(self, owner: WhisperRecognizer, grammar: list[str] | None, hints: list[str] | None = None,
-                 live: bool = True):
+                 live: bool = True, context: str | None = None):
         from assistant.speech.endpoint import EndpointConfig, Endpointer
 
+        self._context = context
         self._live = live  # a file is decoded whole: cheaper, and nobody is waiting at its end
         self._owner = owner
         self._grammar = grammar
@@ -407,10 +468,10 @@ class WhisperStream:
         short utterances are often commands ("that's all", "skip") that tiny.en
         mishears: a second pass biased with hot words is kept only when it is
         exactly one of the hinted phrases, so answers are never bent."""
-        text, words = self._owner.decode(audio)
+        text, words = self._owner.decode(audio, context=self._context)
         language = self._owner.language
         if whole and self._allowed and text and len(text.split()) <= 4 and normalize(text, language) not in self._allowed:
-            hinted, hinted_words = self._owner.decode(audio, self._hints)
+            hinted, hinted_words = self._owner.decode(audio, self._hints, self._context)
             if normalize(hinted, language) in self._allowed:
                 return hinted, hinted_words
         return text, words
@@ -432,7 +493,8 @@ class WhisperStream:
         if state == State.DONE:
             audio = self._audio(self._cut, self._samples)
             if len(audio) / SAMPLE_RATE >= self.MIN_SEGMENT:
-                self._segments.append((self._cut / SAMPLE_RATE, self._owner.submit(self._owner.decode, audio)))
+                self._segments.append((self._cut / SAMPLE_RATE,
+                                       self._owner.submit(self._owner.decode, audio, None, self._context)))
                 self._cut = self._samples
             else:
                 self._speculative = self._owner.submit(self._decode_last, audio, not self._segments)

@@ -39,14 +39,16 @@ class AudioSource(Protocol):
 
 def listen(recognizer: Recognizer, source: AudioSource | str | int | None = None, config: EndpointConfig | None = None,
            grammar: list[str] | None = None, on_progress: Progress | None = None,
-           hints: list[str] | None = None) -> Heard:
+           hints: list[str] | None = None, context: str | None = None) -> Heard:
     """Record until the speaker has finished (or a limit is hit) and transcribe.
 
     Audio goes to the recognizer as it arrives, so with a streaming engine the
-    transcript is nearly ready when the speaker stops.
+    transcript is nearly ready when the speaker stops. ``context``: what the
+    question makes likely (its wording, its choices), for engines that take it.
     """
     endpointer = Endpointer(config)
-    stream = recognizer.stream(grammar, hints)
+    # context only when there is one: recognizers written before it (test doubles) keep working
+    stream = recognizer.stream(grammar, hints, context=context) if context else recognizer.stream(grammar, hints)
     chunks: list[np.ndarray] = []
     partial = ""
     # a device (its name or number; None: the default) is opened here, anything else is a source already
