@@ -137,12 +137,12 @@ def test_the_temporary_folder_is_removed_when_a_measure_fails(tmp_path, monkeypa
 def test_every_command_and_yes_no_phrase_is_measured_by_its_meaning():
     from assistant.bench.hearing import meaning_of, spoken_phrases
     from assistant.dialogue.commands import PHRASES
-    from assistant.lexicon import NO, NOT_SURE, YES
+    from assistant.dialogue.vocabulary import ANSWERS, phrases_of
 
     phrases = spoken_phrases()
     said = {(p.text, p.asked) for p in phrases}
     assert {(t, "open") for ts in PHRASES.values() for t in ts} <= said
-    assert {(w, "yes_no") for w in YES | NO | NOT_SURE} <= said
+    assert {(w, "yes_no") for m in ANSWERS for w in phrases_of(m)} <= said
     for p in phrases:  # each phrase, heard exactly, means what it is measured as
         assert meaning_of(p.text, p.asked) == p.meaning, p
     assert meaning_of("next all", "open") is None  # an answer: it would be stored

@@ -3,9 +3,9 @@ answers, said by natural voices (Piper) and espeak-ng voices, clean and with
 room noise, recognized as a session recognizes them; and the decoding settings
 and the question's context, each measured on the same material.
 
-What a phrase means is read by ``meaning_of`` and the phrases come from
-``spoken_phrases``: the one place to switch to the vocabulary module when it
-lands (today: ``dialogue/commands.py`` PHRASES, ``lexicon.py`` YES/NO/NOT_SURE).
+The phrases and what they mean come from the one vocabulary
+(``assistant.dialogue.vocabulary``), and a transcript is read as the session
+reads it (``session.heard_at_yes_no``, ``commands.command_of``, ``lexicon.yes_no``).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import numpy as np
 
 from assistant.audio import SAMPLE_RATE
 from assistant.evaluate import wer
+from assistant.session import heard_at_yes_no
 from assistant.simulate.voices import JOE, ROBOTIC, StudentVoices, VoiceSpec
 from assistant.speech.asr import DecodeSettings, Recognizer, transcribe_pcm
 
@@ -43,15 +44,11 @@ class Phrase:
 
 
 def spoken_phrases() -> list[Phrase]:
-    """Every command phrase (said at an open question) and every yes/no/not sure
-    phrase (said to a yes/no question)."""
-    from assistant.dialogue.commands import PHRASES
-    from assistant.lexicon import GRAMMAR_YES_NO, NO, NOT_SURE, YES, yes_no
+    """Every phrase of the vocabulary: a command is said at an open question, yes,
+    no and not sure to a yes/no question."""
+    from assistant.dialogue.vocabulary import ANSWERS, phrases
 
-    out = [Phrase(p, c.value, "open") for c, ps in PHRASES.items() for p in ps]
-    words = sorted(set(YES) | set(NO) | set(NOT_SURE) | set(GRAMMAR_YES_NO))
-    out += [Phrase(w, yes_no(w) or "?", "yes_no") for w in words]
-    return out
+    return [Phrase(text, meaning.value, "yes_no" if meaning in ANSWERS else "open") for text, meaning in phrases("en")]
 
 
 def meaning_of(text: str, asked: str) -> str | None:
@@ -69,11 +66,9 @@ def meaning_of(text: str, asked: str) -> str | None:
 
 def session_listening(asked: str) -> tuple[list[str] | None, list[str]]:
     """The grammar and hints a session listens with (``session.ListeningEars``)."""
-    from assistant.dialogue.commands import all_phrases
-    from assistant.lexicon import GRAMMAR_YES_NO
-    from assistant.session import HINTS
+    from assistant.session import HINTS, yes_no_grammar
 
-    return ([*GRAMMAR_YES_NO, *all_phrases()] if asked == "yes_no" else None), HINTS
+    return (yes_no_grammar() if asked == "yes_no" else None), HINTS
 
 
 # ---------------------------------------------------------------- material
@@ -149,7 +144,12 @@ def commands(rec: Recognizer, speech: Speech, voices: list[VoiceSpec], phrases: 
         for ph in _taken(phrases, budget_s):
             n += 1
             grammar, hints = session_listening(ph.asked)
-            heard = transcribe_live(rec, speech.pcm(ph.text, spec), grammar, hints)
+            # as ListeningEars: a recognizer with a grammar graph decodes within it; the
+            # others decode freely and their transcript is read as the session reads it
+            constrained = grammar if grammar is not None and rec.supports_grammar else None
+            heard = transcribe_live(rec, speech.pcm(ph.text, spec), constrained, hints)
+            if grammar is not None and constrained is None:
+                heard, _ = heard_at_yes_no(heard, [], grammar)
             meaning = meaning_of(heard, ph.asked)
             if meaning == ph.meaning:
                 right += 1
