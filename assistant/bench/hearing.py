@@ -255,3 +255,47 @@ def settings_steps(rec: Recognizer, speech: Speech, voices: list[VoiceSpec], mat
     finally:
         with_settings(rec, old)
     return rows
+
+
+# ---------------------------------------------------------------- on its own
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m assistant.bench.hearing --out FILE.json [--models A,B]``: the
+    hearing measures alone, on ALL the material (no time budget): every phrase of
+    the vocabulary in two natural voices (piper joe at two rates) and one espeak-ng
+    voice with the default model, and every answer, clean and at 15 dB SNR, in a
+    natural and an espeak-ng voice, for each model. For a machine with the time
+    to spare; ``iep-assistant bench`` measures a spread of the same within budgets."""
+    import argparse
+    import json
+    from pathlib import Path
+
+    from assistant.bench.material import ANSWERS
+    from assistant.models import find_model
+    from assistant.speech.asr import load_recognizer
+
+    p = argparse.ArgumentParser(prog="python -m assistant.bench.hearing")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--models", default="whisper-base,whisper-tiny.en", help="the first one's commands are measured too")
+    args = p.parse_args(argv)
+    log: Log = lambda line: print(line, flush=True)  # noqa: E731
+    speech = Speech()
+    results: dict = {"phrases": len(spoken_phrases()), "answers": len(ANSWERS), "models": {}}
+    try:
+        for i, name in enumerate(args.models.split(",")):
+            with load_recognizer(find_model(name)) as rec:
+                entry: dict = {}
+                if i == 0:
+                    log(f"{name}: commands and yes/no")
+                    entry["commands"] = commands(rec, speech, [*NATURAL_VOICES[:2], ESPEAK_VOICES[0]], spoken_phrases(), log)
+                log(f"{name}: answers")
+                entry["answers"] = answers(rec, speech, [NATURAL_VOICES[0], ESPEAK_VOICES[0]], ANSWERS, [None, 15.0], log)
+                results["models"][name] = entry
+    finally:
+        speech.close()
+    args.out.write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
