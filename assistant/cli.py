@@ -616,7 +616,12 @@ def cmd_demo(args) -> int:
         speaker = Speaker(rate=args.rate or 175, output_device=args.output_device, play=play, private_cache=private,
                           preload=True)
         sam = demo.demo_policy()
-        student_voice = SimulatedStudent(sam, spec, private_cache=private)
+        def shared(name: str) -> object | None:
+            """The prompts' Piper voice, when Sam speaks with the same one: loaded once."""
+            natural = speaker.natural_engine()
+            return natural if natural is not None and natural.info.name == name else None
+
+        student_voice = SimulatedStudent(sam, spec, private_cache=private, shared=shared)
         ears = ListeningEars(recognizer, screen, sources=student_voice)
         voice = SpokenVoice(screen, speaker, listeners=[student_voice.hear])  # the student hears what is said
         engine = DialogueEngine(dialogue_for(student.grade, "en"), student, store, voice, ears)

@@ -31,10 +31,10 @@ class SimulatedStudent:
     simulated, are never written outside their private folder."""
 
     def __init__(self, policy: Callable[[list[str]], str], spec: VoiceSpec = NATURAL[0],
-                 private_cache: Path | None = None):
+                 private_cache: Path | None = None, shared: Callable[[str], object | None] | None = None):
         self.policy = policy
         self.spec = spec
-        self.voices = StudentVoices(scratch=private_cache)
+        self.voices = StudentVoices(scratch=private_cache, shared=shared)
         self.heard: list[str] = []  # since the student last spoke
         self.said: list[str] = []
 

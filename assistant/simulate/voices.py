@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,6 +78,10 @@ class StudentVoices:
     made from a student's words) and removed at once."""
 
     scratch: Path | None = None
+    # A Piper voice loaded by someone else (the demo's Speaker), asked for by name
+    # when first needed (not at start-up): used, never closed here; None: load our
+    # own. Each loaded voice holds about 200 MB; the demo would otherwise hold two.
+    shared: Callable[[str], object | None] | None = None
     _engines: dict[str, object] = field(default_factory=dict)
 
     def pcm(self, text: str, spec: VoiceSpec) -> np.ndarray:
@@ -90,6 +95,8 @@ class StudentVoices:
         from assistant.speech.piper import PiperEngine
 
         engine = self._engines.get(spec.voice)
+        if engine is None and self.shared is not None:
+            engine = self.shared(spec.voice)  # not kept in _engines: its owner closes it
         if engine is None:
             engine = self._engines[spec.voice] = PiperEngine(spec.voice)
         assert isinstance(engine, PiperEngine)

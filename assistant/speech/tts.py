@@ -245,6 +245,13 @@ class Speaker:
     def length_scale(self) -> float:
         return length_scale(piper.voice_info(self.choice.name), self.rate)
 
+    def natural_engine(self) -> piper.PiperEngine | None:
+        """The Piper voice this speaker speaks with (loaded now if need be), for
+        another user of the same voice in this process (the demo's simulated
+        student) to share; None when it speaks with espeak-ng. The speaker keeps it
+        and closes it."""
+        return self._piper_engine() if self._use_piper() else None
+
     def _preload(self) -> None:
         try:
             self._piper_engine()
