@@ -22,6 +22,8 @@ done
 packages=(espeak-ng libespeak-ng1 libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins)
 if [ "$dev" = 1 ]; then
   packages+=(pocketsphinx-testdata sox util-linux chromium chromium-driver)
+  # npm fetches axe-core (below); a machine with Node.js from elsewhere has it already
+  command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi
 
 if command -v dpkg-query >/dev/null 2>&1; then
@@ -65,6 +67,19 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 if [ "$dev" = 1 ]; then
   .venv/bin/python -m pip install -q -e '.[test]'
+  # axe-core, the accessibility checker the browser tests run in the page: from npm,
+  # pinned by version and the SHA-256 of its package (PyPI's copies bundle a 2019 axe)
+  axe=.venv/share/axe-core/axe.min.js
+  if [ ! -f "$axe" ]; then
+    tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack --silent axe-core@4.14.1 >/dev/null)
+    echo "e6b0ce02b84d892e2e33e403485e7f3d6c29e2be6df65daf44d89ba564139745  $tmp/axe-core-4.14.1.tgz" | sha256sum -c --quiet
+    mkdir -p "$(dirname "$axe")"
+    tar -xzf "$tmp/axe-core-4.14.1.tgz" -C "$tmp" package/axe.min.js package/LICENSE
+    mv "$tmp/package/LICENSE" "$(dirname "$axe")/LICENSE"
+    mv "$tmp/package/axe.min.js" "$axe"
+    rm -rf "$tmp"
+  fi
 else
   .venv/bin/python -m pip install -q -e .
 fi

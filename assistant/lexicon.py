@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.dialogue.vocabulary import ANSWERS, Meaning, meaning_of, yes_no_phrases
+from assistant.dialogue.vocabulary import ANSWERS, Meaning, meaning_of, misheard_answer, yes_no_phrases
 from assistant.text import normalize
 
 # IEP areas, in order of precedence when an item matches two equally.
@@ -134,6 +134,9 @@ def yes_no(text: str, language: str = "en") -> str | None:
         return whole.value
     if whole is Meaning.DONT_KNOW:
         return Meaning.NOT_SURE.value
+    misheard = misheard_answer(text, language)
+    if misheard is not None:
+        return misheard.value
     t = f" {normalize(text, language)} "
     for meaning, phrases in yes_no_phrases(language):
         if any(f" {p} " in t for p in phrases):

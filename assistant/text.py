@@ -147,3 +147,10 @@ def content_disposition(filename: str) -> str:
     fallback = ascii_stem + (f".{ext}" if ext else "")
     quoted = urllib.parse.quote(one_line(filename), safe="")
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quoted}"
+
+
+def display_words(text: str) -> list[str]:
+    """The words of a line as the student's screen shows them, one highlight each:
+    whitespace-separated, punctuation kept with its word. The speech engines'
+    word events are numbered by this list."""
+    return text.split()

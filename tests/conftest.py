@@ -63,6 +63,10 @@ def base_env(cache_home) -> dict[str, str]:
     env["PYTHONPATH"] = str(ROOT)
     # no sound server unless a test starts one
     env["PULSE_SERVER"] = "unix:/nonexistent/pulse/native"
+    # no graphical display: a session shows its screen in the terminal (never opens a
+    # browser window) unless a test asks for the student's page itself
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
     return env
 
 
@@ -153,3 +157,33 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
         if "pulse" in item.fixturenames and item.get_closest_marker("slow") is None:
             raise pytest.UsageError(f"{item.nodeid} uses real (virtual) audio devices: mark it @pytest.mark.slow")
+
+
+@pytest.fixture
+def browser(tmp_path):
+    """A real browser: headless chromium through Selenium (every request 200 ms late)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    chromium = need("chromium", "chromium")
+    driver_path = need("chromedriver", "chromium-driver")
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,900"):
+        options.add_argument(flag)
+    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                              "download.prompt_for_download": False})
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    # A school network is not instant: every request takes 200 ms more, so a test that looks at the
+    # page before the next one has loaded fails every time, not once in a while.
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": False, "latency": 200,
+                                                                "downloadThroughput": -1, "uploadThroughput": -1})
+    driver.downloads = downloads
+    yield driver
+    driver.quit()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, need
+from tests.conftest import ROOT
 from tests.webapp import PASSWORD, Review, request, sign_in
 
 pytestmark = pytest.mark.slow  # its data come from the demo (a spoken session), and a real Chromium
@@ -133,35 +133,6 @@ def test_wrong_passwords_are_slowed_down(server):
 
 
 # ---------------------------------------------------------------- a real browser
-
-@pytest.fixture
-def browser(tmp_path):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    chromium = need("chromium", "chromium")
-    driver_path = need("chromedriver", "chromium-driver")
-    downloads = tmp_path / "downloads"
-    downloads.mkdir()
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,900"):
-        options.add_argument(flag)
-    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
-                                              "download.prompt_for_download": False})
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
-    # A school network is not instant: every request takes 200 ms more, so a test that looks at the
-    # page before the next one has loaded fails every time, not once in a while.
-    driver.execute_cdp_cmd("Network.enable", {})
-    driver.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": False, "latency": 200,
-                                                                "downloadThroughput": -1, "uploadThroughput": -1})
-    driver.downloads = downloads
-    yield driver
-    driver.quit()
-
 
 @contextlib.contextmanager
 def new_page(b, timeout: float = 15):

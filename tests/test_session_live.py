@@ -91,6 +91,7 @@ def test_spoken_session_through_virtual_devices(cli, pulse, natural_speech, tmp_
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+            (tmp_path / "shown.txt").write_text(everything)  # what the student saw, for a failure's reader
         speaker.wait_for_quiet(0.5, timeout=10)  # the goodbye has been recorded to its end
         speaker_recording = write_wav(tmp_path / "speaker.wav", speaker.samples(), 16000)
     errors.seek(0)

@@ -19,9 +19,10 @@ pytestmark = pytest.mark.slow  # a PulseAudio daemon, real speech, real devices
 
 
 # A child that speaks while a thread holds the GIL in long C calls (sum over a range
-# is one call: about 0.1 s at a time), so PortAudio's callback, which needs the GIL,
-# comes late and the device runs dry: ALSA prints "underrun occurred" on stderr. The
-# control run puts ALSA's default error handler (print to stderr) back.
+# is one call: about 0.6 s at a time, longer than the player's 0.25 s buffer), so
+# PortAudio's callback, which needs the GIL, comes late and the device runs dry: ALSA
+# prints "underrun occurred" on stderr. The control run puts ALSA's default error
+# handler (print to stderr) back. (Holds of 0.1 s underran only on a loaded machine.)
 GIL_HOG = """
 import ctypes, sys, threading
 from assistant.audio import devices
@@ -32,7 +33,7 @@ if sys.argv[1] == "control":
 busy = True
 def hog():
     while busy:
-        sum(range(3_000_000))
+        sum(range(30_000_000))
 threading.Thread(target=hog, daemon=True).start()
 code = cli.main(["say", "--output-device", "pulse", *sys.argv[2:]])
 busy = False

@@ -87,6 +87,11 @@ VOCABULARY: dict[str, dict[Meaning, tuple[str, ...]]] = {
 }
 
 DEFAULT_LANGUAGE = "en"
+# What a recognizer often writes for a short yes or no said alone (Whisper hears a
+# child's "no" as "Now." in the spoken tests): a whole reply to a yes/no question
+# only, never a phrase looked for inside an answer ("I use it now" is not no), and
+# not in the grammar (a recognizer with one must not be steered to these words).
+MISHEARD_ANSWERS: dict[str, dict[str, Meaning]] = {"en": {"now": Meaning.NO, "know": Meaning.NO}}
 # Said before or after a command without changing it ("um, repeat", "skip it please")
 FILLERS: dict[str, tuple[str, ...]] = {"en": ("um", "uh", "okay", "ok", "please", "so", "oh", "hmm", "well")}
 
@@ -154,6 +159,11 @@ def hints(language: str = DEFAULT_LANGUAGE) -> list[str]:
     the hints are decoded as a prompt, and a long prompt slows every decode and
     bends answers towards it."""
     return [f"{canonical(m, language)[0].upper()}{canonical(m, language)[1:]}." for m in Meaning]
+
+
+def misheard_answer(text: str, language: str = DEFAULT_LANGUAGE) -> Meaning | None:
+    """The answer a whole reply to a yes/no question was misheard from ("Now." is no), else None."""
+    return MISHEARD_ANSWERS.get(language, {}).get(" ".join(_strip_fillers(normalize_words(text, language), language)))
 
 
 def _strip_fillers(words: list[str], language: str) -> list[str]:
