@@ -28,8 +28,9 @@ TEMPLATES = ROOT / "assistant" / "review" / "templates"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, base_env):
     """The review app over a data folder with a teacher (Ms Lee), a student with a
-    finished session (Eli), one with a session under way (Noor), one without any
-    (Ana, grade K); Ms Lee's edits make draft versions 2 and 3 and the access log."""
+    finished session (Eli), one with a session under way
+    (Noor, in Spanish) and one without any (Ana, grade K); Ms Lee's edits make draft versions
+    2, 3 and 4 and the access log."""
     from assistant.draft import build_draft
     from assistant.recordings import StudentFiles
     from assistant.review import auth
@@ -71,9 +72,11 @@ def site(tmp_path_factory, base_env):
     st.transcripts.review(ids[3], "ask_again", "Ms Lee")
     draft = build_draft(eli, st.transcripts.answers(session.id))
     st.finish_session(session.id, eli.id, draft.model_dump(mode="json"))
-    noor = st.roster.add("Noor", 11)
-    st.transcripts.start(noor.id, "en-9-12")
-    st.roster.add("Ana", 0)
+    noor = st.roster.add("Noor", 11, language="es")  # a session under way, in Spanish
+    noor_session = st.transcripts.start(noor.id, "en-9-12")
+    st.transcripts.add_answer(noor_session.id, "s", "strengths", "What are you good at?", "answer", "me gusta dibujar",
+                              words=words("me gusta dibujar"), engine="whisper base")
+    ana = st.roster.add("Ana", 0)
     st.close()
 
     app = Review(dict(base_env, IEP_ASSISTANT_DATA=str(data)))
@@ -88,12 +91,12 @@ def site(tmp_path_factory, base_env):
                       "timeframe": "by June", "support": ""}):
             status, body, _ = request(draft_url, {"csrf": csrf, **form}, cookie=cookie)
             assert status == 303, (form, status, body[:500])
-        yield app.base, eli.id, noor.id
+        yield app.base, eli.id, noor.id, ana.id
     finally:
         app.stop()
 
 
-def visits(sid: int, other: int):
+def visits(sid: int, other: int, none: int):
     """(page, its template, how to get there): every template, each with what it can show.
     A visit is a function of (browser, base URL), since some pages are the answer to a form."""
     def get(path):
@@ -118,7 +121,8 @@ def visits(sid: int, other: int):
         ("student page: delete refused (message)", "student.html",
          submit(f"/students/{sid}", {"confirm": "not the name"}, "button.danger")),
         ("transcript", "transcript.html", get(f"/students/{sid}/transcript")),
-        ("transcript (no answers)", "transcript.html", get(f"/students/{other}/transcript")),
+        ("transcript (Spanish, not confirmed)", "transcript.html", get(f"/students/{other}/transcript")),
+        ("transcript (no session)", "transcript.html", get(f"/students/{none}/transcript")),
         ("draft editor", "draft.html", get(f"/students/{sid}/draft")),
         ("draft version 1", "version.html", get(f"/students/{sid}/versions/1")),
         ("draft version 4", "version.html", get(f"/students/{sid}/versions/4")),
@@ -215,9 +219,9 @@ def test_every_page_passes_axe_reflows_and_names_its_controls(site, browser):
     violation at either width, nothing wider than the 320-pixel viewport, and (at full
     width) ``names_problems``. All pages are checked before the test fails, and the message
     lists every problem found."""
-    base, sid, other = site
+    base, sid, other, none = site
     b = browser
-    signed_out, signed_in_pages = _signed_out_visits(), visits(sid, other)
+    signed_out, signed_in_pages = _signed_out_visits(), visits(sid, other, none)
     templates = {p.name for p in TEMPLATES.glob("*.html")} - {"base.html"}  # base.html: part of every page
     visited = {template for _, template, _ in signed_out + signed_in_pages}
     assert visited == templates, f"add a visit for {sorted(templates - visited)}"
@@ -252,6 +256,12 @@ def test_every_page_passes_axe_reflows_and_names_its_controls(site, browser):
                         problems.append(f"{label}: scrolls sideways ({wide} > {viewport} pixels): {over}")
     _narrow(b, False)
     assert not problems, "\n\n".join(problems)
+    # A screen reader reads a transcript's words with the student's language's voice and rules
+    # (lang), the page around them in English.
+    for student, language in ((sid, "en"), (other, "es")):
+        b.get(f"{base}/students/{student}/transcript")
+        words = {p.get_attribute("lang") for p in b.find_elements(By.CSS_SELECTOR, ".words")}
+        assert words == {language} and b.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en", words
     # The check can fail: grey text (5.7:1, enough for AA, not for AAA's 7:1) in the app's own page
     # is found. Set through the DOM, since the app's Content-Security-Policy drops a style attribute.
     b.execute_script("const p = document.createElement('p'); p.textContent = 'grey text'; p.style.color = '#666';"
