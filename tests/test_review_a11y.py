@@ -195,6 +195,13 @@ def names_problems(b) -> list[str]:
     for e in b.find_elements(By.CSS_SELECTOR, "a[href]"):
         places.setdefault(" ".join(e.accessible_name.split()), set()).add(e.get_attribute("href"))
     problems += [f"links named {name!r} go to {sorted(to)}" for name, to in places.items() if len(to) > 1]
+    # a table says what it is and what each column is; a row of the students table is read
+    # out with its student ("Grade, 4, Eli"), not as a bare number
+    problems += b.execute_script(
+        "return [...document.querySelectorAll('table')].filter(t => !t.caption || !t.tHead"
+        " || [...t.tHead.rows[0].cells].some(c => c.tagName !== 'TH' || c.scope !== 'col')"
+        " || (t.id === 'students' && [...t.tBodies[0].rows].some(r => r.cells[0].tagName !== 'TH' || r.cells[0].scope !== 'row')))"
+        ".map(t => 'table without caption, column or row headers: ' + t.outerHTML.slice(0, 100));")
     problems += b.execute_script(
         "return [...document.querySelectorAll('nav a')].filter(a => (a.href === location.href.split('#')[0])"
         " !== (a.getAttribute('aria-current') === 'page')).map(a => 'aria-current wrong on ' + a.outerHTML);")
