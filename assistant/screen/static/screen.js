@@ -80,7 +80,9 @@
         const b = document.createElement("button");
         b.type = "button";
         b.className = "command choice";
-        b.dataset.say = choice;
+        // A choice that is no command ("not sure") is sent as the answer it is: the
+        // same words the student could say, and the engine decides what they mean.
+        b.dataset.answer = choice;
         b.dataset.scan = "";
         b.textContent = choice.charAt(0).toUpperCase() + choice.slice(1);
         box.append(b);
@@ -240,8 +242,10 @@
   // a switch user steps to is what a screen reader announces and Enter presses.
 
   function scanItems() {
-    return Array.from(document.querySelectorAll("[data-scan]")).filter(
-      (el) => !el.disabled && el.getClientRects().length > 0 && !el.closest("[hidden]"));
+    // The answers and commands first (a yes/no question starts at Yes), Settings last.
+    const items = Array.from(document.querySelectorAll("main [data-scan]"));
+    items.push(settingsButton);
+    return items.filter((el) => !el.disabled && el.getClientRects().length > 0 && !el.closest("[hidden]"));
   }
 
   function step() {
@@ -330,6 +334,11 @@
   document.addEventListener("click", (e) => {
     const b = e.target.closest("button[data-say]");
     if (b) say(b.dataset.say);
+    const c = e.target.closest("button[data-answer]");
+    if (c && !ended) {
+      scanFromStart = true;
+      post("input", { answer: c.dataset.answer });
+    }
   });
 
   $("answer-form").addEventListener("submit", (e) => {
