@@ -380,7 +380,17 @@ def test_a_whole_session_by_clicks_with_settings_themes_and_zoom(start, browser,
     Select(browser.find_element(By.ID, "set-line-spacing")).select_by_value("2.5")
     Select(browser.find_element(By.ID, "set-letter-spacing")).select_by_value("0.1")
     Select(browser.find_element(By.ID, "set-rate")).select_by_value("130")
+    Select(browser.find_element(By.ID, "set-voice")).select_by_value("espeak:gmw/en-us")
     time.sleep(1)
+    # a page loaded again gets the session's settings (and the question) in its first event
+    browser.refresh()
+    now = next_turn(browser, 0, s)
+    shown = browser.execute_script(
+        "const v = (id) => document.getElementById(id).value, h = document.documentElement;"
+        "return [h.dataset.theme, h.dataset.font, v('set-text-size'), v('set-line-spacing'), v('set-letter-spacing'),"
+        " v('set-rate'), v('set-voice')]")
+    assert shown == ["dark", "opendyslexic", "200", "2.5", "0.1", "130", "espeak:gmw/en-us"], shown
+    button(browser, "Settings").click()
     body = browser.execute_script(
         "const s = getComputedStyle(document.body); return [getComputedStyle(document.documentElement).fontSize,"
         " s.fontFamily, s.lineHeight, s.letterSpacing, document.fonts.check('20px OpenDyslexic')];")

@@ -173,7 +173,9 @@
     if (!Array.from(select.options).some((o) => o.value === v)) {
       const o = document.createElement("option");
       o.value = v;
-      o.textContent = select.dataset.setting === "text_size" ? v + "%" : v;
+      const key = select.dataset.setting;
+      o.textContent = key === "text_size" ? v + "%"
+        : key === "voice" ? v.replace(/^piper:/, "Natural voice ").replace(/^espeak:/, "Robot voice ") : v;
       select.append(o);
     }
     select.value = v;
