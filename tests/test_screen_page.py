@@ -442,6 +442,24 @@ def test_a_whole_session_by_clicks_with_settings_themes_and_zoom(start, browser,
     assert "130" in shown, f"the rate chosen on the page is not in the profile:\n{shown}"
 
 
+def test_take_a_break_pauses_the_session_and_the_page_says_so(start, browser, cli, data_env):
+    """"Take a break" on the page pauses the session as the spoken words do; the page
+    shows the session's last words and its buttons can no longer be pressed."""
+    s = start("Bea Break")
+    browser.get(s.url)
+    now = next_turn(browser, 0, s)
+    button(browser, "Take a break").click()
+    now = next_turn(browser, now["lastId"], s)
+    assert now["ended"], now
+    from selenium.webdriver.common.by import By
+
+    assert browser.find_element(By.ID, "end-text").text.strip()
+    assert not button(browser, "Yes").is_enabled() and not browser.find_element(By.ID, "answer").is_enabled()
+    assert_accessible(browser, "the session paused")
+    assert s.finish() == 0, "".join(s.err)
+    assert "--resume" in "".join(s.out + s.err), "".join(s.out[-5:] + s.err[-5:])
+
+
 # ---------------------------------------------------------------- the states a typed session does not reach
 
 
@@ -491,7 +509,7 @@ def test_spoken_words_captions_level_problems_and_cards(browser):
         hub.heard("I am good at drawing")
         hub.listen(False, "answer")
         time.sleep(0.5)
-        assert browser.find_element(By.ID, "heard").text == "I heard: I am good at drawing"
+        assert browser.find_element(By.ID, "caption").text == "I am good at drawing"  # the caption's final form
         assert not browser.find_element(By.ID, "listening").is_displayed()
 
         hub.say("Your IEP lists extended time. Does it help you? Yes, no, or not sure?", "prompt")

@@ -67,6 +67,7 @@
     if (on) {
       $("caption").textContent = "";
       $("caption").hidden = true;
+      $("caption").classList.remove("final");
       $("level").value = -60;
       scanFromStart = true;
       restartDwell();
@@ -102,10 +103,12 @@
   }
 
   function heard(data) {
-    const h = $("heard");
-    h.textContent = data.text ? "I heard: " + data.text : "";
-    h.hidden = !data.text;
-    $("caption").hidden = true;
+    // The caption's last word: what was finally heard stays under the question
+    // while it is read back ("I heard: ... Is that right?" is the next line).
+    const c = $("caption");
+    c.textContent = data.text || "";
+    c.hidden = !data.text;
+    c.classList.add("final");
   }
 
   // ------------------------------------------------------------------ where, cards, problems, end
@@ -361,10 +364,11 @@
   };
 
   function state(snapshot) {
-    // A page that (re)connects: show what is current, in the order it happened.
+    // A page that (re)connects: show what is current. What was heard comes before
+    // the listening: a new listening (the next question) clears it.
     promptBox.replaceChildren();
     lastKind = null;
-    for (const type of ["settings", "where", "cards", "say", "word", "listen", "caption", "heard", "card", "problem", "end"]) {
+    for (const type of ["settings", "where", "cards", "say", "word", "heard", "listen", "caption", "card", "problem", "end"]) {
       const data = snapshot[type];
       if (data) handlers[type](data);
     }
