@@ -302,17 +302,18 @@ def test_a_whole_session_by_switch_scanning(start, browser, cli, data_env):
                 return
         raise AssertionError(f"scanning never reached {target}: {seen}")
 
-    dwell = 1.5
+    dwell = 1.0
 
     def wait_for(target: str) -> None:
-        """With a dwell: touch nothing until the highlight reaches ``target``, then Space."""
-        seen = []
-        deadline = time.monotonic() + dwell * 25
+        """With a dwell: touch nothing until the highlight has moved to ``target`` by
+        itself (from the top: nothing is lit after a choice), then Space."""
+        seen = [page_now(browser)["active"]]
+        deadline = time.monotonic() + dwell * 30
         while time.monotonic() < deadline:
             here = page_now(browser)["active"]
-            if not seen or seen[-1] != here:
+            if seen[-1] != here:
                 seen.append(here)
-            if here == target:
+            if here == target and len(seen) > 2:
                 press(Keys.SPACE)
                 return
             time.sleep(0.05)
@@ -320,11 +321,11 @@ def test_a_whole_session_by_switch_scanning(start, browser, cli, data_env):
 
     choose = scan_to
     said_dont_know, steps = False, 0
-    # the scan order: Yes, No, the answer field, Send, the commands, then Settings
+    # the scan order: Yes, No, the question's choices, the answer field, Send, the commands
     while not now["ended"]:
         steps += 1
         assert steps < 40, f"the session did not end: {now}"
-        if steps == 4:  # from here on, the highlight moves by itself (a setting the teacher makes)
+        if steps == 7:  # from here on, the highlight moves by itself (a setting the teacher makes)
             browser.execute_script("fetch('settings', {method: 'POST', headers: {'Content-Type': 'application/json'},"
                                    " body: JSON.stringify({dwell: arguments[0]})})", dwell)
             choose = wait_for

@@ -247,9 +247,10 @@
   // a switch user steps to is what a screen reader announces and Enter presses.
 
   function scanItems() {
-    // The answers and commands first (a yes/no question starts at Yes), Settings last.
+    // The answers and the commands, from Yes (where a yes/no question starts). Not
+    // Settings: its lists need a keyboard or a pointer, and a switch user who
+    // opened it could not get back out.
     const items = Array.from(document.querySelectorAll("main [data-scan]"));
-    items.push(settingsButton);
     return items.filter((el) => !el.disabled && el.getClientRects().length > 0 && !el.closest("[hidden]"));
   }
 
@@ -268,7 +269,14 @@
     const el = document.activeElement;
     if (!el || el === document.body) return step();
     if (el === answer) return sendAnswer();
-    if (el.matches("button")) el.click();
+    if (el.matches("button")) {
+      el.click();
+      // The scan starts again from the top at its next move, and nothing stays
+      // lit meanwhile: a second press cannot choose the same thing twice by accident.
+      el.classList.remove("scan");
+      el.blur();
+      scanFromStart = true;
+    }
   }
 
   function dwell() {
