@@ -114,6 +114,22 @@ def start(cli, data_env):
         s.stop()
 
 
+def watch_for_errors(driver) -> None:
+    """From the next page on, note every script error, resource that failed to load and
+    Content-Security-Policy violation (the server forbids inline scripts and styles)."""
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": """
+        window.__problems = [];
+        addEventListener('error', e => __problems.push(e.message || ('failed to load ' + (e.target.src || e.target.href))), true);
+        addEventListener('unhandledrejection', e => __problems.push('unhandled: ' + e.reason));
+        document.addEventListener('securitypolicyviolation', e => __problems.push('CSP: ' + e.violatedDirective + ' ' + e.blockedURI));
+    """})
+
+
+def no_errors(driver) -> None:
+    problems = driver.execute_script("return window.__problems")
+    assert problems == [], problems
+
+
 def page_now(driver) -> dict:
     return driver.execute_script(READ_PAGE)
 
@@ -209,6 +225,7 @@ def test_a_whole_session_with_the_keyboard_only(start, browser, cli, data_env):
     from selenium.webdriver.common.keys import Keys
 
     s = start("Kim Keys")
+    watch_for_errors(browser)
     browser.get(s.url)
     keys = ActionChains(browser)
     now = next_turn(browser, 0, s)
@@ -264,6 +281,7 @@ def test_a_whole_session_with_the_keyboard_only(start, browser, cli, data_env):
             typed.append(answer)
         now = next_turn(browser, last, s)
     del keys
+    no_errors(browser)
     assert s.finish() == 0, "".join(s.err)
     assert len(typed) >= 5
     draft = all_text(exported(cli, data_env, "Kim Keys"))
@@ -281,6 +299,7 @@ def test_a_whole_session_by_switch_scanning(start, browser, cli, data_env):
     from selenium.webdriver.common.keys import Keys
 
     s = start("Sam Switch")
+    watch_for_errors(browser)
     browser.get(s.url)
     now = next_turn(browser, 0, s)
 
@@ -342,6 +361,7 @@ def test_a_whole_session_by_switch_scanning(start, browser, cli, data_env):
             choose("skip")
         now = next_turn(browser, last, s)
     assert choose is wait_for, "the session ended before the dwell was tried"
+    no_errors(browser)
     assert s.finish() == 0, "".join(s.err)
     draft = exported(cli, data_env, "Sam Switch")
     assert [q["question"] for q in draft["open_questions"]][:1] == [
@@ -359,6 +379,7 @@ def test_a_whole_session_by_clicks_with_settings_themes_and_zoom(start, browser,
     from selenium.webdriver.support.ui import Select
 
     s = start("Cleo Clicks")
+    watch_for_errors(browser)
     browser.get(s.url)
     now = next_turn(browser, 0, s)
     assert re.fullmatch(r"Section 1 of [5-9]", browser.find_element(By.ID, "progress-label").text)
@@ -435,6 +456,7 @@ def test_a_whole_session_by_clicks_with_settings_themes_and_zoom(start, browser,
     end_text = browser.find_element(By.ID, "end-text").text
     assert "Thank you" in end_text, end_text
     assert_accessible(browser, "the end")
+    no_errors(browser)
     assert s.finish() == 0, "".join(s.err)
     draft = all_text(exported(cli, data_env, "Cleo Clicks"))
     for answer in typed:
@@ -447,6 +469,7 @@ def test_take_a_break_pauses_the_session_and_the_page_says_so(start, browser, cl
     """"Take a break" on the page pauses the session as the spoken words do; the page
     shows the session's last words and its buttons can no longer be pressed."""
     s = start("Bea Break")
+    watch_for_errors(browser)
     browser.get(s.url)
     now = next_turn(browser, 0, s)
     button(browser, "Take a break").click()
@@ -457,6 +480,7 @@ def test_take_a_break_pauses_the_session_and_the_page_says_so(start, browser, cl
     assert browser.find_element(By.ID, "end-text").text.strip()
     assert not button(browser, "Yes").is_enabled() and not browser.find_element(By.ID, "answer").is_enabled()
     assert_accessible(browser, "the session paused")
+    no_errors(browser)
     assert s.finish() == 0, "".join(s.err)
     assert "--resume" in "".join(s.out + s.err), "".join(s.out[-5:] + s.err[-5:])
 
@@ -479,6 +503,7 @@ def test_spoken_words_captions_level_problems_and_cards(browser):
     try:
         hub.where("My strengths", 3, 9)
         line = hub.say("What are you good at? Drawing, building, or reading?", "prompt")
+        watch_for_errors(browser)
         browser.get(server.url)
 
         def lit() -> list[str]:
@@ -540,5 +565,6 @@ def test_spoken_words_captions_level_problems_and_cards(browser):
         time.sleep(0.5)
         assert browser.find_element(By.ID, "end-text").text == "Thank you! You did a great job."
         assert not button(browser, "Yes").is_enabled()
+        no_errors(browser)
     finally:
         server.close()
