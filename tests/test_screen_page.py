@@ -21,13 +21,16 @@ import subprocess
 import sys
 import threading
 import time
+import tomllib
+from html.parser import HTMLParser
 
 import pytest
 
 from tests.axe import assert_accessible
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.slow  # a real browser and real sessions
+SLOW = pytest.mark.slow  # a real browser (and most of them a real session)
+STATIC = ROOT / "assistant" / "screen" / "static"
 
 COMMANDS = ["Repeat", "Slower", "Faster", "Skip", "Go back", "Help", "I don't know", "That's all", "Take a break"]
 SHORTCUTS = {"Yes": "Y", "No": "N", "Repeat": "R", "Slower": "S", "Faster": "F", "Skip": "K", "Go back": "B",
@@ -218,6 +221,7 @@ def focus_is_visible(driver) -> None:
 # ---------------------------------------------------------------- (a) the keyboard only
 
 
+@SLOW
 def test_a_whole_session_with_the_keyboard_only(start, browser, cli, data_env):
     """Tab moves through the page in a sensible order with a visible focus, Enter
     presses and sends, the shown letters are shortcuts; the draft holds what was typed."""
@@ -292,6 +296,7 @@ def test_a_whole_session_with_the_keyboard_only(start, browser, cli, data_env):
 # ---------------------------------------------------------------- (b) a single switch
 
 
+@SLOW
 def test_a_whole_session_by_switch_scanning(start, browser, cli, data_env):
     """Space steps the highlight through the buttons and the answer field and Enter
     selects; then, with a dwell, the highlight moves by itself and Space selects."""
@@ -371,6 +376,7 @@ def test_a_whole_session_by_switch_scanning(start, browser, cli, data_env):
 # ---------------------------------------------------------------- (c) clicks, settings, themes, zoom
 
 
+@SLOW
 def test_a_whole_session_by_clicks_with_settings_themes_and_zoom(start, browser, cli, data_env):
     """Clicks on big buttons; the settings panel changes the page at once and is saved
     through the session; every theme passes axe-core's AAA contrast; the page fits
@@ -465,6 +471,7 @@ def test_a_whole_session_by_clicks_with_settings_themes_and_zoom(start, browser,
     assert "130" in shown, f"the rate chosen on the page is not in the profile:\n{shown}"
 
 
+@SLOW
 def test_take_a_break_pauses_the_session_and_the_page_says_so(start, browser, cli, data_env):
     """"Take a break" on the page pauses the session as the spoken words do; the page
     shows the session's last words and its buttons can no longer be pressed."""
@@ -488,6 +495,7 @@ def test_take_a_break_pauses_the_session_and_the_page_says_so(start, browser, cl
 # ---------------------------------------------------------------- the states a typed session does not reach
 
 
+@SLOW
 def test_spoken_words_captions_level_problems_and_cards(browser):
     """Published through the session's own Hub and ScreenServer: the word being spoken
     is lit (and only it), captions and the level show while listening, a problem is
@@ -568,3 +576,41 @@ def test_spoken_words_captions_level_problems_and_cards(browser):
         no_errors(browser)
     finally:
         server.close()
+
+
+# ---------------------------------------------------------------- the files themselves (fast)
+
+
+class _Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def test_the_page_needs_nothing_from_outside_and_nothing_inline():
+    """The classroom may be offline and the server's CSP forbids inline scripts and
+    styles: every script, style, font and icon is a file of the package, named by a
+    relative address (so it carries the token), and the wheel ships each of them."""
+    tags = _Tags()
+    tags.feed((STATIC / "index.html").read_text(encoding="utf-8"))
+    for tag, attrs in tags.tags:
+        assert "style" not in attrs and not any(a.startswith("on") for a in attrs), (tag, attrs)
+        for key in ("src", "href"):
+            if key in attrs:
+                ref = attrs[key]
+                assert not re.match(r"^([a-z]+:|/)", ref), f"{tag} {key}={ref}: not a relative address"
+                assert (STATIC.parent / ref).is_file(), f"{tag} {key}={ref}: no such file"
+    scripts = [a for t, a in tags.tags if t == "script"]
+    assert scripts and all("src" in a for a in scripts)
+    css = (STATIC / "screen.css").read_text(encoding="utf-8")
+    for ref in re.findall(r"url\(\"?([^\")]+)\"?\)", css):
+        assert not re.match(r"^([a-z]+:|/)", ref) and (STATIC / ref).is_file(), ref
+    fonts = STATIC / "fonts"
+    assert {p.name for p in fonts.iterdir()} == {"OpenDyslexic-Regular.otf", "OpenDyslexic-Bold.otf", "LICENSE-OpenDyslexic.txt"}
+    assert "CC-BY-3.0" in (fonts / "LICENSE-OpenDyslexic.txt").read_text(encoding="utf-8")
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["assistant.screen"]
+    shipped = {p for pattern in patterns for p in STATIC.parent.glob(pattern)}
+    assert shipped == {p for p in STATIC.rglob("*") if p.is_file()}, "package-data must list every static file"
