@@ -231,7 +231,6 @@ def test_a_whole_session_with_the_keyboard_only(start, browser, cli, data_env):
     s = start("Kim Keys")
     watch_for_errors(browser)
     browser.get(s.url)
-    keys = ActionChains(browser)
     now = next_turn(browser, 0, s)
     check_the_buttons(browser)
     assert_accessible(browser, "a prompt")
@@ -284,7 +283,6 @@ def test_a_whole_session_with_the_keyboard_only(start, browser, cli, data_env):
             press(answer, Keys.ENTER)
             typed.append(answer)
         now = next_turn(browser, last, s)
-    del keys
     no_errors(browser)
     assert s.finish() == 0, "".join(s.err)
     assert len(typed) >= 5
