@@ -556,6 +556,13 @@ def test_spoken_words_captions_level_problems_and_cards(browser):
         problem = browser.find_element(By.ID, "problem")
         assert problem.text.startswith("The microphone stopped working") and problem.get_attribute("role") == "alert"
         assert_accessible(browser, "a problem")
+        hub.say("The microphone is still not working.", "message")
+        hub.say("What do you like to do most?", "prompt")
+        time.sleep(0.5)
+        assert problem.text.startswith("The microphone stopped working")  # until the session says it is over
+        hub.problem("")
+        time.sleep(0.5)
+        assert not problem.is_displayed() and problem.text == ""
 
         hub.cards([{"title": "My strengths", "text": "I am good at drawing"},
                    {"title": "Things I like", "text": "Dogs, and building with Lego"}])

@@ -154,8 +154,24 @@
     }
   }
 
+  // Two kinds of problem: the session's (a lost microphone: it stays until the
+  // session says it is over, as it would after a reload) and the page's own (a press
+  // that did not arrive: gone at the next question).
+  let sessionProblem = "";
+  let pageProblem = "";
+
+  function showProblems() {
+    $("problem").textContent = [sessionProblem, pageProblem].filter(Boolean).join(" ");
+  }
+
   function setProblem(text) {
-    $("problem").textContent = text || "";
+    pageProblem = text || "";
+    showProblems();
+  }
+
+  function problem(data) {
+    sessionProblem = (data && data.text) || "";
+    showProblems();
   }
 
   function end(data) {
@@ -368,7 +384,7 @@
 
   const handlers = {
     say: line, word, spoken, listen, level, caption, heard, where, cards, card,
-    problem: (d) => setProblem(d.text), settings: applySettings, end,
+    problem, settings: applySettings, end,
   };
 
   function state(snapshot) {
@@ -376,6 +392,7 @@
     // the listening: a new listening (the next question) clears it.
     promptBox.replaceChildren();
     lastKind = null;
+    sessionProblem = "";
     for (const type of ["settings", "where", "cards", "say", "word", "heard", "listen", "caption", "card", "problem", "end"]) {
       const data = snapshot[type];
       if (data) handlers[type](data);
