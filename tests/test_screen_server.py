@@ -18,8 +18,10 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from assistant.audio.wav import read_wav, write_wav
 from tests.conftest import ROOT
 from tests.webapp import raw_request
 
@@ -37,6 +39,7 @@ class Events:
         assert self.response.getheader("Content-Type").startswith("text/event-stream")
         self.queue: queue.Queue = queue.Queue()
         self.seen: list[tuple[str, dict]] = []
+        self.times: list[float] = []  # when each event arrived
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -49,6 +52,7 @@ class Events:
                 elif line.startswith("data: "):
                     data.append(line[6:])
                 elif line == "" and kind is not None:
+                    self.times.append(time.monotonic())
                     self.queue.put((kind, json.loads("\n".join(data))))
                     kind, data = None, []
         except OSError:
@@ -409,3 +413,77 @@ def test_nothing_of_another_student_is_reachable(env, cli):
         assert other["rate"] is None and json.loads(other["display"]) == {}
     finally:
         screen.kill()
+
+
+@pytest.mark.slow  # a spoken session on the virtual audio devices, with the real speech models
+def test_a_press_on_the_page_stops_listening_at_once(pulse, natural_speech, tmp_path):
+    """Spoken mode: the microphone and the page together. A typed answer or a button
+    pressed while the session listens to a silent microphone ends the listening at
+    once and is the answer (without the page, listening to silence would go on for
+    the end-pointer's 8 s no-speech timeout, then a re-prompt). Words spoken into the
+    microphone are shown as live captions, then heard and read back.
+
+    The one timing bound (4 s, half the no-speech timeout) only tells the cancel from
+    the timeout; the measured figures are printed."""
+    env = dict(pulse.env, IEP_ASSISTANT_DATA=str(tmp_path / "data"))
+    add_student(env, "Kim Lee")
+    screen = ScreenSession(env, "Kim Lee", "--input-device", "pulse", "--output-device", "pulse", "--rate", "220")
+    try:
+        events = screen.events()
+        events.listening(timeout=120)  # the first question has been spoken: the microphone listens
+        time.sleep(1.0)  # into the listening, the microphone silent
+        pressed = time.monotonic()
+        assert screen.post("input", {"answer": "I am good at fixing bikes"}) == (204, "")
+        events.next("listen", lambda d: not d["on"])
+        typed_cut = time.monotonic() - pressed
+        assert events.next("heard")["text"] == "I am good at fixing bikes"
+        assert events.next("say")["text"] == "I heard: I am good at fixing bikes. Is that right?"
+        listen = events.next("listen", lambda d: d["on"], timeout=60)
+        assert listen["expect"] == "yes_no"
+        time.sleep(0.5)
+        pressed = time.monotonic()
+        assert screen.post("input", {"say": "yes"}) == (204, "")
+        events.next("listen", lambda d: not d["on"])
+        button_cut = time.monotonic() - pressed
+        print(f"listening stopped {typed_cut * 1000:.0f} ms after a typed answer, {button_cut * 1000:.0f} ms after "
+              "a button")
+        assert typed_cut < 4.0 and button_cut < 4.0
+        # the next question ("Any other strengths?"): answered aloud, shown as it is heard. Whisper
+        # decodes a stretch of 4 s or more at a pause while the student goes on: its text is the
+        # caption during the second part (a short answer is decoded whole at its end, and shown
+        # then, as the read-back)
+        events.listening(timeout=60)
+        time.sleep(0.3)
+        first = read_wav(natural_speech("I am also good at drawing comics about robots and dragons with my little "
+                                        "brother", "piper-joe"))
+        # a long second part: the first one's decode has time to end while it is said, even on a busy machine
+        then = read_wav(natural_speech("and my friends like them a lot because they are funny and colourful and "
+                                       "sometimes we make our own books together after school on fridays",
+                                       "piper-joe"))
+        pause = np.zeros(int(first.rate * 0.8), np.float32)
+        answer = write_wav(tmp_path / "answer.wav", np.concatenate([first.samples, pause, then.samples]), first.rate)
+        started = len(events.seen)
+        played = time.monotonic()
+        pulse.play_into_mic(answer)
+        heard = events.next("heard", timeout=60)["text"]
+        during = events.seen[started:]
+        captions = [d["text"] for k, d in during if k == "caption"]
+        levels = [d["db"] for k, d in during if k == "level"]
+        print(f"heard {heard!r}; captions {captions}; {len(levels)} level events, {min(levels):.1f} to "
+              f"{max(levels):.1f} dB")
+        print([(k, round(t - played, 2)) for (k, _), t in zip(during, events.times[started:], strict=False)
+               if k != "level"])
+        assert "dragons" in heard.casefold() and "colourful" in heard.casefold().replace("colorful", "colourful")
+        assert captions and "dragons" in captions[0].casefold() and "funny" not in captions[0].casefold()
+        assert max(levels) > min(levels) + 20  # the level rose with the voice
+        events.next("listen", lambda d: d["on"], timeout=60)  # "I heard: ... Is that right?"
+        end = take_a_break(screen, events)
+        assert end["ending"] == "paused"
+        code, _, err = screen.finish()
+        assert code == 0, err
+    finally:
+        screen.kill()
+    d = json.loads(subprocess.run([sys.executable, "-m", "assistant", "export", "--student", "Kim Lee", "--format",
+                                   "json"], capture_output=True, text=True, env=env, cwd=ROOT, check=True).stdout)
+    texts = _texts(d)
+    assert any("fixing bikes" in t for t in texts), texts
