@@ -91,9 +91,9 @@ class Events:
 class ScreenSession:
     """`iep-assistant session --student NAME --screen browser --no-open` in a child process."""
 
-    def __init__(self, env: dict, student: str, *args: str):
+    def __init__(self, env: dict, student: str, *args: str, screen: str = "browser"):
         self.proc = subprocess.Popen([sys.executable, "-m", "assistant", "session", "--student", student,
-                                      "--screen", "browser", "--no-open", *args], stdin=subprocess.DEVNULL,
+                                      "--screen", screen, "--no-open", *args], stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
         self.err = ""
         assert self.proc.stderr is not None
@@ -487,3 +487,62 @@ def test_a_press_on_the_page_stops_listening_at_once(pulse, natural_speech, tmp_
                                    "json"], capture_output=True, text=True, env=env, cwd=ROOT, check=True).stdout)
     texts = _texts(d)
     assert any("fixing bikes" in t for t in texts), texts
+
+
+def test_screen_auto_is_the_browser_only_with_a_display(env, cli):
+    """--screen auto (the default): the terminal without a graphical display (typed answers
+    on stdin, no page), the page with one (--no-open: its address, and answers from it)."""
+    add_student(env, "Kim Lee")
+    r = cli("session", "--student", "Kim Lee", "--text", "--no-voice", env=env, input="stop\n")
+    assert r.returncode == 0, r.stderr
+    assert "student screen" not in r.stderr and "What are your strengths" in r.stdout
+    screen = ScreenSession(dict(env, DISPLAY=":77"), "Kim Lee", "--resume", "--text", "--no-voice", screen="auto")
+    try:
+        events = screen.events()
+        assert events.listening()["expect"] == "answer"
+        assert take_a_break(screen, events)["ending"] == "paused"
+        code, out, err = screen.finish()
+        assert code == 0, err
+        assert err.count("student screen: ") == 1 and "What are your strengths" in out
+    finally:
+        screen.kill()
+
+
+@pytest.mark.slow  # a PulseAudio daemon of its own and a spoken session
+def test_a_lost_microphone_is_a_problem_on_the_page_until_it_is_back(natural_speech, tmp_path, base_env):
+    """The headset unplugged while the session listens: the page shows the problem in plain
+    words (the line said aloud too) and clears it when the microphone is back; the same
+    question is then listened for again. (The daemon set up as in test_unplug.py: the
+    session records from the headset by name, and PulseAudio does not move the stream.)"""
+    from assistant.session import MIC_BACK, MIC_LOST
+    from tests.conftest import Pulse
+
+    pulse = Pulse(tmp_path / "pulse", rescue_streams=False)  # our own daemon: this test takes its microphone away
+    pulse.env.update({k: v for k, v in base_env.items() if k in ("XDG_CACHE_HOME", "PYTHONPATH")})
+    pulse.start()
+    screen = None
+    try:
+        pulse.pactl("set-default-source", "mic_feed.monitor")
+        env = dict(pulse.env, IEP_ASSISTANT_DATA=str(tmp_path / "data"), PULSE_SOURCE="mic")
+        add_student(env, "Kim Lee")
+        screen = ScreenSession(env, "Kim Lee", "--input-device", "pulse", "--output-device", "pulse", "--rate", "280")
+        events = screen.events()
+        events.listening(timeout=120)
+        question = [d for k, d in events.seen if k == "say"] or [events.seen[0][1]["say"]]
+        events.next("level", timeout=30)  # the microphone's sound is coming in
+        time.sleep(0.5)
+        pulse.unplug_mic()
+        assert events.next("problem", timeout=30) == {"text": MIC_LOST}
+        assert events.next("say", timeout=30)["text"] == MIC_LOST  # and said
+        pulse.plug_mic()
+        assert events.next("problem", timeout=30) == {"text": ""}
+        assert events.next("say", timeout=30)["text"] == MIC_BACK
+        assert events.next("say", timeout=30)["text"].endswith(question[-1]["text"])  # the same question again
+        events.listening(timeout=60)
+        assert take_a_break(screen, events)["ending"] == "paused"
+        code, _, err = screen.finish()
+        assert code == 0, err
+    finally:
+        if screen is not None:
+            screen.kill()
+        pulse.stop()
