@@ -264,6 +264,8 @@ def test_input_and_settings_refuse_what_they_cannot_take(screen, env):
     assert saved["rate"] == 140
     assert json.loads(saved["display"]) == {"text_size": 250, "theme": "dark", "font": "opendyslexic", "dwell": 1.5,
                                             "letter_spacing": 0.12}
+    assert screen.post("settings", {"voice": "espeak:en-us"})[0] == 204
+    assert events.next("settings")["voice"] == "espeak:en-us" and profile(env)["voice"] == "espeak:en-us"
     assert screen.post("settings", {"line_spacing": 2.5})[0] == 204  # a partial change keeps the rest
     events.next("settings", lambda d: d["line_spacing"] == 2.5 and d["theme"] == "dark")
     assert json.loads(profile(env)["display"])["line_spacing"] == 2.5
