@@ -67,6 +67,7 @@ class SpokenVoice:
         self.listeners = list(listeners)
         self.rate = speaker.rate if speaker else DEFAULT_RATE
         self.hub = hub
+        self.speaking_prompt = False  # a question is being said: an answer from the page may cut it
 
     def say_prompt(self, text: str, private: bool = True) -> None:
         """Say a line the student answers (a question): the page shows it as the prompt."""
@@ -87,10 +88,13 @@ class SpokenVoice:
         self.screen.show(text)
         line = self.hub.say(text, kind) if self.hub is not None else None
         if self.speaker is not None:
+            self.speaking_prompt = kind == "prompt"
             try:
                 self._speak(text, private, line)
             except UserError as e:
                 self._lost(e)
+            finally:
+                self.speaking_prompt = False
         if self.hub is not None and line is not None:
             self.hub.spoken(line)
         for hear in self.listeners:
@@ -111,6 +115,14 @@ class SpokenVoice:
         self.screen.show(text)
         if self.hub is not None:
             self.hub.spoken(self.hub.say(text))
+
+    def interrupt(self) -> None:
+        """The student answered on the page while a question is being said: stop saying
+        it, as a student who knows the answer would want (the answer is taken at once).
+        Other lines are said to their end: an answer then goes to the question that follows."""
+        speaker = self.speaker
+        if self.speaking_prompt and speaker is not None:
+            speaker.stop()
 
     # What the engine tells the page, when there is one (``DialogueEngine`` calls
     # these only on a voice that has them).

@@ -271,7 +271,7 @@ class StudentScreen:
                         "voice": voice})
         self.page = PageInput()
         self.voice: SpokenVoice | None = None
-        self.server = ScreenServer(self.hub, self.page.receive, self.apply_settings, static)
+        self.server = ScreenServer(self.hub, self.receive, self.apply_settings, static)
         self._store: Store | None = None
         self._store_lock = threading.Lock()
         self._ended = False
@@ -283,6 +283,12 @@ class StudentScreen:
     def start(self) -> StudentScreen:
         self.server.start()
         return self
+
+    def receive(self, payload: Any) -> None:
+        """POST /input: the answer or button waits for the ears; a question being said is cut short."""
+        self.page.receive(payload)
+        if self.voice is not None:
+            self.voice.interrupt()
 
     def apply_settings(self, payload: Any) -> None:
         """POST /settings: checked, saved in the student's profile, then applied and shown."""
