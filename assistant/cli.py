@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # imported where they are used, for a quick start-up
     from collections.abc import Callable
 
     from assistant.dialogue.voice import Ears
+    from assistant.screen.server import StudentScreen
     from assistant.session import Screen, SpokenVoice
 
 ENGINES = ["auto", "vosk", "whisper"]
@@ -345,7 +346,7 @@ def cmd_student(args) -> int:
     raise AssertionError(args.action)
 
 
-def _engine_for_session(args, store, student, ears_factory, session=None):
+def _engine_for_session(args, store, student, ears_factory, session=None, screen_for=None):
     from assistant.dialogue.engine import DialogueEngine
     from assistant.dialogue.schema import dialogue_for
     from assistant.recordings import StudentFiles
@@ -361,7 +362,11 @@ def _engine_for_session(args, store, student, ears_factory, session=None):
                                                  output_device=args.output_device, language=student.language,
                                                  private_cache=StudentFiles(store.dir, student.id).speech_cache(),
                                                  preload=True)
-    voice = SpokenVoice(screen, speaker)
+    # the student's page, when there is one: it needs the speaker (voice settings) and then the voice (rate)
+    page = screen_for(speaker) if screen_for is not None else None
+    voice = SpokenVoice(screen, speaker, hub=page.hub if page is not None else None)
+    if page is not None:
+        page.voice = voice
     return DialogueEngine(dialogue, student, store, voice, ears_factory(screen, voice)), speaker
 
 
@@ -382,7 +387,27 @@ def cmd_session(args) -> int:
     session = paused if args.resume else None
     recognizer = None
     factory: Callable[[Screen, SpokenVoice], Ears]
-    if args.text:
+    page: StudentScreen | None = None
+
+    def screen_for(speaker) -> StudentScreen | None:
+        """The student's page (``--screen browser``), started before anything is said."""
+        nonlocal page
+        if not _wants_browser(args):
+            return None
+        from assistant.screen.server import StudentScreen
+
+        page = StudentScreen(store.dir, student, speaker).start()
+        _err(f"student screen: {page.url}")
+        if not args.no_open:
+            _open_page(page.url, args.kiosk)
+        return page
+
+    if args.text and _wants_browser(args):
+        from assistant.screen.ears import PageEars
+
+        # answers and buttons come from the page, not from standard input
+        factory = lambda screen, voice: PageEars(page.page, page.hub)  # type: ignore[union-attr]  # noqa: E731
+    elif args.text:
         factory = lambda screen, voice: TypedEars(sys.stdin, screen)  # noqa: E731
     else:
         from assistant.audio.devices import resolve
@@ -397,15 +422,28 @@ def cmd_session(args) -> int:
         # default (then and after a loss) is used. What the student must know about a
         # lost microphone is said aloud as well as shown.
         name = device.name if args.input_device not in (None, "") else None
-        factory = lambda screen, voice: ListeningEars(recognizer, screen, name, notify=voice.notify)  # noqa: E731
+
+        def factory(screen: Screen, voice: SpokenVoice) -> Ears:
+            if page is None:
+                return ListeningEars(recognizer, screen, name, notify=voice.notify)
+            from assistant.screen.ears import PageAndMicrophoneEars
+
+            # the microphone and the page together: a press on the page stops the listening at once
+            ears = ListeningEars(recognizer, screen, name, notify=voice.notify, hub=page.hub, cancel=page.page.pending,
+                                 problem=voice.problem)
+            return PageAndMicrophoneEars(ears, page.page, page.hub)
+    result = "paused"
     try:
-        engine, speaker = _engine_for_session(args, store, student, factory, session)
+        engine, speaker = _engine_for_session(args, store, student, factory, session, screen_for)
         try:
             result = engine.run(session)
         finally:
             if speaker:
                 speaker.close()
     finally:
+        if page is not None:
+            page.end(str(getattr(result, "value", result)))
+            page.close()
         if recognizer is not None:
             recognizer.close()
     if result == "paused":
@@ -413,6 +451,31 @@ def cmd_session(args) -> int:
     else:
         _err(f"finished: see the draft with iep-assistant export --student '{student.label}' --format md")
     return 0
+
+
+def _wants_browser(args) -> bool:
+    """``--screen``: browser, terminal, or auto (the browser when there is a graphical display)."""
+    from assistant.paths import graphical_display
+
+    return args.screen == "browser" or (args.screen == "auto" and graphical_display())
+
+
+def _open_page(url: str, kiosk: bool) -> None:
+    """The student's page as an app window (chromium --app, or --kiosk: full screen),
+    else in the default browser."""
+    import shutil
+    import subprocess
+    import webbrowser
+
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        exe = shutil.which(name)
+        if exe:
+            # its own session: the window is the student's, not tied to this terminal
+            subprocess.Popen([exe, "--kiosk", url] if kiosk else [exe, f"--app={url}"], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            return
+    if not webbrowser.open(url):
+        _err(f"could not open a browser: open {url} on this computer")
 
 
 def cmd_export(args) -> int:
@@ -738,6 +801,12 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--data-dir")
     se.add_argument("--resume", action="store_true", help="continue the paused session at the same question")
     se.add_argument("--new", action="store_true", help="start a new session even though one is paused")
+    se.add_argument("--screen", choices=["browser", "terminal", "auto"], default="auto",
+                    help="where the student reads: a page in a browser, or the terminal (default: auto: the browser "
+                         "when there is a graphical display)")
+    se.add_argument("--no-open", action="store_true",
+                    help="with the browser screen: open nothing, print the page's address on standard error")
+    se.add_argument("--kiosk", action="store_true", help="open the student's page full screen (chromium --kiosk)")
     se.set_defaults(func=cmd_session)
 
     ex = sub.add_parser("export", help="export a student's draft")

@@ -132,7 +132,14 @@ def _v2(db: sqlite3.Connection, data_dir: str) -> None:
             db.execute("UPDATE answers SET audio_path=? WHERE id=?", (real[len(prefix):], aid))
 
 
-STEPS: list[Callable] = [_v1, _v2]
+def _v3(db: sqlite3.Connection) -> None:
+    """The student's display settings for their screen (text size, font, spacing,
+    theme, switch dwell), as one JSON object: the page's settings change together
+    and are read together; speech rate and voice keep their own columns."""
+    db.execute("ALTER TABLE students ADD COLUMN display TEXT NOT NULL DEFAULT '{}'")
+
+
+STEPS: list[Callable] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(STEPS)
 
 

@@ -102,6 +102,12 @@ def debug() -> bool:
     return bool(os.environ.get("IEP_ASSISTANT_DEBUG"))
 
 
+def graphical_display() -> bool:
+    """Whether a graphical display is there (X11 or Wayland): the student's screen
+    then opens in a browser window by default."""
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 # ---------------------------------------------------------------- what comes with the program
 
 def _package() -> Path:

@@ -4,12 +4,13 @@ All of them drive the one ``DialogueEngine``."""
 
 from __future__ import annotations
 
+import inspect
 import select
 import sys
 import textwrap
 import time
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from assistant.audio.devices import (
     DeviceLost,
@@ -28,6 +29,9 @@ from assistant.speech.listen import listen
 from assistant.speech.tts import DEFAULT_RATE, Speaker
 from assistant.store import StorageError
 from assistant.text import clean_input, normalize
+
+if TYPE_CHECKING:
+    from assistant.screen.hub import Hub
 
 
 class Screen:
@@ -52,14 +56,24 @@ class Screen:
 class SpokenVoice:
     """Shows a line and speaks it. Without a speaker (``--no-voice``) it only shows.
     If the output device fails mid-session, the session goes on in text and says so.
-    ``listeners`` hear each line once it has been said (the demo's student)."""
+    ``listeners`` hear each line once it has been said (the demo's student).
+    With a ``hub`` (the student's screen in a browser), every line, each word as
+    it is spoken, where the student is and the draft's cards are published to the
+    page too; the terminal shows what it shows without one."""
 
-    def __init__(self, screen: Screen, speaker: Speaker | None, listeners: Sequence[Callable[[Said], None]] = ()):
+    def __init__(self, screen: Screen, speaker: Speaker | None, listeners: Sequence[Callable[[Said], None]] = (),
+                 hub: Hub | None = None):
         self.screen, self.speaker = screen, speaker
         self.listeners = list(listeners)
         self.rate = speaker.rate if speaker else DEFAULT_RATE
+        self.hub = hub
+        self.speaking_prompt = False  # a question is being said: an answer from the page may cut it
 
-    def say(self, text: str, private: bool = True) -> None:
+    def say_prompt(self, text: str, private: bool = True) -> None:
+        """Say a line the student answers (a question): the page shows it as the prompt."""
+        self.say(text, private, kind="prompt")
+
+    def say(self, text: str, private: bool = True, kind: str = "message") -> None:
         """Show and speak. The speech is prepared first: if it cannot be saved (a full or
         read-only disk: ``StorageError``), nothing is shown yet and the engine waits
         and says it again, so the student hears every line they see. (A natural voice
@@ -72,21 +86,76 @@ class SpokenVoice:
             except UserError as e:
                 self._lost(e)
         self.screen.show(text)
+        line = self.hub.say(text, kind) if self.hub is not None else None
         if self.speaker is not None:
+            self.speaking_prompt = kind == "prompt"
             try:
-                self.speaker.speak(text, private=private)
+                self._speak(text, private, line)
             except UserError as e:
                 self._lost(e)
+            finally:
+                self.speaking_prompt = False
+        if self.hub is not None and line is not None:
+            self.hub.spoken(line)
         for hear in self.listeners:
             hear(Said(text, private))
+
+    def _speak(self, text: str, private: bool, line: int | None) -> None:
+        assert self.speaker is not None
+        hub = self.hub
+        # Word events need a speaker that makes them (``on_word``, from the timing
+        # work); an older one just speaks, and the page shows the line without them.
+        if hub is not None and line is not None and "on_word" in inspect.signature(self.speaker.speak).parameters:
+            self.speaker.speak(text, private=private, on_word=lambda index: hub.word(line, index))  # type: ignore[call-arg]
+        else:
+            self.speaker.speak(text, private=private)
 
     def show(self, text: str) -> None:
         """Only show (speech could not be made)."""
         self.screen.show(text)
+        if self.hub is not None:
+            self.hub.spoken(self.hub.say(text))
+
+    def interrupt(self) -> None:
+        """The student answered on the page while a question is being said: stop saying
+        it, as a student who knows the answer would want (the answer is taken at once).
+        Other lines are said to their end: an answer then goes to the question that follows."""
+        speaker = self.speaker
+        if self.speaking_prompt and speaker is not None:
+            speaker.stop()
+
+    # What the engine tells the page, when there is one (``DialogueEngine`` calls
+    # these only on a voice that has them).
+    def where(self, section: str, number: int, total: int) -> None:
+        if self.hub is not None:
+            self.hub.where(section, number, total)
+
+    def cards(self, cards: list[dict[str, str]]) -> None:
+        if self.hub is not None:
+            self.hub.cards(cards)
+
+    def card(self, index: int) -> None:
+        if self.hub is not None:
+            self.hub.card(index)
+
+    def heard(self, text: str) -> None:
+        if self.hub is not None:
+            self.hub.heard(text)
+
+    def problem(self, text: str) -> None:
+        """An error the student can meet: shown on the page as one, and said."""
+        if self.hub is not None:
+            self.hub.problem(text)
+        self.notify(text)
 
     def notify(self, text: str) -> None:
         """A message of the program's own (no student data): said, or if its speech
-        cannot be made (a full disk), shown."""
+        cannot be made (a full disk), shown. A lost microphone is a problem on the
+        page until it is back."""
+        if self.hub is not None and text in (MIC_LOST, MIC_STILL_LOST):
+            self.hub.problem(text)
+        elif self.hub is not None and text == MIC_BACK:
+            self.hub.problem("")
         try:
             self.say(text, private=False)
         except StorageError:
@@ -94,6 +163,8 @@ class SpokenVoice:
 
     def _lost(self, e: UserError) -> None:
         self.screen.status(f"speech output stopped working: {e}; continuing with text only")
+        if self.hub is not None:
+            self.hub.problem(SPEECH_LOST)  # shown only: it cannot be said any more
         self.speaker = None
 
     def set_rate(self, rate: int) -> None:
@@ -155,8 +226,15 @@ class ListeningEars:
     only if it is kept as an answer."""
 
     def __init__(self, recognizer: Recognizer, screen: Screen, input_device=None,
-                 config: EndpointConfig | None = None, sources=None, notify: Callable[[str], None] | None = None):
+                 config: EndpointConfig | None = None, sources=None, notify: Callable[[str], None] | None = None,
+                 hub: Hub | None = None, cancel: Callable[[], bool] | None = None,
+                 problem: Callable[[str], None] | None = None):
         self.recognizer, self.screen = recognizer, screen
+        # the student's screen: listening, level and caption shown there; ``cancel``
+        # (something pressed on the page) stops listening at once
+        self.hub, self.cancel = hub, cancel
+        self.problem = problem  # an error the student can meet, shown and said (with a page)
+        self.last_cancelled = False
         self.input_device = input_device  # a device's name, or None: the system default
         self.notify = notify or screen.show  # tells the student something (the session also speaks it)
         self.config = config or EndpointConfig(hangover=1.2, no_speech_timeout=8.0, max_seconds=120.0)
@@ -171,21 +249,37 @@ class ListeningEars:
         source = self.sources(expect) if self.sources else self.input_device
         live = sys.stderr.isatty()
 
+        hub = self.hub
+
         def progress(seconds: float, level: float, partial: str) -> None:
             if live:
                 sys.stderr.write(f"\r  {meter(level, 12)} {partial[-60:]:<60}")
                 sys.stderr.flush()
+            if hub is not None:
+                hub.level(level)
+                if partial:
+                    hub.caption(partial)
 
         # a model loading in the background (BackgroundRecognizer) is waited for here,
         # so that a model that cannot load ends the session with its own message
         # (everything confirmed so far is saved)
-        self.recognizer.loaded()
-        self.screen.status("listening")
+        self.last_cancelled = False
         try:
-            heard = listen(self.recognizer, source, self.config, constrained, progress, hints=HINTS)
+            self.recognizer.loaded()
+        except UserError:
+            if self.problem is not None:
+                self.problem(MODEL_FAILED)
+            raise
+        self.screen.status("listening")
+        if hub is not None:
+            hub.listen(True, expect, choices)
+        try:
+            heard = listen(self.recognizer, source, self.config, constrained, progress, hints=HINTS, cancel=self.cancel)
         except DeviceLost as e:
             # The headset was unplugged (or the sound server dropped it): wait for
             # it, then the question is asked again (None: nothing was heard).
+            if hub is not None:
+                hub.listen(False, expect, choices)
             self.screen.status(str(e))
             keyboard = Keyboard(sys.stdin) if sys.stdin.isatty() else None
             self.input_device = wait_for_microphone(self.input_device, self.notify, self.screen, keyboard)
@@ -194,9 +288,17 @@ class ListeningEars:
             # A microphone that fails mid-session pauses the session (everything
             # confirmed is saved) rather than ending it with an error.
             self.screen.status(f"{e}; the session is paused, continue it with --resume")
+            if self.problem is not None:
+                self.problem(MIC_FAILED)
             raise Stopped() from None
+        finally:
+            if hub is not None:
+                hub.listen(False, expect, choices)
         if live:
             sys.stderr.write("\r" + " " * 78 + "\r")
+        if heard.cancelled:
+            self.last_cancelled = True
+            return None
         if heard.state == State.NO_SPEECH:
             return None
         self.count += 1
@@ -211,6 +313,12 @@ class ListeningEars:
 MIC_LOST = "I can't hear you: the microphone stopped working. Check that the headset is plugged in. I will wait."
 MIC_STILL_LOST = "I am still waiting for the microphone. Check that the headset is plugged in."
 MIC_BACK = "The microphone is back. Let's go on."
+# Errors the student's screen shows (and the session says, while it can).
+MIC_FAILED = ("The microphone stopped working, so we are taking a break. Everything you said is saved. "
+              "Please ask your teacher to check the headset.")
+MODEL_FAILED = ("I can't listen right now, because the speech recognizer did not start. Everything you said is saved. "
+                "Please ask your teacher for help.")
+SPEECH_LOST = "The speaker stopped working, so I can't talk now. Read the words on the screen instead."
 # seconds: how often a lost microphone is tried, the student reminded, and when the session pauses
 MIC_RETRY, MIC_REMIND, MIC_GIVE_UP = 1.0, 60.0, 600.0
 

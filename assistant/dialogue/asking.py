@@ -107,18 +107,20 @@ class Conversation:
         self.save_rate = save_rate  # the student's speed, kept in their profile
         self.silence_reprompts = silence_reprompts
 
-    def say(self, text: str, private: bool = False) -> None:
+    def say(self, text: str, private: bool = False, prompt: bool = False) -> None:
         """Say a line. Text is never a template here: a student's "{x}" is said as "{x}".
         Speech made from a student's words is saved in their folder: a full disk
-        waits like any other write."""
-        self.save(lambda: self.voice.say(text, private=private))
+        waits like any other write. A ``prompt`` is a line the student answers: a
+        voice with a screen that shows it as such has ``say_prompt``."""
+        say = getattr(self.voice, "say_prompt", None) if prompt else None
+        self.save(lambda: (say or self.voice.say)(text, private=private))
 
     def ask(self, q: Question, settle: Callable[[Utterance, Command | None], T | Again], tries: int | None = None,
             give_up: Callable[[list[Utterance]], T] | None = None) -> T:
         """Ask ``q`` until ``settle`` settles what was said: its outcome. With
         ``tries``, after that many replies ``settle`` did not settle, the outcome
         is ``give_up(those replies)``."""
-        self.say(q.text, q.private)
+        self.say(q.text, q.private, prompt=True)
         unsettled: list[Utterance] = []
         while True:
             u = self._hear(q)
@@ -126,12 +128,12 @@ class Conversation:
             if cmd is None and q.listen is not Listen.YES_NO:
                 cmd = self._did_you_mean(u)  # what would be stored as an answer: a near-command is asked about
             if cmd is Command.REPEAT:
-                self.say(q.text, q.private)
+                self.say(q.text, q.private, prompt=True)
             elif cmd in (Command.SLOWER, Command.FASTER):
                 self._change_rate(-RATE_STEP if cmd is Command.SLOWER else RATE_STEP)
-                self.say(q.text, q.private)
+                self.say(q.text, q.private, prompt=True)
             elif cmd is Command.HELP and q.help is not None:
-                self.say(q.help, q.private)
+                self.say(q.help, q.private, prompt=True)
             else:
                 outcome = settle(u, cmd)
                 if not isinstance(outcome, Again):
@@ -139,7 +141,7 @@ class Conversation:
                 unsettled.append(u)
                 if tries is not None and give_up is not None and len(unsettled) >= tries:
                     return give_up(unsettled)
-                self.say(outcome.line, q.private)
+                self.say(outcome.line, q.private, prompt=True)
 
     def _did_you_mean(self, u: Utterance) -> Command | None:
         """The command a short answer nearly is ("next all"), when the student says
@@ -173,9 +175,9 @@ class Conversation:
                 return u
             quiet += 1
             if quiet <= self.silence_reprompts:
-                self.say(f"Take your time. {q.text}", q.private)
+                self.say(f"Take your time. {q.text}", q.private, prompt=True)
             else:
-                self.say("Take your time. I am still here when you are ready.")
+                self.say("Take your time. I am still here when you are ready.", prompt=True)
 
     def _change_rate(self, delta: int) -> None:
         rate = max(MIN_RATE, min(MAX_RATE, self.voice.rate + delta))

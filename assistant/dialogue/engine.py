@@ -47,6 +47,7 @@ MAX_ANSWER_CHARS = 4000  # about 10 minutes of speech: longer answers are cut, a
 MOVING_ON = "Okay, let's go on. I saved what you said for your teacher."
 NOTE_KIND = "unclear"  # the kind of the stored note (answers.kind)
 NOTE_FIELD = "open_questions"  # where a note goes in the draft
+REVIEW_INTRO = "Here is what you told me. After each part, say yes if it is right, or no to change it."
 
 
 class Verdict(Enum):
@@ -76,6 +77,15 @@ class DialogueEngine:
         self.steps = build_steps(dialogue, student)
         self.session: Session | None = None
         self._introduced: set[int] = set()
+        self.voice = voice
+
+    def _show(self, what: str, *args) -> None:
+        """Tell a voice with a screen (the student's page) where the student is, what
+        was heard, the draft's cards: ``where``, ``heard``, ``cards``, ``card``. A
+        voice without them (the terminal's, the tests') is not asked."""
+        show = getattr(self.voice, what, None)
+        if show is not None:
+            show(*args)
 
     # ------------------------------------------------------------ the session
 
@@ -187,6 +197,7 @@ class DialogueEngine:
     # ------------------------------------------------------------ a step
 
     def _intro(self, step: Step) -> None:
+        self._show("where", self.dialogue.sections[step.section].title, step.section + 1, len(self.dialogue.sections))
         if step.role is Role.AGAIN or step.section in self._introduced:
             return
         self._introduced.add(step.section)
@@ -299,6 +310,7 @@ class DialogueEngine:
         unconfirmed: it is not in the draft, the teacher sees it in the transcript
         and the replies among the open questions."""
         question = f"I heard: {heard.strip().rstrip('.!?')}. Is that right?"
+        self._show("heard", heard.strip())
 
         def give_up(replies: list[Utterance]) -> Verdict:
             note(question, replies)
@@ -336,7 +348,29 @@ class DialogueEngine:
     def _review(self) -> Outcome:
         """Read the draft back part by part (one part per list prompt); the student
         may say no and give a new answer for that part, which replaces it."""
-        self.talk.say("Here is what you told me. After each part, say yes if it is right, or no to change it.")
+        sections = len(self.dialogue.sections)
+        self.talk.say(REVIEW_INTRO)
+        parts = self._parts()
+        self._show("cards", [{"title": label, "text": said} for _, _, label, said, _ in parts])
+        for index, (si, prompt, label, said, answers) in enumerate(parts):
+            self._show("card", index)
+            self._show("where", self.dialogue.sections[si].title, si + 1, sections)
+            question = f"{label}: {said}. Is that right?"
+            key = review_step(self.dialogue, prompt).key
+            verdict = self.talk.ask(Question(question, True, Listen.YES_NO), partial(self._settle_part, question),
+                                    YES_NO_TRIES, partial(self._unclear_part, key, question))
+            if verdict is Verdict.STOP:
+                return Outcome.STOP
+            if (verdict is Verdict.NO
+                    and self._replace(review_step(self.dialogue, prompt), [a.id for a in answers]) is Outcome.STOP):
+                return Outcome.STOP
+            if verdict is Verdict.NO:  # the part was replaced: the cards show it as it is now
+                self._show("cards", [{"title": p[2], "text": p[3]} for p in self._parts()])
+        return Outcome.NEXT
+
+    def _parts(self) -> list[tuple[int, Prompt, str, str, list[Answer]]]:
+        """The parts of the draft read back: (section, prompt, label, what was said, its answers)."""
+        parts = []
         for si, prompts in read_back_prompts(self.dialogue):
             for prompt in prompts:
                 answers = [a for a in self.store.transcripts.answers(self._session_id())
@@ -344,17 +378,8 @@ class DialogueEngine:
                 if not answers:
                     continue
                 label = self.dialogue.sections[si].title if len(prompts) == 1 else prompt.text.rstrip("?")
-                said = ". ".join(a.text.strip().rstrip(".") for a in answers)
-                question = f"{label}: {said}. Is that right?"
-                key = review_step(self.dialogue, prompt).key
-                verdict = self.talk.ask(Question(question, True, Listen.YES_NO), partial(self._settle_part, question),
-                                        YES_NO_TRIES, partial(self._unclear_part, key, question))
-                if verdict is Verdict.STOP:
-                    return Outcome.STOP
-                if (verdict is Verdict.NO
-                        and self._replace(review_step(self.dialogue, prompt), [a.id for a in answers]) is Outcome.STOP):
-                    return Outcome.STOP
-        return Outcome.NEXT
+                parts.append((si, prompt, label, ". ".join(a.text.strip().rstrip(".") for a in answers), answers))
+        return parts
 
     def _unclear_part(self, key: str, question: str, replies: list[Utterance]) -> Verdict:
         """A part of the draft read back got neither yes nor no: it stays as it is, with a note."""

@@ -499,7 +499,25 @@ class WhisperStream:
             else:
                 self._speculative = self._owner.submit(self._decode_last, audio, not self._segments)
             self._pauses = self._new_pauses()
-        return None
+        return self._partial()
+
+    def _partial(self) -> Partial | None:
+        """The text of the stretches decoded so far, in order (live captions on the
+        student's screen): the finished decodes up to the first one still running,
+        then the speculative one if it is done and nothing follows it yet."""
+        texts: list[str] = []
+        for _, future in self._segments:
+            if not future.done() or future.cancelled() or future.exception() is not None:
+                return Partial(text=" ".join(texts)) if texts else None
+            text = future.result()[0]
+            if text:
+                texts.append(text)
+        spec = self._speculative
+        if spec is not None and spec.done() and not spec.cancelled() and spec.exception() is None:
+            text = spec.result()[0]
+            if text:
+                texts.append(text)
+        return Partial(text=" ".join(texts)) if texts else None
 
     def finish(self) -> Transcript:
         from assistant.speech.endpoint import State

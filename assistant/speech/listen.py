@@ -8,6 +8,7 @@ from typing import Protocol
 
 import numpy as np
 
+from assistant.audio import SAMPLE_RATE
 from assistant.audio.devices import Microphone
 from assistant.speech.asr import Partial, Recognizer, Transcript
 from assistant.speech.endpoint import EndpointConfig, Endpointer, State
@@ -21,6 +22,7 @@ class Heard:
     speech_start: float | None
     speech_end: float | None
     overflows: int
+    cancelled: bool = False  # ``cancel`` said to stop (a button pressed on the student's screen): nothing was decoded
 
 
 Progress = Callable[[float, float, str], None]  # (seconds, level dBFS, partial text)
@@ -39,22 +41,29 @@ class AudioSource(Protocol):
 
 def listen(recognizer: Recognizer, source: AudioSource | str | int | None = None, config: EndpointConfig | None = None,
            grammar: list[str] | None = None, on_progress: Progress | None = None,
-           hints: list[str] | None = None, context: str | None = None) -> Heard:
+           hints: list[str] | None = None, context: str | None = None,
+           cancel: Callable[[], bool] | None = None) -> Heard:
     """Record until the speaker has finished (or a limit is hit) and transcribe.
 
     Audio goes to the recognizer as it arrives, so with a streaming engine the
     transcript is nearly ready when the speaker stops. ``context``: what the
     question makes likely (its wording, its choices), for engines that take it.
+    ``cancel`` is asked for every chunk: when it says True, listening stops at
+    once and nothing is decoded (the student answered another way: a button).
     """
     endpointer = Endpointer(config)
     # context only when there is one: recognizers written before it (test doubles) keep working
     stream = recognizer.stream(grammar, hints, context=context) if context else recognizer.stream(grammar, hints)
     chunks: list[np.ndarray] = []
     partial = ""
+    cancelled = False
     # a device (its name or number; None: the default) is opened here, anything else is a source already
     mic = Microphone(source) if source is None or isinstance(source, str | int) else source
     with mic:
         for chunk in mic.chunks():
+            if cancel is not None and cancel():
+                cancelled = True
+                break
             chunks.append(chunk)
             endpointer.feed(chunk)
             result: Partial | None = stream.accept(chunk)
@@ -65,6 +74,11 @@ def listen(recognizer: Recognizer, source: AudioSource | str | int | None = None
             if endpointer.finished:
                 break
         overflows = mic.overflows
+    audio = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
+    if cancelled:
+        # not finish(): its decode of the last stretch would only delay what the student pressed
+        empty = Transcript(text="", words=[], engine="", model="", audio_seconds=round(len(audio) / SAMPLE_RATE, 3),
+                           processing_seconds=0.0)
+        return Heard(empty, audio, endpointer.state, endpointer.speech_start, endpointer.speech_end, overflows, True)
     transcript = stream.finish()
-    return Heard(transcript, np.concatenate(chunks) if chunks else np.zeros(0, np.int16), endpointer.state,
-                 endpointer.speech_start, endpointer.speech_end, overflows)
+    return Heard(transcript, audio, endpointer.state, endpointer.speech_start, endpointer.speech_end, overflows)

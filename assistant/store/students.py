@@ -34,6 +34,7 @@ class Student(BaseModel):
     accommodations: list[str]
     past_goals: list[str]
     created: str
+    display: dict = {}  # the student's screen: text size, font, spacing, theme, dwell (screen.hub.DEFAULTS)
 
     @property
     def label(self) -> str:
@@ -44,6 +45,7 @@ def _student(row) -> Student:
     d = dict(row)
     d["accommodations"] = json.loads(d["accommodations"])
     d["past_goals"] = json.loads(d["past_goals"])
+    d["display"] = json.loads(d.get("display") or "{}")
     return Student(**d)
 
 
@@ -108,6 +110,15 @@ class Roster:
             self.db.execute("UPDATE students SET rate=? WHERE id=?", (rate, sid))
         if voice is not None:
             self.db.execute("UPDATE students SET voice=? WHERE id=?", (voice, sid))
+
+    def set_display(self, sid: int, display: dict) -> None:
+        """The student's display settings, merged into what they had (the page sends what changed)."""
+        with self.db.transaction():
+            row = self.db.execute("SELECT display FROM students WHERE id=?", (sid,)).fetchone()
+            if row is None:
+                raise UserError(f"no student with number {sid}")
+            merged = {**json.loads(row[0] or "{}"), **display}
+            self.db.execute("UPDATE students SET display=? WHERE id=?", (json.dumps(merged, ensure_ascii=False), sid))
 
     def delete(self, sid: int) -> None:
         """The student's own row (their sessions and drafts first: ``Store.remove_student``)."""

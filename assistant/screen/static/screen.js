@@ -1,0 +1,420 @@
+// The student's screen: shows what the session says and hears, and sends the
+// student's buttons, typed answers and settings back. The session's engine decides
+// everything; this page only shows its events and posts what the student chose
+// (a button sends the same words the student could have said). No library, no CDN:
+// the classroom may be offline.
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const root = document.documentElement;
+  const promptBox = $("prompt");
+  const answer = $("answer");
+  const settingsPanel = $("settings");
+  const settingsButton = $("settings-button");
+
+  let lastKind = null;      // the kind of the last line shown ("prompt" or "message")
+  let nowWord = null;       // the word span lit now
+  let settings = {};
+  let ended = false;
+  let scanFromStart = true; // the next scan step starts at the first item (after a choice or a new question)
+  let dwellTimer = null;
+
+  // ------------------------------------------------------------------ lines and words
+
+  function line(data) {
+    // A prompt ends a block: whatever is said after it starts a new one, so the
+    // screen shows what was said since the last question, and the question.
+    if (lastKind === "prompt") promptBox.replaceChildren();
+    lastKind = data.kind;
+    const p = document.createElement("p");
+    p.className = "line " + (data.kind === "prompt" ? "prompt-line" : "message");
+    p.dataset.line = String(data.id);
+    const words = Array.isArray(data.words) ? data.words : String(data.text || "").split(/\s+/).filter(Boolean);
+    words.forEach((w, i) => {
+      if (i) p.append(" ");
+      const span = document.createElement("span");
+      span.className = "word";
+      span.dataset.index = String(i);
+      span.textContent = w;  // text, never HTML: these are the student's own words too
+      p.append(span);
+    });
+    promptBox.append(p);
+    if (data.kind === "prompt") setProblem("");
+  }
+
+  function light(span) {
+    if (nowWord) nowWord.classList.remove("now");
+    nowWord = span || null;
+    if (nowWord) nowWord.classList.add("now");
+  }
+
+  function word(data) {
+    const p = promptBox.querySelector(`p[data-line="${Number(data.id)}"]`);
+    light(p ? p.querySelector(`span[data-index="${Number(data.index)}"]`) : null);
+  }
+
+  function spoken(data) {
+    if (nowWord && nowWord.closest(`p[data-line="${Number(data.id)}"]`)) light(null);
+  }
+
+  // ------------------------------------------------------------------ listening
+
+  function listen(data) {
+    const on = !!data.on;
+    $("listening").hidden = !on;
+    document.body.classList.toggle("yes-no", on && data.expect === "yes_no");
+    if (on) {
+      $("caption").textContent = "";
+      $("caption").hidden = true;
+      $("caption").classList.remove("final");
+      $("level").value = -60;
+      scanFromStart = true;
+      restartDwell();
+    }
+    const box = $("choices");
+    box.replaceChildren();
+    const known = new Set(Array.from(document.querySelectorAll("button[data-say]"), (b) => b.dataset.say.toLowerCase()));
+    if (on && data.expect === "choice") {
+      for (const choice of data.choices || []) {
+        if (known.has(String(choice).toLowerCase())) continue;
+        const b = document.createElement("button");
+        b.type = "button";
+        b.className = "command choice";
+        // A choice that is no command ("not sure") is sent as the answer it is: the
+        // same words the student could say, and the engine decides what they mean.
+        b.dataset.answer = choice;
+        b.dataset.scan = "";
+        b.textContent = choice.charAt(0).toUpperCase() + choice.slice(1);
+        box.append(b);
+      }
+    }
+  }
+
+  function level(data) {
+    const db = Number(data.db);
+    if (Number.isFinite(db)) $("level").value = Math.max(-60, Math.min(0, db));
+  }
+
+  function caption(data) {
+    const c = $("caption");
+    c.textContent = data.text || "";
+    c.hidden = !data.text;
+  }
+
+  function heard(data) {
+    // The caption's last word: what was finally heard stays under the question
+    // while it is read back ("I heard: ... Is that right?" is the next line).
+    const c = $("caption");
+    c.textContent = data.text || "";
+    c.hidden = !data.text;
+    c.classList.add("final");
+  }
+
+  // ------------------------------------------------------------------ where, cards, problems, end
+
+  function where(data) {
+    $("section").textContent = data.section || "My IEP";
+    const bar = $("progress");
+    const total = Number(data.total) || 0;
+    const number = Number(data.number) || 0;
+    $("progress-label").textContent = total ? `Section ${number} of ${total}` : "";
+    bar.hidden = !total;
+    bar.max = Math.max(total, 1);
+    bar.value = Math.min(number, bar.max);
+  }
+
+  function cards(data) {
+    const list = $("card-list");
+    list.replaceChildren();
+    (data.cards || []).forEach((card, i) => {
+      const li = document.createElement("li");
+      li.className = "card";
+      li.dataset.index = String(i);
+      const h = document.createElement("h3");
+      h.textContent = card.title;
+      const p = document.createElement("p");
+      p.textContent = card.text;
+      li.append(h, p);
+      list.append(li);
+    });
+    $("cards").hidden = !(data.cards || []).length;
+  }
+
+  function card(data) {
+    for (const li of $("card-list").children) {
+      const reading = li.dataset.index === String(data.index);
+      li.classList.toggle("reading", reading);
+      if (reading) {
+        li.setAttribute("aria-current", "true");
+        li.scrollIntoView({ block: "nearest" });
+      } else {
+        li.removeAttribute("aria-current");
+      }
+    }
+  }
+
+  // Two kinds of problem: the session's (a lost microphone: it stays until the
+  // session says it is over, as it would after a reload) and the page's own (a press
+  // that did not arrive: gone at the next question).
+  let sessionProblem = "";
+  let pageProblem = "";
+
+  function showProblems() {
+    $("problem").textContent = [sessionProblem, pageProblem].filter(Boolean).join(" ");
+  }
+
+  function setProblem(text) {
+    pageProblem = text || "";
+    showProblems();
+  }
+
+  function problem(data) {
+    sessionProblem = (data && data.text) || "";
+    showProblems();
+  }
+
+  function end(data) {
+    ended = true;
+    stopDwell();
+    $("end-text").textContent = data.text || "";
+    $("end").hidden = false;
+    $("listening").hidden = true;
+    document.body.classList.remove("yes-no");
+    for (const el of document.querySelectorAll("main button, main input")) el.disabled = true;
+  }
+
+  // ------------------------------------------------------------------ settings
+
+  function chooseIn(select, value) {
+    // A saved value the list does not offer (e.g. a rate set by "slower") is shown as it is.
+    const v = String(value);
+    if (!Array.from(select.options).some((o) => o.value === v)) {
+      const o = document.createElement("option");
+      o.value = v;
+      const key = select.dataset.setting;
+      o.textContent = key === "text_size" ? v + "%"
+        : key === "voice" ? v.replace(/^piper:/, "Natural voice ").replace(/^espeak:/, "Robot voice ") : v;
+      select.append(o);
+    }
+    select.value = v;
+  }
+
+  function applySettings(s) {
+    settings = Object.assign({}, settings, s);
+    if (settings.text_size) root.style.setProperty("--size", String(Number(settings.text_size) / 100));
+    if (settings.line_spacing) root.style.setProperty("--line", String(Number(settings.line_spacing)));
+    if (settings.letter_spacing !== undefined) root.style.setProperty("--letter", Number(settings.letter_spacing) + "em");
+    if (settings.theme) root.dataset.theme = settings.theme;
+    if (settings.font) root.dataset.font = settings.font;
+    for (const select of settingsPanel.querySelectorAll("select[data-setting]")) {
+      const key = select.dataset.setting;
+      if (settings[key] !== undefined && settings[key] !== null && document.activeElement !== select) chooseIn(select, settings[key]);
+    }
+    restartDwell();
+  }
+
+  async function post(path, body) {
+    try {
+      const r = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+      if (r.status === 204) return true;
+      const text = (await r.text()).trim();
+      setProblem(text || "The assistant could not take that. Please try again.");
+    } catch (e) {
+      setProblem("The assistant is not answering. Ask your teacher for help.");
+    }
+    return false;
+  }
+
+  function changeSetting(select) {
+    const key = select.dataset.setting;
+    let value = select.value;
+    if (select.dataset.type === "int") value = parseInt(value, 10);
+    if (select.dataset.type === "float") value = parseFloat(value);
+    applySettings({ [key]: value });  // at once; the session's echo confirms it
+    post("settings", { [key]: value });
+  }
+
+  function openSettings(open) {
+    settingsPanel.hidden = !open;
+    settingsButton.setAttribute("aria-expanded", String(open));
+    if (open) settingsPanel.querySelector("select").focus();
+    else settingsButton.focus();
+    restartDwell();
+  }
+
+  // ------------------------------------------------------------------ the student's choices
+
+  function say(phrase) {
+    if (ended) return;
+    scanFromStart = true;
+    post("input", { say: phrase });
+  }
+
+  function sendAnswer() {
+    const text = answer.value.trim();
+    if (!text || ended) return;
+    post("input", { answer: text }).then((ok) => { if (ok) answer.value = ""; });
+    scanFromStart = true;
+  }
+
+  // ------------------------------------------------------------------ single switch scanning
+  // The scan highlight is the keyboard focus itself (plus a thicker ring), so what
+  // a switch user steps to is what a screen reader announces and Enter presses.
+
+  function scanItems() {
+    // The answers and the commands, from Yes (where a yes/no question starts). Not
+    // Settings: its lists need a keyboard or a pointer, and a switch user who
+    // opened it could not get back out.
+    const items = Array.from(document.querySelectorAll("main [data-scan]"));
+    return items.filter((el) => !el.disabled && el.getClientRects().length > 0 && !el.closest("[hidden]"));
+  }
+
+  function step() {
+    const items = scanItems();
+    if (!items.length) return;
+    let i = items.indexOf(document.activeElement);
+    i = scanFromStart || i < 0 ? 0 : (i + 1) % items.length;
+    scanFromStart = false;
+    for (const el of document.querySelectorAll(".scan")) el.classList.remove("scan");
+    items[i].classList.add("scan");
+    items[i].focus();
+  }
+
+  function select() {
+    const el = document.activeElement;
+    if (!el || el === document.body) return step();
+    if (el === answer) return sendAnswer();
+    if (el.matches("button")) {
+      el.click();
+      // The scan starts again from the top at its next move, and nothing stays
+      // lit meanwhile: a second press cannot choose the same thing twice by accident.
+      el.classList.remove("scan");
+      el.blur();
+      scanFromStart = true;
+    }
+  }
+
+  function dwell() {
+    return Number(settings.dwell) || 0;
+  }
+
+  function stopDwell() {
+    if (dwellTimer) clearInterval(dwellTimer);
+    dwellTimer = null;
+  }
+
+  function restartDwell() {
+    stopDwell();
+    if (dwell() > 0 && !ended) {
+      dwellTimer = setInterval(() => {
+        // never move away from a student who is typing, or who is in the settings
+        if (!settingsPanel.hidden || (document.activeElement === answer && answer.value)) return;
+        step();
+      }, dwell() * 1000);
+    }
+  }
+
+  document.addEventListener("focusout", (e) => {
+    if (e.target.classList) e.target.classList.remove("scan");
+  });
+
+  function typing(el) {
+    return el && (el.matches("select, textarea") || (el.matches("input") && el.value !== ""));
+  }
+
+  document.addEventListener("keydown", (e) => {
+    if (e.ctrlKey || e.altKey || e.metaKey) return;
+    const el = document.activeElement;
+    if (e.key === "Escape" && !settingsPanel.hidden) {
+      e.preventDefault();
+      return openSettings(false);
+    }
+    if (settingsPanel.contains(el)) return;  // the settings are ordinary form controls
+    if (e.key === " " && !typing(el)) {
+      e.preventDefault();  // Space steps (or selects, when the scan moves by itself): it does not press
+      return dwell() > 0 ? select() : step();
+    }
+    if (e.key === "Enter" && dwell() > 0 && !typing(el)) {
+      e.preventDefault();
+      return select();
+    }
+    if (el && el.matches("input, select, textarea")) return;  // letters are typing there
+    if (e.key.length === 1) {
+      const key = e.key.toLowerCase();
+      if (key === "g") {
+        e.preventDefault();
+        return openSettings(settingsPanel.hidden);
+      }
+      const button = document.querySelector(`button[data-key="${CSS.escape(key)}"]`);
+      if (button && !button.disabled) {
+        e.preventDefault();
+        button.focus();
+        button.click();
+      }
+    }
+  });
+
+  // Space on a button presses it on keyup: that was a scan step, not a press.
+  document.addEventListener("keyup", (e) => {
+    if (e.key === " " && !typing(document.activeElement) && !settingsPanel.contains(document.activeElement)) e.preventDefault();
+  });
+
+  document.addEventListener("click", (e) => {
+    const b = e.target.closest("button[data-say]");
+    if (b) say(b.dataset.say);
+    const c = e.target.closest("button[data-answer]");
+    if (c && !ended) {
+      scanFromStart = true;
+      post("input", { answer: c.dataset.answer });
+    }
+  });
+
+  $("answer-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    sendAnswer();
+  });
+  settingsButton.addEventListener("click", () => openSettings(settingsPanel.hidden));
+  $("settings-close").addEventListener("click", () => openSettings(false));
+  for (const select of settingsPanel.querySelectorAll("select[data-setting]")) {
+    select.addEventListener("change", () => changeSetting(select));
+  }
+
+  // ------------------------------------------------------------------ the session's events
+
+  const handlers = {
+    say: line, word, spoken, listen, level, caption, heard, where, cards, card,
+    problem, settings: applySettings, end,
+  };
+
+  function state(snapshot) {
+    // A page that (re)connects: show what is current. What was heard comes before
+    // the listening: a new listening (the next question) clears it.
+    promptBox.replaceChildren();
+    lastKind = null;
+    sessionProblem = "";
+    for (const type of ["settings", "where", "cards", "say", "word", "heard", "listen", "caption", "card", "problem", "end"]) {
+      const data = snapshot[type];
+      if (data) handlers[type](data);
+    }
+  }
+
+  let lost = false;
+  const source = new EventSource("events");
+  source.addEventListener("state", (e) => state(JSON.parse(e.data)));
+  for (const type of Object.keys(handlers)) {
+    source.addEventListener(type, (e) => {
+      if (type === "end") source.close();
+      handlers[type](JSON.parse(e.data));
+    });
+  }
+  source.addEventListener("open", () => {
+    if (lost) setProblem("");
+    lost = false;
+  });
+  source.addEventListener("error", () => {
+    if (ended) return source.close();
+    lost = true;
+    setProblem("The screen lost touch with the assistant. It is trying again.");
+  });
+})();
