@@ -1,0 +1,163 @@
+"""The student's screen as a student meets it: a spoken session on virtual audio
+devices with its page open in a real browser (headless chromium through
+Selenium), timed by what is shown in the page and what is heard on the speaker:
+
+- from starting the command to the page showing the first prompt;
+- from the end of the student's answer (the last sound played into the
+  microphone) to the read-back ("I heard: ...") shown in the page, and heard.
+
+Times in the page are taken there (``Date.now()`` when the prompt's live region
+changes, recorded by a script the browser runs before the page's own) and put on
+this process's ``time.perf_counter`` clock, the one the sound watchers use.
+Needs Selenium (the ``test`` extra) and Debian's chromium and chromium-driver; the
+report says so when they are missing."""
+
+from __future__ import annotations
+
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from assistant.bench.measure import summary
+from assistant.bench.program import PACKAGE_HOME, _read_lines, _wait_for_line
+
+# Runs in the page before its own scripts: notes when the prompt's live region
+# (aria-live="polite", where the page shows what is said) shows each new text, and
+# when each word is lit (the page's span.word gains the class "now").
+WATCH_PAGE = """
+window.__shown = [];
+window.__lit = [];
+new MutationObserver((changes) => {
+  const now = Date.now();
+  const region = document.querySelector('[aria-live="polite"]');
+  const text = region ? region.textContent.replace(/\\s+/g, ' ').trim() : '';
+  const last = window.__shown.length ? window.__shown[window.__shown.length - 1].text : '';
+  if (text && text !== last) window.__shown.push({t: now, text: text});
+  for (const c of changes) {
+    const el = c.target;
+    if (c.type === 'attributes' && el.classList && el.classList.contains('word') && el.classList.contains('now')) {
+      const line = el.closest('[data-line]');
+      window.__lit.push({t: now, line: line ? Number(line.dataset.line) : null, index: Number(el.dataset.index),
+                         word: el.textContent});
+    }
+  }
+}).observe(document, {subtree: true, childList: true, characterData: true, attributes: true,
+                      attributeFilter: ['class']});
+"""
+
+
+def missing() -> str | None:
+    """Why the page cannot be measured here, or None."""
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "Selenium is not installed (pip install -e '.[test]')"
+    for tool, package in (("chromium", "chromium"), ("chromedriver", "chromium-driver")):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed (Debian package {package})"
+    return None
+
+
+def _browser(profile: Path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--autoplay-policy=no-user-gesture-required", f"--user-data-dir={profile}", "--window-size=1280,900"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "chromedriver"), options=options)
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": WATCH_PAGE})
+    return driver
+
+
+def lit(driver, epoch_to_perf: float) -> list[dict]:
+    """Each word the page lit so far: {"t" (perf_counter clock), "line", "index", "word"}."""
+    return [dict(e, t=e["t"] / 1000 + epoch_to_perf) for e in driver.execute_script("return window.__lit || []")]
+
+
+def _shown(driver, epoch_to_perf: float) -> list[tuple[float, str]]:
+    """What the page's live region showed so far, each with when (perf_counter clock)."""
+    return [(e["t"] / 1000 + epoch_to_perf, e["text"]) for e in driver.execute_script("return window.__shown || []")]
+
+
+def _wait_shown(driver, epoch_to_perf: float, text: str, after: float, timeout: float) -> float:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        for when, shown in _shown(driver, epoch_to_perf):
+            if when >= after and text in shown:
+                return when
+        time.sleep(0.02)
+    raise RuntimeError(f"the page did not show '{text}' within {timeout:.0f} s; it showed: {_shown(driver, epoch_to_perf)[-3:]}")
+
+
+def _address(err, timeout: float = 60) -> str:
+    """The page's address, from the session's one line on standard error."""
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=_read_lines, args=(err, lines), daemon=True).start()
+    return _wait_for_line(lines, "student screen: ", timeout).split("student screen: ", 1)[1].strip()
+
+
+def screen(tmp: Path, reps: int, log=print, pause: float = 0.5) -> dict:
+    """A spoken session with its page open, ``reps`` times (the first with an empty speech cache)."""
+    from assistant.simulate.pulse import VirtualAudio
+
+    why = missing()
+    if why:
+        log(f"bench: the student's screen is not measured: {why}")
+        return {"missing": why}
+    answer = tmp / "screen-answer.wav"
+    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(answer), "I am good at drawing and building things"],
+                   check=True, capture_output=True)
+    first_shown, readback_shown, readback_heard = [], [], []
+    with VirtualAudio(tmp / "pulse-screen") as va, tempfile.TemporaryDirectory() as profile:
+        env = dict(va.env, IEP_ASSISTANT_DATA=str(tmp / "screen"), XDG_CACHE_HOME=str(tmp / "cache-screen"))
+        subprocess.run([sys.executable, "-m", "assistant", "student", "add", "Sam", "--grade", "5"], env=env,
+                       capture_output=True, check=True, cwd=PACKAGE_HOME)
+        driver = _browser(Path(profile))
+        try:
+            with va.watch_speaker() as speaker, va.watch_mic() as mic:
+                for i in range(reps):
+                    speaker.wait_for_quiet(0.5, timeout=15)
+                    epoch_to_perf = time.perf_counter() - time.time()
+                    lines: queue.Queue = queue.Queue()
+                    t_cmd = time.perf_counter()
+                    p = subprocess.Popen([sys.executable, "-m", "assistant", "session", "--student", "Sam", "--new",
+                                          "--screen", "browser", "--no-open", "--input-device", "pulse",
+                                          "--output-device", "pulse"], env=env, stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, text=True, cwd=PACKAGE_HOME)
+                    threading.Thread(target=_read_lines, args=(p.stdout, lines), daemon=True).start()
+                    try:
+                        driver.get(_address(p.stderr))
+                        # the greeting is the first line the page shows
+                        first = _wait_shown(driver, epoch_to_perf, "Sam", t_cmd, 60)
+                        first_shown.append(first - t_cmd)
+                        _wait_for_line(lines, "(listening)", 120)
+                        time.sleep(pause)
+                        va.play_into_mic(answer)
+                        end = mic.last_sound_before(time.perf_counter())
+                        if end is None:
+                            raise RuntimeError("the answer played into the microphone was not heard there")
+                        shown = _wait_shown(driver, epoch_to_perf, "I heard", end, 60)
+                        heard = speaker.first_sound_after(end, timeout=30)
+                        if heard is None:
+                            raise RuntimeError("the read-back was shown but not heard")
+                        readback_shown.append(shown - end)
+                        readback_heard.append(heard - end)
+                        log(f"bench:   screen run {i + 1}: first line shown {first_shown[-1]:.2f} s after the command; "
+                            f"read-back shown {readback_shown[-1]:.2f} s and heard {readback_heard[-1]:.2f} s "
+                            "after the answer ended")
+                    finally:
+                        p.terminate()
+                        p.wait(30)
+        finally:
+            driver.quit()
+    return {"first_shown_cold": first_shown[0], "first_shown_warm": summary(first_shown[1:]),
+            "readback_shown": summary(readback_shown), "readback_heard": summary(readback_heard)}
