@@ -136,31 +136,67 @@ def phoneme_words(phonemes: Sequence[str]) -> list[int]:
     return starts
 
 
-def map_words(words: Sequence[str], counts: Sequence[int], total: int) -> list[int]:
+def map_words(words: Sequence[str], counts: Sequence[int], total: int) -> list[int] | None:
     """For each display word, the index of the spoken word (of ``total``) it starts
-    with. ``counts`` is how many spoken words each display word makes alone ("3" is
-    "three": 1; "25" is "twenty five": 2; "—": 0). When they add up to ``total``, the
-    match is exact. When they do not (espeak-ng read a word differently in its
-    sentence than alone, e.g. an abbreviation), the words are placed in proportion to
-    their letters: a highlight a word or two off for that line rather than none.
-    A display word with no sound (a lone dash) shares the next word's start (the last
-    word's, at the end), so every word still gets its event, in order."""
+    with, when the display words alone make as many spoken words as the line:
+    ``counts`` is how many each makes alone ("3" is "three": 1; "25" is "twenty
+    five": 2; "—": 0). None when they do not add up (see ``align_phonemes``). A display
+    word with no sound (a lone dash) shares the next word's start (the last word's,
+    at the end), so every word still gets its event, in order."""
     if not words:
         return []
     if total <= 0:
         return [0] * len(words)
-    if sum(counts) == total:
-        out, spoken = [], 0
-        for c in counts:
-            out.append(spoken)
-            spoken += c
-    else:
-        weights = [max(1, sum(ch.isalnum() for ch in w)) for w in words]
-        whole, before, out = sum(weights), 0, []
-        for w in weights:
-            out.append(int(before * total / whole + 0.5))
-            before += w
+    if sum(counts) != total:
+        return None
+    out, spoken = [], 0
+    for c in counts:
+        out.append(spoken)
+        spoken += c
     return [min(p, total - 1) for p in out]
+
+
+def align_phonemes(words: Sequence[str], line: str, spoken: Sequence[int] = ()) -> list[int]:
+    """Where each display word starts in the phonemes of the whole line (an index
+    into ``line``), given each word's phonemes said alone (``words``) and where the
+    line's spoken words start (``spoken``); for lines whose spoken words are not the
+    display words one for one: espeak-ng joins some in a sentence ("no more" is one
+    word, "nˈoʊmˌɔːɹ") or reads a word otherwise there than alone (an abbreviation).
+    The two phoneme strings are matched (difflib); a word starts at its first
+    phoneme found in the line, moved back to the start of the spoken word it is in
+    when no other display word starts in that one ("IEP" alone is "iːp", in the
+    line "aɪiːpiː": it starts at "aɪ"). A word with nothing found (a dash) shares
+    the next word's start; never backwards."""
+    from difflib import SequenceMatcher
+
+    joined = "".join(words)
+    where = [-1] * len(joined)
+    for a, b, n in SequenceMatcher(None, joined, line, autojunk=False).get_matching_blocks():
+        where[a : a + n] = range(b, b + n)
+    found: list[int | None] = []
+    pos = 0
+    for w in words:
+        matched = [where[c] for c in range(pos, pos + len(w)) if where[c] >= 0]
+        found.append(matched[0] if matched else None)
+        pos += len(w)
+    out: list[int] = []
+    for value in reversed(found):  # nothing found: the next word's start
+        out.append(value if value is not None else (out[-1] if out else max(0, len(line) - 1)))
+    out.reverse()
+    heads = sorted(spoken)
+    last = -1
+    for i, value in enumerate(out):
+        value = min(max(last, value), max(0, len(line) - 1))
+        head = max((h for h in heads if h <= value), default=None)
+        if head is not None and head > last:  # no display word before starts in this spoken word
+            value = head
+        last = out[i] = value
+    return out
+
+
+def _sounds(phonemes: Sequence[str]) -> list[int]:
+    """The phonemes that are sounds (indexes), for matching: no stress or length marks, no punctuation."""
+    return [i for i, ph in enumerate(phonemes) if ph.isalpha() and ph not in "ˈˌː"]
 
 
 class PiperEngine:
@@ -235,31 +271,40 @@ class PiperEngine:
         samples (they add up to the sentence's samples exactly; Piper's resolution is
         its hop, 256 samples = 12 ms); a word starts at its first phoneme. Without
         them (the voice's own file), a word's start is estimated in proportion to
-        the phonemes before it."""
+        the phonemes before it. Display words to spoken words: ``map_words`` when
+        they match one for one, else ``align_phonemes``."""
         from piper import SynthesisConfig
 
         if self._voice is None:
             raise RuntimeError(f"the Piper voice {self.info.name} is closed")
         words = display_words(text)
-        # Piper's synthesize phonemizes the text the same way, one list per sentence
-        total = sum(len(phoneme_words(s)) for s in self._voice.phonemize(text))
-        plan = map_words(words, [self._spoken_words(w) for w in words], total)
+        sentences = [s for s in self._voice.phonemize(text) if s]  # as Piper's synthesize phonemizes it
+        # each display word's first phoneme: (sentence, index into its phonemes)
+        spoken = [(k, i) for k, s in enumerate(sentences) for i in phoneme_words(s)]
+        plan = map_words(words, [self._spoken_words(w) for w in words], len(spoken))
+        if plan is not None:
+            firsts = [spoken[p] if spoken else (0, 0) for p in plan]
+        else:
+            sounds = [(k, i) for k, s in enumerate(sentences) for i in _sounds(s)]
+            line = "".join(sentences[k][i] for k, i in sounds)
+            heads = set(spoken)
+            # a spoken word's first sound: the first of its phonemes that is one, at or after its start
+            starts, seen = [], set()
+            for p, (k, i) in enumerate(sounds):
+                head = max((h for h in heads if h[0] == k and h[1] <= i), default=None)
+                if head is not None and head not in seen:
+                    seen.add(head)
+                    starts.append(p)
+            alone = ["".join(s[j] for s in self._voice.phonemize(w) for j in _sounds(s)) for w in words]
+            firsts = [sounds[p] if sounds else (0, 0) for p in align_phonemes(alone, line, starts)]
         config = SynthesisConfig(length_scale=length_scale, noise_scale=noise_scale, noise_w_scale=noise_w_scale)
-        done = 0  # spoken words in the sentences before
-        given: set[int] = set()
-        for chunk in self._voice.synthesize(text, config, include_alignments=True):
+        for k, chunk in enumerate(self._voice.synthesize(text, config, include_alignments=True)):
             audio = np.asarray(chunk.audio_float_array, dtype=np.float32)
-            first = phoneme_words(chunk.phonemes)
             if chunk.phoneme_alignments and len(chunk.phoneme_alignments) == len(chunk.phonemes) + 2:
                 ends = np.cumsum([a.num_samples for a in chunk.phoneme_alignments])  # [0] is the start (BOS)
-                starts = [int(ends[i]) for i in first]
+                marks = [(w, int(ends[i])) for w, (s, i) in enumerate(firsts) if s == k]
             else:
-                starts = [int(i * len(audio) / max(1, len(chunk.phonemes))) for i in first]
-            # (a line with no spoken word at all, "...": its words start with its first sentence)
-            marks = [(i, starts[p - done] if starts else 0) for i, p in enumerate(plan)
-                     if i not in given and (done <= p < done + len(starts) or not total)]
-            given.update(i for i, _ in marks)
-            done += len(starts)
+                marks = [(w, int(i * len(audio) / max(1, len(chunk.phonemes)))) for w, (s, i) in enumerate(firsts) if s == k]
             yield audio, marks
 
     def render(self, text: str, length_scale: float = 1.0, pause: float = 0.25, **kw) -> np.ndarray:

@@ -77,6 +77,17 @@ def write_word_times(path: Path, starts: list[float], how: str) -> None:
 
 def read_word_times(path: Path) -> list[float] | None:
     """The word start times stored in the WAV at ``path``; None if it has none."""
+    found = _timing_chunk(path)
+    return [float(x) for x in found["words"]] if found else None
+
+
+def word_times_source(path: Path) -> str | None:
+    """How the WAV's word times were found: "piper-alignment", "espeak-events" or "proportional"."""
+    found = _timing_chunk(path)
+    return str(found.get("how")) if found else None
+
+
+def _timing_chunk(path: Path) -> dict | None:
     try:
         data = path.read_bytes()
     except OSError:
@@ -86,10 +97,10 @@ def read_word_times(path: Path) -> list[float] | None:
         cid, size = data[pos : pos + 4], struct.unpack("<I", data[pos + 4 : pos + 8])[0]
         if cid == TIMING_CHUNK:
             try:
-                words = json.loads(data[pos + 8 : pos + 8 + size])["words"]
-            except (ValueError, KeyError, TypeError):
+                found = json.loads(data[pos + 8 : pos + 8 + size])
+                return found if isinstance(found, dict) and isinstance(found.get("words"), list) else None
+            except ValueError:
                 return None
-            return [float(x) for x in words]
         pos += 8 + size + (size & 1)
     return None
 
