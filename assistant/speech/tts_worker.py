@@ -12,6 +12,7 @@ in the audio, in seconds, from espeak-ng's own word events (None without them).
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import re
@@ -48,17 +49,16 @@ class WordEvents:
         the next word (the last one's, at the end)."""
         if not self.events:
             return None
-        spans = [m.span() for m in re.finditer(r"\S+", text)]
-        found: list[float | None] = [None] * len(spans)
-        k = 0
-        for position, ms in sorted(self.events):
-            at = position - 1
-            while k < len(spans) - 1 and spans[k][1] <= at:
-                k += 1
+        ends = [m.end() for m in re.finditer(r"\S+", text)]
+        found: list[float | None] = [None] * len(ends)
+        for position, ms in self.events:  # in the order of the audio
+            if position < 1:  # espeak-ng sends some with no place in the text (seen after a comma's pause)
+                continue
+            k = min(bisect.bisect_right(ends, position - 1), len(ends) - 1)
             if found[k] is None:
                 found[k] = ms / 1000
         out: list[float] = []
-        for i in range(len(spans) - 1, -1, -1):  # gaps take the next word's start
+        for i in range(len(ends) - 1, -1, -1):  # gaps take the next word's start
             value = found[i]
             out.append(value if value is not None else (out[-1] if out else -1.0))
         out.reverse()
