@@ -633,9 +633,10 @@ def measure_word_offsets(speaker: Speaker, text: str, watcher, private: bool = F
     later). What remains is the monitor's shortest delivery delay (its 10 ms
     fragments): sounds look up to about 10 ms later than they were, events as
     early. Each word's sound is found in the recording by its own audio (the line
-    as rendered, which is what was played, from its start time on, 0.3 s),
-    searched from where the word before was found: a sentence that came late
-    (silence put in while it was made) moves the words after it."""
+    as rendered, which is what was played, from its start time on, 0.3 s; the first
+    good match, normalised), searched from where the word before was found: a
+    sentence that came late (silence put in while it was made) moves the words
+    after it."""
     from assistant.audio import SAMPLE_RATE
     from assistant.audio.resample import resample
 
@@ -654,23 +655,26 @@ def measure_word_offsets(speaker: Speaker, text: str, watcher, private: bool = F
         arrivals = np.array([when for when, _ in watcher._blocks[: len(heard) // watcher.BLOCK]])
     block = watcher.BLOCK
     origin = float(np.min(arrivals - np.arange(1, len(arrivals) + 1) * block / SAMPLE_RATE))  # time of sample 0
-    sound = rendered[np.argmax(np.abs(rendered) > 0.01):]
-    first = int(np.argmax(np.abs(rendered) > 0.01))
-    # the whole line first, for where it begins; then each word near where the one before was
-    size = 1 << int(np.ceil(np.log2(len(heard) + len(sound))))
-    corr = np.fft.irfft(np.fft.rfft(heard, size) * np.conj(np.fft.rfft(sound, size)), size)[: len(heard)]
-    lag = int(np.argmax(corr)) - first  # recording index of the rendered sample 0
+    lag: int | None = None  # recording index of the rendered sample 0, as the word before was found
     offsets = []
     span = int(0.3 * SAMPLE_RATE)
     for (_, when), start in zip(events, starts, strict=True):
         at = int(start * SAMPLE_RATE)
         piece = rendered[at : at + span]
-        lo, hi = max(0, lag + at - int(0.1 * SAMPLE_RATE)), min(len(heard), lag + at + int(1.0 * SAMPLE_RATE) + span)
+        # a sentence made late (several seconds, the first time the voice loads) delays
+        # the words after it, never brings them earlier
+        if lag is None:  # the first word: anywhere in the recording (the line is played once)
+            lo, hi = 0, len(heard)
+        else:
+            lo, hi = max(0, lag + at - int(0.1 * SAMPLE_RATE)), min(len(heard), lag + at + int(5.0 * SAMPLE_RATE) + span)
         window = heard[lo:hi]
         if len(piece) and len(window) > len(piece) and np.abs(piece).max() > 0.01:
-            # normalised: a louder stretch further on must not outscore the word itself
+            # normalised (a louder stretch further on must not outscore the word itself),
+            # and the first good match: the same word said again later is not it
             energy = np.sqrt(np.convolve(window**2, np.ones(len(piece)), mode="valid")) + 1e-9
             c = np.correlate(window, piece, mode="valid") / energy
-            lag = lo + int(np.argmax(c)) - at
+            lag = lo + int(np.argmax(c >= 0.9 * c.max())) - at
+        if lag is None:
+            raise AssertionError("the line's first word was not heard on the speaker")
         offsets.append(when - (origin + (lag + at) / SAMPLE_RATE))
     return offsets
