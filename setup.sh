@@ -83,5 +83,9 @@ if [ "$dev" = 1 ]; then
 else
   .venv/bin/python -m pip install -q -e .
 fi
+# the natural voice with its word timings (the student's screen lights each word as it
+# is spoken): patched once into the user's cache, so the first prompt does not wait for it
+.venv/bin/python -c "from assistant.speech import piper
+for v in piper.installed_voices(): piper.aligned_model(v)" || echo "setup: the voice's word timings will be prepared at its first use"
 echo "setup: ready. Installed speech models:"
 .venv/bin/iep-assistant models list | sed -n '/^Installed/,/^Can be fetched/p' | sed '$d'

@@ -22,7 +22,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -328,7 +328,11 @@ class Player:
     ``play_stream`` plays audio that is still being made (a long prompt, one
     sentence at a time): it starts with the first piece and takes the rest while
     it plays. ``starved`` is how many seconds of silence the last play had to put
-    in because the next piece was not ready (0 for a ``play``)."""
+    in because the next piece was not ready (0 for a ``play``).
+
+    Marks: a piece may come with marks, ``(samples, [(seconds into the piece, value), ...])``;
+    ``on_mark(value)`` is called when that sample reaches the device (a word's
+    highlight), from a thread of its own, never from the audio callback."""
 
     # A 250 ms buffer: PortAudio's "high" default (about 35 ms) ran dry against a
     # sound server with a short latency (hundreds of ALSA underruns, and most of a
@@ -350,7 +354,8 @@ class Player:
         """Play and block until done or stopped; returns the seconds played."""
         return self.play_stream([samples], rate, stop)
 
-    def play_stream(self, pieces: Iterable[np.ndarray], rate: int, stop: threading.Event | None = None) -> float:
+    def play_stream(self, pieces: Iterable[np.ndarray | tuple[np.ndarray, Sequence[tuple[float, Any]]]], rate: int,
+                    stop: threading.Event | None = None, on_mark: Callable[[Any], None] | None = None) -> float:
         """Play ``pieces`` (float samples at ``rate``) one after another, as one sound;
         blocks until all is played or ``stop`` is set; returns the seconds played.
         The first piece is waited for here; the others are taken from ``pieces`` on a
@@ -368,10 +373,21 @@ class Player:
             self._generation = _generation
         out_rate = self.device.default_rate or rate
         source = iter(pieces)
+        marks = _Marks(out_rate, stop, on_mark) if on_mark is not None else None
+        queued = 0  # output samples put in the feed so far
 
-        def convert(x: np.ndarray) -> np.ndarray:
+        def convert(x) -> np.ndarray:
+            nonlocal queued
+            piece_marks: Sequence[tuple[float, Any]] = ()
+            if isinstance(x, tuple):
+                x, piece_marks = x
             # each piece whole: a sentence begins and ends in quiet, so no seam is heard
-            return resample(np.asarray(x, dtype=np.float32), rate, out_rate)
+            out = resample(np.asarray(x, dtype=np.float32), rate, out_rate)
+            if marks is not None:
+                for seconds, value in piece_marks:
+                    marks.add(queued + min(len(out) - 1, max(0, round(seconds * out_rate))), value)
+            queued += len(out)
+            return out
 
         first = next(source, None)
         if first is None or stop.is_set():
@@ -389,11 +405,15 @@ class Player:
                     buffer.error = e
                 finally:
                     buffer.end()
+                    if marks is not None:
+                        marks.end()
 
             feeder = threading.Thread(target=feed, name="player-feed", daemon=True)
             feeder.start()
         else:
             buffer.end()
+            if marks is not None:
+                marks.end()
         done = threading.Event()
         # After the last sample, this much quiet: stopping the stream drops what the
         # sound server still holds (measured on PulseAudio through ALSA: the last
@@ -408,7 +428,10 @@ class Player:
                 raise sd.CallbackStop
             if status.output_underflow:  # we were late: the sound had a gap
                 buffer.underflows += 1
+            start = buffer.played
             n = buffer.take(outdata[:, 0], frames)
+            if marks is not None:
+                marks.anchor(start, n, time.currentTime, time.outputBufferDacTime)
             if n < frames:
                 outdata[n:, 0] = 0.0
                 if buffer.finished():
@@ -426,9 +449,14 @@ class Player:
             with _quiet_stderr():
                 stream = sd.OutputStream(device=self.device.index, channels=1, samplerate=out_rate, dtype="float32",
                                          callback=callback, finished_callback=done.set, latency=self.LATENCY)
+            if marks is not None:
+                marks.latency = float(stream.latency)
+                marks.start()
             try:
                 with _quiet_stderr():
                     stream.start()
+                if marks is not None:
+                    marks.running = True
                 while not done.wait(0.05):
                     if stop.is_set():
                         break
@@ -446,11 +474,116 @@ class Player:
             buffer.abandoned = True
             if feeder is not None:
                 feeder.join()  # the piece being made is finished (a sentence), then it stops
+            if marks is not None:
+                marks.finish(buffer.played)  # the marks of what was played are given before this returns
         self.starved = buffer.starved / out_rate
         self.underflows = buffer.underflows
         if buffer.error is not None:
             raise buffer.error
+        if marks is not None and marks.error is not None:
+            raise marks.error
         return buffer.played / out_rate
+
+
+class _Marks:
+    """Gives each mark when its sample reaches the device, on a thread of its own.
+
+    PortAudio's callback says, for each buffer it is given, when the buffer's first
+    sample will reach the DAC (``outputBufferDacTime``, on the stream's clock, which
+    it also reads at the call: ``currentTime``). The callback only notes (where
+    in the sound the buffer starts, how long, that DAC time) in a deque: no waiting,
+    no work. This thread finds the buffer each mark's sample is in (buffers are
+    filled a latency ahead, so it is known before it sounds), turns its DAC time
+    into ``time.monotonic()`` and sleeps until then. Silence put in when a piece
+    was late does not move the marks: each buffer says where its own sound is.
+
+    The stream's clock is turned into the monotonic one by the smallest difference
+    seen between them at a callback (a callback that starts late, waiting for
+    Python's lock, only makes the difference larger). A DAC time that is missing or
+    makes no sense (some host APIs give 0) is taken as the stream's latency from now.
+
+    The first buffers are filled before the stream starts (PortAudio primes the
+    device inside ``start()``), and their DAC times assume it starts at once: with
+    PulseAudio through ALSA, the sound began 0.4 to 1.6 s after them (measured
+    against the next callbacks' times and the speaker's monitor). So the marks in
+    them wait for the first buffer filled while the stream runs, and are timed
+    back from it: the primed sound plays without a break before it."""
+
+    def __init__(self, rate: int, stop: threading.Event, on_mark: Callable[[Any], None]):
+        self.rate = rate
+        self.stop = stop
+        self.on_mark = on_mark
+        self.latency = 0.0
+        self.error: BaseException | None = None
+        self._marks: collections.deque[tuple[int, Any]] = collections.deque()
+        self._anchors: collections.deque[tuple[int, int, float, bool]] = collections.deque()
+        self.running = False  # the stream has started: buffers now are not the primed ones
+        self._offset = float("inf")  # monotonic minus the stream's clock
+        self._ended = False  # every mark has been added
+        self._played: int | None = None  # the stream is over: this many samples were played
+        self._thread: threading.Thread | None = None
+
+    def add(self, position: int, value: Any) -> None:
+        self._marks.append((position, value))
+
+    def end(self) -> None:
+        self._ended = True
+
+    def anchor(self, position: int, frames: int, now: float, dac: float) -> None:  # on PortAudio's thread
+        clock = time.monotonic()
+        ahead = dac - now if now > 0 and dac > 0 else -1.0
+        if not 0 <= ahead < 5:
+            self._anchors.append((position, frames, clock + self.latency, self.running))
+            return
+        self._offset = min(self._offset, clock - now)
+        self._anchors.append((position, frames, dac + self._offset, self.running))
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="player-marks", daemon=True)
+        self._thread.start()
+
+    def finish(self, played: int) -> None:
+        self._played = played
+        if self._thread is not None:
+            self._thread.join()
+
+    def _when(self, position: int) -> float | None:
+        """The monotonic time ``position`` sounds, once its buffer is known."""
+        while self._anchors:
+            start, frames, t, running = self._anchors[0]
+            if position < start + frames:
+                if running:
+                    return t + (position - start) / self.rate
+                for later, _, t2, running2 in list(self._anchors):  # a primed buffer: timed from a running one
+                    if running2:
+                        return t2 - (later - position) / self.rate
+                return None
+            if len(self._anchors) == 1:
+                return None  # the next buffer is not there yet
+            self._anchors.popleft()
+        return None
+
+    def _run(self) -> None:
+        try:
+            while not self.stop.is_set():
+                if not self._marks:
+                    if self._ended or self._played is not None:
+                        return
+                    self.stop.wait(0.005)
+                    continue
+                position, value = self._marks[0]
+                when = self._when(position)
+                if when is None:
+                    if self._played is not None:  # the stream is over without reaching it
+                        return
+                    self.stop.wait(0.005)
+                    continue
+                if self.stop.wait(max(0.0, when - time.monotonic())):
+                    return
+                self._marks.popleft()
+                self.on_mark(value)
+        except BaseException as e:  # handed to the caller, which re-raises it
+            self.error = e
 
 
 class _Feed:

@@ -16,11 +16,13 @@ import math
 import os
 import select
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -33,6 +35,7 @@ from assistant.audio.wav import Audio, read_wav, write_wav
 from assistant.errors import UserError, free_bytes, os_storage_error, read_only
 from assistant.paths import cache_dir, make_private, private_dir, write_private
 from assistant.speech import piper
+from assistant.text import display_words
 
 DEFAULT_RATE = 165  # words per minute: a little slower than espeak's 175 default
 DEFAULT_VOICES = {"en": "gmw/en-us"}  # espeak-ng: US English for US IEPs; other languages: espeak's own choice
@@ -50,6 +53,80 @@ def public_cache() -> Path:
     if old.is_dir():
         shutil.rmtree(old, ignore_errors=True)
     return base / "prompts"
+
+
+# ------------------------------------------------------------ word times kept with the audio
+#
+# Each cached WAV carries when each of its display words starts, in a RIFF chunk of
+# its own after the audio ("iepw", JSON): the times cannot be parted from their
+# audio (one file, put in place whole, in the public or the student's private
+# cache alike), and WAV readers skip chunks they do not know.
+TIMING_CHUNK = b"iepw"
+
+
+def write_word_times(path: Path, starts: list[float], how: str) -> None:
+    """Append the word times chunk to the WAV at ``path`` (seconds into its audio)."""
+    body = json.dumps({"words": [round(x, 4) for x in starts], "how": how}).encode()
+    with open(path, "r+b") as f:
+        f.seek(0, os.SEEK_END)
+        f.write(TIMING_CHUNK + struct.pack("<I", len(body)) + body + (b"\0" if len(body) & 1 else b""))
+        size = f.tell()
+        f.seek(4)
+        f.write(struct.pack("<I", size - 8))
+
+
+def read_word_times(path: Path) -> list[float] | None:
+    """The word start times stored in the WAV at ``path``; None if it has none."""
+    found = _timing_chunk(path)
+    return [float(x) for x in found["words"]] if found else None
+
+
+def word_times_source(path: Path) -> str | None:
+    """How the WAV's word times were found: "piper-alignment", "espeak-events" or "proportional"."""
+    found = _timing_chunk(path)
+    return str(found.get("how")) if found else None
+
+
+def _timing_chunk(path: Path) -> dict | None:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    pos = 12
+    while pos + 8 <= len(data):
+        cid, size = data[pos : pos + 4], struct.unpack("<I", data[pos + 4 : pos + 8])[0]
+        if cid == TIMING_CHUNK:
+            try:
+                found = json.loads(data[pos + 8 : pos + 8 + size])
+                return found if isinstance(found, dict) and isinstance(found.get("words"), list) else None
+            except ValueError:
+                return None
+        pos += 8 + size + (size & 1)
+    return None
+
+
+def proportional_starts(words: list[str], samples: np.ndarray, rate: int) -> list[float]:
+    """Estimated word starts when the engine gave none: the words spread over the
+    audio from its first sound to its last, each as long as its letters."""
+    if not words:
+        return []
+    peak = float(np.abs(samples).max()) if len(samples) else 0.0
+    loud = np.flatnonzero(np.abs(samples) > 0.05 * peak) if peak > 0 else np.zeros(0, int)
+    first, last = (int(loud[0]), int(loud[-1])) if len(loud) else (0, len(samples))
+    weights = [max(1, sum(ch.isalnum() for ch in w)) + 1 for w in words]
+    whole, before, out = sum(weights), 0, []
+    for w in weights:
+        out.append((first + before * (last - first) / whole) / rate)
+        before += w
+    return out
+
+
+def _complete(starts: list[float | None]) -> list[float]:
+    """Word times with any missing one (a word no sentence had) set to the one before."""
+    out: list[float] = []
+    for x in starts:
+        out.append(x if x is not None else (out[-1] if out else 0.0))
+    return out
 
 
 class TTSWorker:
@@ -220,6 +297,8 @@ class Speaker:
         self._worker = TTSWorker()
         self._player: Player | None = None
         self._stop = threading.Event()
+        # held while a word event is given and while stop() stops: none starts after stop() returns
+        self._word_lock = threading.RLock()
         self._piper: piper.PiperEngine | None = None
         self._piper_lock = threading.Lock()
         self._loader: threading.Thread | None = None
@@ -300,8 +379,8 @@ class Speaker:
         else:
             folder = self.cache
         path = folder / f"{self._key(text)}.wav"
-        if path.exists():
-            return path, None
+        if path.exists() and read_word_times(path) is not None:
+            return path, None  # (a file cached before word times were kept is made again)
         try:
             if private:
                 private_dir(folder)
@@ -351,7 +430,7 @@ class Speaker:
             return path
         if use_piper:
             try:
-                self._write(tmp, list(self._piper_pieces(text)))
+                self._write(tmp, text, list(self._piper_marked(text)))
             except BaseException:
                 tmp.unlink(missing_ok=True)
                 raise
@@ -390,21 +469,48 @@ class Speaker:
                 raise UserError(f"unknown voice '{self.choice.name}'; `iep-assistant say --list-voices` lists them")
             raise UserError(f"text-to-speech failed: {reply['error']}")
         make_private(tmp)
+        words = display_words(text)
+        starts = reply.get("words")
+        if isinstance(starts, list) and len(starts) == len(words):
+            how = "espeak-events"  # espeak-ng's own word events, with their place in the audio (tts_worker)
+        else:  # no events (another espeak-ng, another platform's engine): estimated from the audio
+            audio = read_wav(tmp)
+            starts, how = proportional_starts(words, audio.samples, audio.rate), "proportional"
+        write_word_times(tmp, starts, how)
 
     def _piper_pieces(self, text: str) -> Iterator[np.ndarray]:
         """The speech of ``text``, one sentence at a time (with the pause before it),
         as float32 at the Piper voice's rate; it starts with the sound."""
+        for piece, _ in self._piper_marked(text):
+            yield piece
+
+    def _piper_marked(self, text: str) -> Iterator[tuple[np.ndarray, list[tuple[float, int]]]]:
+        """``_piper_pieces`` with the display words that start in each piece:
+        (seconds into the piece, index into ``display_words(text)``)."""
         engine = self._piper_engine()
         scale = self.length_scale()
         gap = np.zeros(int(engine.rate * self.SENTENCE_GAP * scale), np.float32)
-        for i, sentence in enumerate(engine.sentences(text, scale)):
+        for i, (sentence, marks) in enumerate(engine.timed_sentences(text, scale)):
             sentence = sentence * np.float32(self.PIPER_VOLUME)
-            yield np.concatenate([gap, sentence]) if i else trim_leading_silence(sentence, engine.rate)
+            if i:
+                shift, piece = len(gap), np.concatenate([gap, sentence])
+            else:
+                piece = trim_leading_silence(sentence, engine.rate)
+                shift = len(piece) - len(sentence)  # minus the quiet cut off
+            yield piece, [(max(0, at + shift) / engine.rate, index) for index, at in marks]
 
-    def _write(self, tmp: Path, pieces: list[np.ndarray]) -> None:
+    def _write(self, tmp: Path, text: str, pieces: list[tuple[np.ndarray, list[tuple[float, int]]]]) -> None:
         assert self._piper is not None  # the pieces came from it
-        write_wav(tmp, np.concatenate(pieces) if pieces else np.zeros(0, np.float32), self._piper.rate)
+        rate = self._piper.rate
+        starts: list[float | None] = [None] * len(display_words(text))
+        offset = 0
+        for piece, marks in pieces:
+            for seconds, index in marks:
+                starts[index] = offset / rate + seconds
+            offset += len(piece)
+        write_wav(tmp, np.concatenate([p for p, _ in pieces]) if pieces else np.zeros(0, np.float32), rate)
         make_private(tmp)
+        write_word_times(tmp, _complete(starts), "piper-alignment")
 
     def voices(self) -> list[dict]:
         """The voices there are, ``engine:id`` naming each: Piper's installed ones,
@@ -431,9 +537,15 @@ class Speaker:
 
     # ------------------------------------------------------------ playing
 
-    def speak(self, text: str, private: bool = False) -> float:
+    def speak(self, text: str, private: bool = False, on_word: Callable[[int], None] | None = None) -> float:
         """Say ``text`` on the output device; returns the seconds played.
-        ``stop()`` from another thread, even during rendering, cuts it short."""
+        ``stop()`` from another thread, even during rendering, cuts it short.
+
+        ``on_word(index)`` is called once per word, in order, when that word's sound
+        reaches the output device (index into ``assistant.text.display_words(text)``),
+        from a thread of the player's (never from the audio callback); none is
+        called once ``stop()`` has returned. With ``play=False`` no sound is made,
+        and no word is called."""
         self._stop.clear()
         if not self.play:
             self.render(text, private)
@@ -444,32 +556,47 @@ class Speaker:
         path, tmp, use_piper = self._lookup(text, private)
         if tmp is not None:
             if use_piper:
-                return self._stream(text, path, tmp)
+                return self._stream(text, path, tmp, on_word)
             tmp.unlink(missing_ok=True)
             path = self.render(text, private)
         audio = read_wav(path)
         # espeak-ng starts some words with up to ~50 ms of quiet: start with the sound
         samples = trim_leading_silence(audio.samples, audio.rate)
-        return self._player.play(samples, audio.rate, self._stop)
+        cut = (len(audio.samples) - len(samples)) / audio.rate
+        starts = read_word_times(path) or proportional_starts(display_words(text), audio.samples, audio.rate)
+        marks = [(max(0.0, at - cut), index) for index, at in enumerate(starts)]
+        return self._player.play_stream([(samples, marks)], audio.rate, self._stop, on_mark=self._word_event(on_word))
 
-    def _stream(self, text: str, path: Path, tmp: Path) -> float:
+    def _word_event(self, on_word: Callable[[int], None] | None) -> Callable[[int], None] | None:
+        if on_word is None:
+            return None
+
+        def event(index: int) -> None:
+            with self._word_lock:
+                if not self._stop.is_set():
+                    on_word(index)
+
+        return event
+
+    def _stream(self, text: str, path: Path, tmp: Path, on_word: Callable[[int], None] | None = None) -> float:
         """Play a new Piper line while it is made; cache it once it is made whole."""
         assert self._player is not None
-        made: list[np.ndarray] = []
+        made: list[tuple[np.ndarray, list[tuple[float, int]]]] = []
         whole = False
 
-        def pieces() -> Iterator[np.ndarray]:
+        def pieces() -> Iterator[tuple[np.ndarray, list[tuple[float, int]]]]:
             nonlocal whole
-            for piece in self._piper_pieces(text):
+            for piece in self._piper_marked(text):
                 made.append(piece)
                 yield piece
             whole = True
 
         try:
-            seconds = self._player.play_stream(pieces(), self._piper_engine().rate, self._stop)
+            seconds = self._player.play_stream(pieces(), self._piper_engine().rate, self._stop,
+                                               on_mark=self._word_event(on_word))
             if whole:
                 try:
-                    self._write(tmp, made)
+                    self._write(tmp, text, made)
                     tmp.replace(path)
                 except OSError:
                     pass  # the line was heard; its cache could not be written (a disk that filled up meanwhile)
@@ -478,7 +605,8 @@ class Speaker:
         return seconds
 
     def stop(self) -> None:
-        self._stop.set()
+        with self._word_lock:  # a word event being given ends first; none comes after
+            self._stop.set()
 
     def close(self) -> None:
         if self._loader is not None:
@@ -489,3 +617,64 @@ class Speaker:
                 self._piper.close()
                 self._piper = None
         self._worker.close()
+
+
+def measure_word_offsets(speaker: Speaker, text: str, watcher, private: bool = False) -> list[float]:
+    """How late (+) or early (-) each word's event comes after its sound reaches the
+    speaker, in seconds, one per display word: for the tests and the benchmark, on
+    virtual devices. ``watcher`` records the speaker's monitor from before the call
+    (``VirtualAudio.watch("speaker.monitor", keep=True)``; 16 kHz) and notes when each
+    block arrives, on ``time.perf_counter`` (on Linux the same clock as the player's
+    ``time.monotonic``: CLOCK_MONOTONIC).
+
+    The recording's own latency: each sample's time is its block's arrival less the
+    time of the samples after it in the block, and the recording's clock is set by
+    the earliest of all (a block that came late, the reader busy, only arrives
+    later). What remains is the monitor's shortest delivery delay (its 10 ms
+    fragments): sounds look up to about 10 ms later than they were, events as
+    early. Each word's sound is found in the recording by its own audio (the line
+    as rendered, which is what was played, from its start time on, 0.3 s; the first
+    good match, normalised), searched from where the word before was found: a
+    sentence that came late (silence put in while it was made) moves the words
+    after it."""
+    from assistant.audio import SAMPLE_RATE
+    from assistant.audio.resample import resample
+
+    events: list[tuple[int, float]] = []
+    speaker.speak(text, private, on_word=lambda i: events.append((i, time.perf_counter())))
+    watcher.wait_for_quiet(0.5, timeout=10)
+    audio = read_wav(speaker.render(text, private))
+    starts = read_word_times(speaker.render(text, private))
+    assert starts is not None  # every cached line has them
+    words = display_words(text)
+    if [i for i, _ in events] != list(range(len(words))):
+        raise AssertionError(f"the word events were {[i for i, _ in events]}, not each of {len(words)} words in order")
+    rendered = resample(audio.samples, audio.rate, SAMPLE_RATE)
+    heard = watcher.samples().astype(np.float32) / 32768
+    with watcher._lock:
+        arrivals = np.array([when for when, _ in watcher._blocks[: len(heard) // watcher.BLOCK]])
+    block = watcher.BLOCK
+    origin = float(np.min(arrivals - np.arange(1, len(arrivals) + 1) * block / SAMPLE_RATE))  # time of sample 0
+    lag: int | None = None  # recording index of the rendered sample 0, as the word before was found
+    offsets = []
+    span = int(0.3 * SAMPLE_RATE)
+    for (_, when), start in zip(events, starts, strict=True):
+        at = int(start * SAMPLE_RATE)
+        piece = rendered[at : at + span]
+        # a sentence made late (several seconds, the first time the voice loads) delays
+        # the words after it, never brings them earlier
+        if lag is None:  # the first word: anywhere in the recording (the line is played once)
+            lo, hi = 0, len(heard)
+        else:
+            lo, hi = max(0, lag + at - int(0.1 * SAMPLE_RATE)), min(len(heard), lag + at + int(5.0 * SAMPLE_RATE) + span)
+        window = heard[lo:hi]
+        if len(piece) and len(window) > len(piece) and np.abs(piece).max() > 0.01:
+            # normalised (a louder stretch further on must not outscore the word itself),
+            # and the first good match: the same word said again later is not it
+            energy = np.sqrt(np.convolve(window**2, np.ones(len(piece)), mode="valid")) + 1e-9
+            c = np.correlate(window, piece, mode="valid") / energy
+            lag = lo + int(np.argmax(c >= 0.9 * c.max())) - at
+        if lag is None:
+            raise AssertionError("the line's first word was not heard on the speaker")
+        offsets.append(when - (origin + (lag + at) / SAMPLE_RATE))
+    return offsets
