@@ -4,7 +4,6 @@ All of them drive the one ``DialogueEngine``."""
 
 from __future__ import annotations
 
-import inspect
 import select
 import sys
 import textwrap
@@ -103,10 +102,8 @@ class SpokenVoice:
     def _speak(self, text: str, private: bool, line: int | None) -> None:
         assert self.speaker is not None
         hub = self.hub
-        # Word events need a speaker that makes them (``on_word``, from the timing
-        # work); an older one just speaks, and the page shows the line without them.
-        if hub is not None and line is not None and "on_word" in inspect.signature(self.speaker.speak).parameters:
-            self.speaker.speak(text, private=private, on_word=lambda index: hub.word(line, index))  # type: ignore[call-arg]
+        if hub is not None and line is not None:
+            self.speaker.speak(text, private=private, on_word=lambda index: hub.word(line, index))
         else:
             self.speaker.speak(text, private=private)
 

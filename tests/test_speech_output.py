@@ -5,8 +5,11 @@ first sentence, and ALSA's and PortAudio's own messages never reach the terminal
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -18,33 +21,48 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.slow  # a PulseAudio daemon, real speech, real devices
 
 
-# A child that speaks while a thread holds the GIL in long C calls (sum over a range
-# is one call: about 0.6 s at a time, longer than the player's 0.25 s buffer), so
-# PortAudio's callback, which needs the GIL, comes late and the device runs dry: ALSA
-# prints "underrun occurred" on stderr. The control run puts ALSA's default error
-# handler (print to stderr) back. (Holds of 0.1 s underran only on a loaded machine.)
-GIL_HOG = """
-import ctypes, sys, threading
+# A child that speaks a long line; the test stops the whole process (SIGSTOP) twice
+# for 0.8 s while it plays, longer than the player's 0.25 s buffer, so the device
+# runs dry and ALSA reports "underrun occurred" when it goes on. The control run
+# puts ALSA's default error handler (print to stderr) back. (Earlier the trouble
+# was made by a thread holding the GIL: 0.1 s holds underran only on a loaded
+# machine, and 0.6 s holds slowed the child's start-up past the test's timeout.)
+SPEAKER_CHILD = """
+import ctypes, sys
 from assistant.audio import devices
 from assistant import cli
 devices._sd()
 if sys.argv[1] == "control":
     ctypes.CDLL("libasound.so.2").snd_lib_error_set_handler(None)
-busy = True
-def hog():
-    while busy:
-        sum(range(30_000_000))
-threading.Thread(target=hog, daemon=True).start()
-code = cli.main(["say", "--output-device", "pulse", *sys.argv[2:]])
-busy = False
-sys.exit(code)
+sys.exit(cli.main(["say", "--output-device", "pulse", *sys.argv[2:]]))
 """
 
 
+def _speak_with_stalls(pulse, mode: str, text: str) -> subprocess.CompletedProcess:
+    with pulse.watch_speaker() as speaker:
+        started = time.perf_counter()
+        p = subprocess.Popen([sys.executable, "-c", SPEAKER_CHILD, mode, text], env=pulse.env, cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert speaker.first_sound_after(started, timeout=120) is not None, "the line was never heard"
+            for _ in range(2):
+                time.sleep(0.5)
+                os.kill(p.pid, signal.SIGSTOP)
+                time.sleep(0.8)
+                os.kill(p.pid, signal.SIGCONT)
+            out, err = p.communicate(timeout=120)
+        finally:
+            if p.poll() is None:
+                os.kill(p.pid, signal.SIGCONT)
+                p.kill()
+                p.wait()
+    return subprocess.CompletedProcess(p.args, p.returncode, out, err)
+
+
 def test_alsa_messages_never_reach_the_terminal(pulse):
-    text = "What are you good at, in school or outside of school? Tell me about it."
-    runs = {mode: subprocess.run([sys.executable, "-c", GIL_HOG, mode, text], env=pulse.env, cwd=ROOT,
-                                 capture_output=True, text=True, timeout=120) for mode in ("control", "real")}
+    text = ("What are you good at, in school or outside of school? Tell me about it. You can say repeat to hear "
+            "the question again, or help if it is hard.")
+    runs = {mode: _speak_with_stalls(pulse, mode, text) for mode in ("control", "real")}
     for r in runs.values():
         assert r.returncode == 0, r.stderr[-2000:]
     # the trouble happened: without our handler ALSA prints it
