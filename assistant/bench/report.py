@@ -11,6 +11,8 @@ TARGETS = {
     # issue 11: hearing the student right
     "commands_natural": 0.99, "commands_espeak": 0.95,
     "wer_natural": 0.03, "wer_espeak": 0.10, "wer_librivox": 0.06,
+    # issue 12: the student's screen lights each word as it is heard
+    "highlight_median_s": 0.150, "highlight_max_s": 0.300,
 }
 
 
@@ -137,6 +139,7 @@ def report(r: dict) -> str:
                   f"| {_span(h['new'])} |",
                   f"| `speak()` to the first sound, a prompt said before (cached) | {h['cached']['median']:.3f} "
                   f"| {_span(h['cached'])} |"]
+    lines += screen_section(r.get("screen"))
     t = r["tts"]
     lines += ["", "## Speech output, start-up, storage (without audio devices)", "",
               "| measure | median (s) | spread |", "|---|---|---|",
@@ -171,6 +174,10 @@ def report(r: dict) -> str:
         ("Cached prompt, speak() to first sound heard",
          sp["tts_heard"]["cached"]["median"] if sp else None, TARGETS["cached_tts_s"], "s"),
         ("Peak RSS of a demo session", r.get("session_rss", {}).get("peak_rss_mb"), TARGETS["peak_rss_mb"], "MB"),
+        ("Word lit on the student's screen after its sound, median |offset|",
+         _highlight(r, "median"), TARGETS["highlight_median_s"], "s"),
+        ("Word lit on the student's screen after its sound, worst |offset|",
+         _highlight(r, "max"), TARGETS["highlight_max_s"], "s"),
     ]
     if whisper and "answers" in whisper:
         a, c = whisper["answers"], whisper["commands"]
@@ -195,6 +202,36 @@ def report(r: dict) -> str:
         lines.append(f"| {name} | {shown} | at least {goal * 100:g}% | {verdict} |")
     lines += ["", "## Notes", "", _overhead_note(r), *NOTES, ""]
     return "\n".join(lines)
+
+
+def _highlight(r: dict, key: str) -> float | None:
+    return (r.get("screen") or {}).get("highlight", {}).get(key)
+
+
+def screen_section(sc: dict | None) -> list[str]:
+    """The student's screen: what the page shows, timed in a real browser (``bench/screen.py``)."""
+    if not sc:
+        return []
+    head = ["", "## The student's screen (a spoken session with its page open in headless chromium)", ""]
+    if "missing" in sc:
+        return [*head, f"Not measured: {sc['missing']}."]
+    lines = [*head,
+             "Times in the page are taken in the page (`Date.now()` when the prompt's live region changes and when a "
+             "word is lit) and put on the clock the sound watchers use. The answer is played into the virtual "
+             "microphone 0.5 s after the session starts listening.", "",
+             "| measure | median (s) | spread |", "|---|---|---|",
+             f"| command to the first line shown in the page, first run (empty speech cache) | {sc['first_shown_cold']:.3f} | |",
+             f"| command to the first line shown in the page, later runs | {sc['first_shown_warm']['median']:.3f} "
+             f"| {_span(sc['first_shown_warm'])} |",
+             f"| end of the student's answer to the read-back shown in the page | {sc['readback_shown']['median']:.3f} "
+             f"| {_span(sc['readback_shown'])} |",
+             f"| end of the student's answer to the read-back heard | {sc['readback_heard']['median']:.3f} "
+             f"| {_span(sc['readback_heard'])} |"]
+    h = sc.get("highlight")
+    if h:
+        lines.append(f"| a word lit in the page against its sound on the speaker, \\|offset\\| (n = {h['n']}) "
+                     f"| {h['median']:.3f} | 90th percentile {h['p90']:.3f}, worst {h['max']:.3f} |")
+    return lines
 
 
 def _pooled_both(answers: dict, natural: bool) -> float | None:

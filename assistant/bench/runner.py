@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from assistant.bench import hearing, program, recognition
+from assistant.bench import hearing, program, recognition, screen
 from assistant.bench.material import (
     ANSWERS,
     KOREAN,
@@ -167,6 +167,8 @@ def _measure(quick: bool, librivox_dir: Path, tmp: Path, log: Callable[[str], No
     results["startup"] = program.startup(tmp, 1 if quick else 3)
     log("bench: a spoken session on virtual devices")
     results["spoken"] = program.spoken(tmp, 2 if quick else 3, log)
+    log("bench: the student's screen in a browser on virtual devices")
+    results["screen"] = screen.screen(tmp, 2 if quick else 3, log)
     if not quick:
         results["session_rss"] = program.session_rss(tmp)
     # other work on the machine slows every decode: the load (runnable processes, 1-minute average) says how much
