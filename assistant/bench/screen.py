@@ -111,8 +111,8 @@ def highlight_offsets(entries: list[dict], watcher, speaker) -> tuple[list[float
     speaker, in seconds, for every line whose words were all lit live, in order
     (``entries``: ``lit``), from the speaker's monitor recorded over them
     (``watcher``, made with keep=True) and each line's cache file (``cached_line``);
-    the lines measured; and a note for each line left out (one the page connected
-    in the middle of)."""
+    the lines measured; and notes: each line left out (one the page connected in the
+    middle of) and each word lit more than 150 ms from its sound."""
     from assistant.speech.tts import word_offsets_in_recording
 
     by_line: dict[int, list[dict]] = {}
@@ -128,7 +128,11 @@ def highlight_offsets(entries: list[dict], watcher, speaker) -> tuple[list[float
             notes.append(f"line {line} ({text[:40]!r}...) left out: words {indices} of {len(text.split())} were lit "
                          "(the page connected while it was said, or it was cut)")
             continue
-        offsets += word_offsets_in_recording([(e["index"], e["t"]) for e in words], cached_line(speaker, text), watcher)
+        found = word_offsets_in_recording([(e["index"], e["t"]) for e in words], cached_line(speaker, text), watcher)
+        # the worst words by name, for a reader who wants to know why (a late line? one word?)
+        notes += [f"line {line}, word {e['index']} {e['word']!r}: lit {x * 1000:+.0f} ms after its sound"
+                  for e, x in zip(words, found, strict=True) if abs(x) > 0.150]
+        offsets += found
         measured.append(text)
     return offsets, measured, notes
 
@@ -164,8 +168,13 @@ def _address(err, timeout: float = 60) -> str:
 
 
 def screen(tmp: Path, reps: int, log=print, pause: float = 0.5) -> dict:
-    """A spoken session with its page open, ``reps`` times (the first with an empty speech cache)."""
+    """A spoken session with its page open, ``reps`` times (the first with an empty speech cache).
+    The highlight: every word of the lines lit whole before the app first listens,
+    in all runs (``highlight_offsets``)."""
+    from assistant.recordings import StudentFiles
     from assistant.simulate.pulse import VirtualAudio
+    from assistant.speech.tts import Speaker
+    from assistant.store import Store
 
     why = missing()
     if why:
@@ -175,10 +184,19 @@ def screen(tmp: Path, reps: int, log=print, pause: float = 0.5) -> dict:
     subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(answer), "I am good at drawing and building things"],
                    check=True, capture_output=True)
     first_shown, readback_shown, readback_heard = [], [], []
+    offsets: list[float] = []
     with VirtualAudio(tmp / "pulse-screen") as va, tempfile.TemporaryDirectory() as profile:
         env = dict(va.env, IEP_ASSISTANT_DATA=str(tmp / "screen"), XDG_CACHE_HOME=str(tmp / "cache-screen"))
         subprocess.run([sys.executable, "-m", "assistant", "student", "add", "Sam", "--grade", "5"], env=env,
                        capture_output=True, check=True, cwd=PACKAGE_HOME)
+        store = Store(tmp / "screen")
+        try:
+            sid = store.roster.find("Sam").id
+        finally:
+            store.close()
+        # the session's voice, rate and caches: the lines it played are found there (not made again)
+        line_cache = Speaker(play=False, cache=tmp / "cache-screen" / "iep-assistant" / "prompts",
+                             private_cache=StudentFiles(tmp / "screen", sid).speech_cache())
         driver = browser(Path(profile))
         try:
             with va.watch_speaker() as speaker, va.watch_mic() as mic:
@@ -186,6 +204,7 @@ def screen(tmp: Path, reps: int, log=print, pause: float = 0.5) -> dict:
                     speaker.wait_for_quiet(0.5, timeout=15)
                     epoch_to_perf = time.perf_counter() - time.time()
                     lines: queue.Queue = queue.Queue()
+                    heard_lines = va.watch("speaker.monitor", keep=True)  # what the highlight is measured against
                     t_cmd = time.perf_counter()
                     p = subprocess.Popen([sys.executable, "-m", "assistant", "session", "--student", "Sam", "--new",
                                           "--screen", "browser", "--no-open", "--input-device", "pulse",
@@ -198,6 +217,9 @@ def screen(tmp: Path, reps: int, log=print, pause: float = 0.5) -> dict:
                         first = _wait_shown(driver, epoch_to_perf, "Sam", t_cmd, 60)
                         first_shown.append(first - t_cmd)
                         _wait_for_line(lines, "(listening)", 120)
+                        # measured once the session has ended: finding the lines may load the voice here,
+                        # which would slow the session's listening on a small machine
+                        before_listening = lit(driver, epoch_to_perf)
                         time.sleep(pause)
                         va.play_into_mic(answer)
                         end = mic.last_sound_before(time.perf_counter())
@@ -209,13 +231,22 @@ def screen(tmp: Path, reps: int, log=print, pause: float = 0.5) -> dict:
                             raise RuntimeError("the read-back was shown but not heard")
                         readback_shown.append(shown - end)
                         readback_heard.append(heard - end)
-                        log(f"bench:   screen run {i + 1}: first line shown {first_shown[-1]:.2f} s after the command; "
-                            f"read-back shown {readback_shown[-1]:.2f} s and heard {readback_heard[-1]:.2f} s "
-                            "after the answer ended")
                     finally:
+                        heard_lines.close()
                         p.terminate()
                         p.wait(30)
+                    found, _, notes = highlight_offsets(before_listening, heard_lines, line_cache)
+                    offsets += found
+                    for note in notes:
+                        log(f"bench:   screen run {i + 1}: highlight: {note}")
+                    log(f"bench:   screen run {i + 1}: first line shown {first_shown[-1]:.2f} s after the command; "
+                        f"read-back shown {readback_shown[-1]:.2f} s and heard {readback_heard[-1]:.2f} s "
+                        f"after the answer ended; {len(found)} words lit, |offset| median "
+                        f"{statistics.median(abs(x) for x in found) * 1000 if found else float('nan'):.0f} ms, max "
+                        f"{max((abs(x) for x in found), default=float('nan')) * 1000:.0f} ms")
         finally:
             driver.quit()
+            line_cache.close()
     return {"first_shown_cold": first_shown[0], "first_shown_warm": summary(first_shown[1:]),
-            "readback_shown": summary(readback_shown), "readback_heard": summary(readback_heard)}
+            "readback_shown": summary(readback_shown), "readback_heard": summary(readback_heard),
+            "highlight": spread(offsets)}
