@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import queue
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,7 +24,7 @@ import threading
 import time
 from pathlib import Path
 
-from assistant.bench.measure import summary
+from assistant.bench.measure import percentile, summary
 from assistant.bench.program import PACKAGE_HOME, _read_lines, _wait_for_line
 
 # Runs in the page before its own scripts: notes when the prompt's live region
@@ -43,7 +44,7 @@ new MutationObserver((changes) => {
     if (c.type === 'attributes' && el.classList && el.classList.contains('word') && el.classList.contains('now')) {
       const line = el.closest('[data-line]');
       window.__lit.push({t: now, line: line ? Number(line.dataset.line) : null, index: Number(el.dataset.index),
-                         word: el.textContent});
+                         word: el.textContent, text: line ? line.textContent : ''});
     }
   }
 }).observe(document, {subtree: true, childList: true, characterData: true, attributes: true,
@@ -63,7 +64,8 @@ def missing() -> str | None:
     return None
 
 
-def _browser(profile: Path):
+def browser(profile: Path):
+    """Headless chromium that runs WATCH_PAGE in every page it opens (quit it when done)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -79,8 +81,68 @@ def _browser(profile: Path):
 
 
 def lit(driver, epoch_to_perf: float) -> list[dict]:
-    """Each word the page lit so far: {"t" (perf_counter clock), "line", "index", "word"}."""
+    """Each word the page lit so far: {"t" (perf_counter clock), "line", "index", "word",
+    "text" (the whole line as shown: its words, one space between)}."""
     return [dict(e, t=e["t"] / 1000 + epoch_to_perf) for e in driver.execute_script("return window.__lit || []")]
+
+
+def cached_line(speaker, text: str) -> Path:
+    """The speech cache file a session played ``text`` from, found by ``speaker`` (a
+    ``Speaker`` with the session's voice, rate and both caches): a line is in the
+    student's private cache or the prompts' cache (which one, the dialogue decides).
+    Only a file that was there before is taken: Piper's renders differ from run to
+    run, so a line made again here would not match what the speaker played."""
+    for private in (True, False):
+        folder = speaker.private_cache if private else speaker.cache
+        if folder is None:
+            continue
+        before = set(folder.glob("*.wav")) if folder.is_dir() else set()
+        path = speaker.render(text, private)
+        if path in before:
+            return path
+        path.unlink(missing_ok=True)  # made just now (not this folder's line): not left in the session's cache
+    raise AssertionError(f"the line {text!r} is in neither speech cache ({speaker.private_cache}, {speaker.cache}): "
+                         "the session did not cache it whole (stopped while it was said?), or it used another voice or "
+                         f"rate than {speaker.choice.name} at {speaker.rate} words per minute")
+
+
+def highlight_offsets(entries: list[dict], watcher, speaker) -> tuple[list[float], list[str], list[str]]:
+    """How late (+) or early (-) the page lit each word after its sound reached the
+    speaker, in seconds, for every line whose words were all lit live, in order
+    (``entries``: ``lit``), from the speaker's monitor recorded over them
+    (``watcher``, made with keep=True) and each line's cache file (``cached_line``);
+    the lines measured; and notes: each line left out (one the page connected in the
+    middle of) and each word lit more than 150 ms from its sound."""
+    from assistant.speech.tts import word_offsets_in_recording
+
+    by_line: dict[int, list[dict]] = {}
+    for e in entries:
+        by_line.setdefault(e["line"], []).append(e)
+    offsets: list[float] = []
+    measured: list[str] = []
+    notes: list[str] = []
+    for line, words in sorted(by_line.items()):
+        text = words[-1]["text"]
+        indices = [e["index"] for e in words]
+        if indices != list(range(len(text.split()))):
+            notes.append(f"line {line} ({text[:40]!r}...) left out: words {indices} of {len(text.split())} were lit "
+                         "(the page connected while it was said, or it was cut)")
+            continue
+        found = word_offsets_in_recording([(e["index"], e["t"]) for e in words], cached_line(speaker, text), watcher)
+        # the worst words by name, for a reader who wants to know why (a late line? one word?)
+        notes += [f"line {line}, word {e['index']} {e['word']!r}: lit {x * 1000:+.0f} ms after its sound"
+                  for e, x in zip(words, found, strict=True) if abs(x) > 0.150]
+        offsets += found
+        measured.append(text)
+    return offsets, measured, notes
+
+
+def spread(offsets: list[float]) -> dict:
+    """The highlight's figures: median, 90th percentile and max of |offset| (seconds), and n."""
+    if not offsets:
+        return {"median": None, "p90": None, "max": None, "n": 0}
+    errors = sorted(abs(x) for x in offsets)
+    return {"median": statistics.median(errors), "p90": percentile(errors, 90), "max": errors[-1], "n": len(errors)}
 
 
 def _shown(driver, epoch_to_perf: float) -> list[tuple[float, str]]:
@@ -106,8 +168,13 @@ def _address(err, timeout: float = 60) -> str:
 
 
 def screen(tmp: Path, reps: int, log=print, pause: float = 0.5) -> dict:
-    """A spoken session with its page open, ``reps`` times (the first with an empty speech cache)."""
+    """A spoken session with its page open, ``reps`` times (the first with an empty speech cache).
+    The highlight: every word of the lines lit whole before the app first listens,
+    in all runs (``highlight_offsets``)."""
+    from assistant.recordings import StudentFiles
     from assistant.simulate.pulse import VirtualAudio
+    from assistant.speech.tts import Speaker
+    from assistant.store import Store
 
     why = missing()
     if why:
@@ -117,17 +184,27 @@ def screen(tmp: Path, reps: int, log=print, pause: float = 0.5) -> dict:
     subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(answer), "I am good at drawing and building things"],
                    check=True, capture_output=True)
     first_shown, readback_shown, readback_heard = [], [], []
+    offsets: list[float] = []
     with VirtualAudio(tmp / "pulse-screen") as va, tempfile.TemporaryDirectory() as profile:
         env = dict(va.env, IEP_ASSISTANT_DATA=str(tmp / "screen"), XDG_CACHE_HOME=str(tmp / "cache-screen"))
         subprocess.run([sys.executable, "-m", "assistant", "student", "add", "Sam", "--grade", "5"], env=env,
                        capture_output=True, check=True, cwd=PACKAGE_HOME)
-        driver = _browser(Path(profile))
+        store = Store(tmp / "screen")
+        try:
+            sid = store.roster.find("Sam").id
+        finally:
+            store.close()
+        # the session's voice, rate and caches: the lines it played are found there (not made again)
+        line_cache = Speaker(play=False, cache=tmp / "cache-screen" / "iep-assistant" / "prompts",
+                             private_cache=StudentFiles(tmp / "screen", sid).speech_cache())
+        driver = browser(Path(profile))
         try:
             with va.watch_speaker() as speaker, va.watch_mic() as mic:
                 for i in range(reps):
                     speaker.wait_for_quiet(0.5, timeout=15)
                     epoch_to_perf = time.perf_counter() - time.time()
                     lines: queue.Queue = queue.Queue()
+                    heard_lines = va.watch("speaker.monitor", keep=True)  # what the highlight is measured against
                     t_cmd = time.perf_counter()
                     p = subprocess.Popen([sys.executable, "-m", "assistant", "session", "--student", "Sam", "--new",
                                           "--screen", "browser", "--no-open", "--input-device", "pulse",
@@ -140,6 +217,9 @@ def screen(tmp: Path, reps: int, log=print, pause: float = 0.5) -> dict:
                         first = _wait_shown(driver, epoch_to_perf, "Sam", t_cmd, 60)
                         first_shown.append(first - t_cmd)
                         _wait_for_line(lines, "(listening)", 120)
+                        # measured once the session has ended: finding the lines may load the voice here,
+                        # which would slow the session's listening on a small machine
+                        before_listening = lit(driver, epoch_to_perf)
                         time.sleep(pause)
                         va.play_into_mic(answer)
                         end = mic.last_sound_before(time.perf_counter())
@@ -151,13 +231,25 @@ def screen(tmp: Path, reps: int, log=print, pause: float = 0.5) -> dict:
                             raise RuntimeError("the read-back was shown but not heard")
                         readback_shown.append(shown - end)
                         readback_heard.append(heard - end)
-                        log(f"bench:   screen run {i + 1}: first line shown {first_shown[-1]:.2f} s after the command; "
-                            f"read-back shown {readback_shown[-1]:.2f} s and heard {readback_heard[-1]:.2f} s "
-                            "after the answer ended")
                     finally:
+                        heard_lines.close()
                         p.terminate()
                         p.wait(30)
+                    found, _, notes = highlight_offsets(before_listening, heard_lines, line_cache)
+                    offsets += found
+                    for note in notes:
+                        log(f"bench:   screen run {i + 1}: highlight: {note}")
+                    log(f"bench:   screen run {i + 1}: first line shown {first_shown[-1]:.2f} s after the command; "
+                        f"read-back shown {readback_shown[-1]:.2f} s and heard {readback_heard[-1]:.2f} s "
+                        f"after the answer ended; {len(found)} words lit, |offset| median "
+                        f"{statistics.median(abs(x) for x in found) * 1000 if found else float('nan'):.0f} ms, max "
+                        f"{max((abs(x) for x in found), default=float('nan')) * 1000:.0f} ms")
         finally:
             driver.quit()
+            line_cache.close()
+    if not offsets:
+        log("bench: the student's screen: no line was lit whole before the app listened: the highlight is not measured")
     return {"first_shown_cold": first_shown[0], "first_shown_warm": summary(first_shown[1:]),
-            "readback_shown": summary(readback_shown), "readback_heard": summary(readback_heard)}
+            "readback_shown": summary(readback_shown), "readback_heard": summary(readback_heard),
+            # left out when no line was lit whole: the report shows the highlight only when it was measured
+            **({"highlight": spread(offsets)} if offsets else {})}

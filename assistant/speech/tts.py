@@ -621,11 +621,28 @@ class Speaker:
 
 def measure_word_offsets(speaker: Speaker, text: str, watcher, private: bool = False) -> list[float]:
     """How late (+) or early (-) each word's event comes after its sound reaches the
-    speaker, in seconds, one per display word: for the tests and the benchmark, on
-    virtual devices. ``watcher`` records the speaker's monitor from before the call
-    (``VirtualAudio.watch("speaker.monitor", keep=True)``; 16 kHz) and notes when each
-    block arrives, on ``time.perf_counter`` (on Linux the same clock as the player's
-    ``time.monotonic``: CLOCK_MONOTONIC).
+    speaker, in seconds, one per display word, for a line said here: for the tests
+    and the benchmark, on virtual devices. ``watcher`` records the speaker's monitor
+    from before the call (``VirtualAudio.watch("speaker.monitor", keep=True)``); see
+    ``word_offsets_in_recording``."""
+    events: list[tuple[int, float]] = []
+    speaker.speak(text, private, on_word=lambda i: events.append((i, time.perf_counter())))
+    watcher.wait_for_quiet(0.5, timeout=10)
+    words = display_words(text)
+    if [i for i, _ in events] != list(range(len(words))):
+        raise AssertionError(f"the word events were {[i for i, _ in events]}, not each of {len(words)} words in order")
+    return word_offsets_in_recording(events, speaker.render(text, private), watcher)
+
+
+def word_offsets_in_recording(events: list[tuple[int, float]], line_wav: Path, watcher) -> list[float]:
+    """How late (+) or early (-) each word event comes after that word's sound reached
+    the speaker, in seconds, one per event: ``events`` are (word index, when on
+    ``time.perf_counter``) of a line that was played whole from ``line_wav`` (its
+    cache file: its audio and word times are what was played) while ``watcher``
+    recorded the speaker's monitor (made with ``keep=True``; 16 kHz), noting when
+    each block arrives, on ``time.perf_counter`` (on Linux the same clock as the
+    player's ``time.monotonic``: CLOCK_MONOTONIC). The events may come from
+    anywhere on that clock (the player, a page's highlight).
 
     The recording's own latency: each sample's time is its block's arrival less the
     time of the samples after it in the block, and the recording's clock is set by
@@ -636,19 +653,18 @@ def measure_word_offsets(speaker: Speaker, text: str, watcher, private: bool = F
     as rendered, which is what was played, from its start time on, 0.3 s; the first
     good match, normalised), searched from where the word before was found: a
     sentence that came late (silence put in while it was made) moves the words
-    after it."""
+    after it. The line must have been played once in the recording (the first match
+    of its first word is taken)."""
     from assistant.audio import SAMPLE_RATE
     from assistant.audio.resample import resample
 
-    events: list[tuple[int, float]] = []
-    speaker.speak(text, private, on_word=lambda i: events.append((i, time.perf_counter())))
-    watcher.wait_for_quiet(0.5, timeout=10)
-    audio = read_wav(speaker.render(text, private))
-    starts = read_word_times(speaker.render(text, private))
-    assert starts is not None  # every cached line has them
-    words = display_words(text)
-    if [i for i, _ in events] != list(range(len(words))):
-        raise AssertionError(f"the word events were {[i for i, _ in events]}, not each of {len(words)} words in order")
+    audio = read_wav(line_wav)
+    starts = read_word_times(line_wav)
+    if starts is None:
+        raise ValueError(f"{line_wav} has no word times: it is not a line of the speech cache")
+    indices = [i for i, _ in events]
+    if indices != sorted(set(indices)) or (indices and not 0 <= indices[0] <= indices[-1] < len(starts)):
+        raise ValueError(f"the word events {indices} are not words of {line_wav} ({len(starts)} words) in order")
     rendered = resample(audio.samples, audio.rate, SAMPLE_RATE)
     heard = watcher.samples().astype(np.float32) / 32768
     with watcher._lock:
@@ -658,8 +674,8 @@ def measure_word_offsets(speaker: Speaker, text: str, watcher, private: bool = F
     lag: int | None = None  # recording index of the rendered sample 0, as the word before was found
     offsets = []
     span = int(0.3 * SAMPLE_RATE)
-    for (_, when), start in zip(events, starts, strict=True):
-        at = int(start * SAMPLE_RATE)
+    for index, when in events:
+        at = int(starts[index] * SAMPLE_RATE)
         piece = rendered[at : at + span]
         # a sentence made late (several seconds, the first time the voice loads) delays
         # the words after it, never brings them earlier
