@@ -435,6 +435,9 @@ def cmd_session(args) -> int:
     result = "paused"
     try:
         engine, speaker = _engine_for_session(args, store, student, factory, session, screen_for)
+        if page is not None and not page.wait_for_page(PAGE_WAIT):
+            _err(f"the student's page did not open within {PAGE_WAIT:g} s; the session goes on in the terminal too, "
+                 "and the page shows it when it opens")
         try:
             result = engine.run(session)
         finally:
@@ -451,6 +454,11 @@ def cmd_session(args) -> int:
     else:
         _err(f"finished: see the draft with iep-assistant export --student '{student.label}' --format md")
     return 0
+
+
+# seconds the session waits for its page to open before it speaks (a browser starting on a
+# school computer; the launcher of a kiosk); then it goes on without
+PAGE_WAIT = 15.0
 
 
 def _wants_browser(args) -> bool:

@@ -10,6 +10,7 @@ import http.client
 import json
 import queue
 import re
+import select
 import socket
 import sqlite3
 import subprocess
@@ -556,3 +557,21 @@ def test_a_lost_microphone_is_a_problem_on_the_page_until_it_is_back(natural_spe
         if screen is not None:
             screen.kill()
         pulse.stop()
+
+
+def test_the_session_speaks_once_its_page_is_open(env):
+    """The first line waits for the page (up to cli.PAGE_WAIT), so the student sees it
+    from its first word; the terminal shows nothing before."""
+    add_student(env, "Kim Lee")
+    s = ScreenSession(env, "Kim Lee", "--text", "--no-voice")
+    try:
+        assert s.proc.stdout is not None
+        ready, _, _ = select.select([s.proc.stdout], [], [], 2.0)  # the page is not open yet
+        assert not ready, f"the session spoke before its page was open: {s.proc.stdout.readline()!r}"
+        events = s.events()
+        state = events.next("state")
+        said = state["say"] or events.next("say")
+        assert said["text"].startswith("Hi Kim"), said
+        take_a_break(s, events)
+    finally:
+        s.kill()

@@ -68,6 +68,7 @@ class ScreenServer:
         self._thread: threading.Thread | None = None
         self._streams: set[threading.Thread] = set()
         self._streams_lock = threading.Lock()
+        self.connected = threading.Event()  # a page has opened its event stream
 
     @property
     def url(self) -> str:
@@ -96,6 +97,7 @@ class ScreenServer:
     def _stream_started(self) -> None:
         with self._streams_lock:
             self._streams.add(threading.current_thread())
+        self.connected.set()
 
     def _stream_ended(self) -> None:
         with self._streams_lock:
@@ -283,6 +285,12 @@ class StudentScreen:
     def start(self) -> StudentScreen:
         self.server.start()
         return self
+
+    def wait_for_page(self, seconds: float) -> bool:
+        """Wait until the page is open (its event stream connected), at most ``seconds``:
+        the session then speaks its first line with the page showing it, each word lit
+        as it is heard, instead of into a page still loading. Whether it opened."""
+        return self.server.connected.wait(seconds)
 
     def receive(self, payload: Any) -> None:
         """POST /input: the answer or button waits for the ears; a question being said is cut short."""
