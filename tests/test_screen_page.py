@@ -583,6 +583,103 @@ def test_spoken_words_captions_level_problems_and_cards(browser):
         server.close()
 
 
+@SLOW
+def test_focus_and_scan_say_the_controls_names_unless_turned_off(browser):
+    """Every word shown is spoken: the control the focus reaches by Tab, or the scan
+    highlight by a step, is sent once to POST /speak with its name (a question's choice
+    by its words, where the student is as the header shows it); a mouse click says
+    nothing; with "Say buttons aloud" turned off on the page nothing is sent. The page's
+    lang is the student's language from the settings."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select
+
+    from assistant.screen.hub import DEFAULTS, Hub, check_settings
+    from assistant.screen.server import PAGE_LABELS, ScreenServer
+
+    sent: list = []
+    spoken: list = []
+    hub = Hub({**DEFAULTS, "rate": 165, "voice": "espeak:gmw/en-us", "language": "es"})
+    server = ScreenServer(hub, sent.append, lambda p: hub.settings(check_settings(p)),
+                          on_speak=spoken.append).start()
+
+    def press(*keys):
+        ActionChains(browser).send_keys(*keys).perform()
+
+    def said(count: int) -> list[str]:
+        """The labels sent, once ``count`` of them have come (or 3 s passed), then 0.8 s more for any extra."""
+        deadline = time.monotonic() + 3
+        while len(spoken) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.8)
+        labels = [p["label"] for p in spoken]
+        spoken.clear()
+        return labels
+
+    try:
+        hub.where("Things I like", 2, 8)
+        hub.say("What do you like to do? Dogs, or something else?", "prompt")
+        hub.listen(True, "choice", ["dogs", "not sure"])
+        watch_for_errors(browser)
+        browser.get(server.url)
+        time.sleep(1.5)
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "es"
+        assert browser.find_element(By.ID, "progress-label").text == "Section 2 of 8"
+        assert said(0) == []  # loading the page says nothing by itself
+
+        press(Keys.TAB)  # the header: where the student is
+        assert said(1) == ["Things I like. Section 2 of 8"]
+        press(Keys.TAB)
+        assert said(1) == ["Settings"]
+        press(Keys.TAB)
+        assert said(1) == ["Yes"]
+        for name in ("No", "Dogs", "Not sure", "Type your answer", "Send", "Repeat"):
+            press(Keys.TAB)
+            assert said(1) == [name]
+        button(browser, "Slower").click()  # a mouse click: the student found it, nothing is said
+        assert said(0) == []
+        assert sent == [{"say": "slower"}]
+        # a single switch: each Space moves the highlight, from the top after a choice, and says where it is
+        for name in ("Yes", "No", "Dogs"):
+            press(" ")
+            assert said(1) == [name]
+        # a shortcut key presses its button: the press is what is heard, not its name
+        press("r")
+        assert said(0) == [] and sent[-1] == {"say": "repeat"}
+        # the settings, opened with G: the focus on its first list says it; its new toggle is a named list
+        press("g")
+        assert said(1) == ["Text size"]
+        toggle = browser.find_element(By.ID, "set-speak-labels")
+        assert toggle.accessible_name == "Say buttons aloud"
+        assert Select(toggle).first_selected_option.text == "On"  # on by default
+        assert_accessible(browser, "the settings, with Say buttons aloud")
+        for _ in range(8):
+            press(Keys.TAB)
+        assert said(8) == ["Font", "Line spacing", "Letter spacing", "Colours", "Speech rate (words a minute)", "Voice",
+                           "Switch scanning", "Say buttons aloud"]
+        press(Keys.ARROW_DOWN)  # Off: sent as a setting, saved, and echoed back by the session
+        deadline = time.monotonic() + 5
+        while hub.current_settings()["speak_labels"] is not False and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert hub.current_settings()["speak_labels"] is False
+        time.sleep(0.5)
+        press(Keys.ESCAPE)
+        press(Keys.TAB, Keys.TAB, " ", " ")
+        assert said(0) == []  # turned off: neither focus nor scanning says anything
+        hub.settings({"speak_labels": True})
+        time.sleep(0.6)
+        press(" ")
+        assert len(said(1)) == 1
+        no_errors(browser)
+    finally:
+        server.close()
+    # every control's name the page says is in the server's list (else the session would refuse it)
+    assert {"Yes", "No", "Settings", "Text size", "Font", "Line spacing", "Letter spacing", "Colours",
+            "Speech rate (words a minute)", "Voice", "Switch scanning", "Say buttons aloud", "Type your answer", "Send",
+            "Close settings", *COMMANDS} <= PAGE_LABELS
+
+
 # ---------------------------------------------------------------- the files themselves (fast)
 
 

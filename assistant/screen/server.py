@@ -59,7 +59,7 @@ FALLBACK_PAGE = b"""<!doctype html><html lang="en"><meta charset="utf-8"><title>
 # text a page or another program makes up). index.html and screen.js use exactly these.
 PAGE_LABELS = frozenset({
     "Yes", "No", "Repeat", "Slower", "Faster", "Skip", "Go back", "Help", "I don't know", "That's all", "Take a break",
-    "Type your answer", "Send", "Settings", "Close settings", "Listening",
+    "Type your answer", "Send", "Settings", "Close settings", "Listening", "My IEP",
     "Text size", "Font", "Line spacing", "Letter spacing", "Colours", "Speech rate (words a minute)", "Voice",
     "Switch scanning", "Say buttons aloud",
     # the problems the page finds itself (screen.js)
