@@ -226,6 +226,7 @@ def test_a_whole_session_with_the_keyboard_only(start, browser, cli, data_env):
     """Tab moves through the page in a sensible order with a visible focus, Enter
     presses and sends, the shown letters are shortcuts; the draft holds what was typed."""
     from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
     s = start("Kim Keys")
@@ -264,9 +265,16 @@ def test_a_whole_session_with_the_keyboard_only(start, browser, cli, data_env):
                                        "skip", "go back", "help", "I don't know", "that's all", "take a break"], order
 
     typed, steps = [], 0
+    where_shown: list[tuple[str, str]] = []  # (title, "Section N of M") at each question, as the page shows them
+
+    def where_now() -> tuple[str, str]:
+        return browser.find_element(By.ID, "section").text, browser.find_element(By.ID, "progress-label").text
+
     while not now["ended"]:
         steps += 1
         assert steps < 40, f"the session did not end: {now}"
+        if not where_shown or where_shown[-1] != where_now():
+            where_shown.append(where_now())
         last = now["lastId"]
         if now["yesNo"]:
             if steps == 2:
@@ -286,6 +294,10 @@ def test_a_whole_session_with_the_keyboard_only(start, browser, cli, data_env):
     no_errors(browser)
     assert s.finish() == 0, "".join(s.err)
     assert len(typed) >= 5
+    # a grade-2 student with no accommodation on file goes through 7 of the k-2 dialogue's 8 sections (the
+    # one about accommodations has no question for them), then the read-back: 8 in all, each counted once
+    assert [count for _, count in where_shown] == [f"Section {n} of 8" for n in range(1, 9)], where_shown
+    assert where_shown[-1][0] == "Reading it back", where_shown
     draft = all_text(exported(cli, data_env, "Kim Keys"))
     for answer in typed:
         assert answer in draft, f"{answer!r} is not in the exported draft"
