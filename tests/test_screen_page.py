@@ -256,7 +256,9 @@ def test_a_whole_session_with_the_keyboard_only(start, browser, cli, data_env):
     for _ in range(40):
         press(Keys.TAB)
         active = page_now(browser)["active"]
-        if not active.startswith("choice:"):  # the question's choices come between No and the answer field
+        # the question's choices come between No and the answer field; the listening indicator (shown
+        # now) between Settings and Yes
+        if not active.startswith("choice:") and active != "listening":
             order.append(active)
         if active == "take a break":
             break
@@ -644,6 +646,8 @@ def test_focus_and_scan_say_the_controls_names_unless_turned_off(browser):
         assert said(1) == ["Things I like. Section 2 of 8"]
         press(Keys.TAB)
         assert said(1) == ["Settings"]
+        press(Keys.TAB)  # the listening indicator, while it is shown
+        assert said(1) == ["Listening"]
         press(Keys.TAB)
         assert said(1) == ["Yes"]
         for name in ("No", "Dogs", "Not sure", "Type your answer", "Send", "Repeat"):

@@ -266,6 +266,7 @@
 
   function nameOf(el) {
     if (!el || el === document.body) return "";
+    if (el.id === "listening") return $("listening-text").textContent.trim();
     if (el.id === "where") {
       const title = $("section").textContent.trim();
       const count = $("progress-label").textContent.trim();
