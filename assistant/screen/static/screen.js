@@ -284,11 +284,26 @@
     return "";
   }
 
+  // One label on its way at a time: requests sent together may arrive in any order,
+  // and the focus's latest name must be the one said last. A label overtaken by a
+  // newer one while waiting is not sent (the newer one would cut it at once anyway).
+  let labelSending = false;
+  let labelNext = null;
+
   function sayLabel(label) {
     if (!label || settings.speak_labels === false) return;  // "Say buttons aloud" off: nothing is said
+    labelNext = label;
+    if (!labelSending) sendLabel();
+  }
+
+  function sendLabel() {
+    const label = labelNext;
+    labelNext = null;
+    labelSending = label !== null;
+    if (!labelSending) return;
     // Its failure is not a problem of its own: the words are on the screen.
     fetch("speak", { method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ label }) }).catch(() => {});
+      body: JSON.stringify({ label }) }).catch(() => {}).finally(sendLabel);
   }
 
   function focusQuietly(el) {
