@@ -7,6 +7,7 @@ from __future__ import annotations
 import select
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TextIO
@@ -67,6 +68,17 @@ class SpokenVoice:
         self.rate = speaker.rate if speaker else DEFAULT_RATE
         self.hub = hub
         self.speaking_prompt = False  # a question is being said: an answer from the page may cut it
+        # The page's own words (a button's name as the focus reaches it, a setting
+        # confirmed) are said by a thread of their own (``say_label``). One speaker
+        # plays one thing at a time: ``_speaking`` is held by whoever plays, and
+        # ``_state`` guards who that is.
+        self._speaking = threading.Lock()
+        self._state = threading.Lock()
+        self._line_active = False  # a line of the session is waiting to be said, or being said
+        self._label: str | None = None  # the label to say next (only the latest one)
+        self._saying_label = False
+        self._label_wake = threading.Event()
+        self._label_thread: threading.Thread | None = None
 
     def say_prompt(self, text: str, private: bool = True) -> None:
         """Say a line the student answers (a question): the page shows it as the prompt."""
@@ -77,6 +89,34 @@ class SpokenVoice:
         read-only disk: ``StorageError``), nothing is shown yet and the engine waits
         and says it again, so the student hears every line they see. (A natural voice
         is then made while it is spoken, from its first sentence.)"""
+        with self._state:
+            self._line_active = True
+            self._label = None  # a label not yet said is stale once the session talks
+        try:
+            self._take_speaker()
+            try:
+                self._say(text, private, kind)
+            finally:
+                self._speaking.release()
+        finally:
+            with self._state:
+                self._line_active = False
+        for hear in self.listeners:  # outside the lock: a listener may answer with a line of its own
+            hear(Said(text, private))
+
+    def _take_speaker(self) -> None:
+        """Wait for the speaker: a label being said is cut at once (a label never
+        delays the session). Stopped again while waiting: a label that had just
+        started may have cleared the first stop."""
+        with self._state:
+            if self._saying_label and self.speaker is not None:
+                self.speaker.stop()
+        while not self._speaking.acquire(timeout=0.05):
+            with self._state:
+                if self._saying_label and self.speaker is not None:
+                    self.speaker.stop()
+
+    def _say(self, text: str, private: bool, kind: str) -> None:
         if self.speaker is not None:
             try:
                 self.speaker.prepare(text, private=private)
@@ -96,8 +136,6 @@ class SpokenVoice:
                 self.speaking_prompt = False
         if self.hub is not None and line is not None:
             self.hub.spoken(line)
-        for hear in self.listeners:
-            hear(Said(text, private))
 
     def _speak(self, text: str, private: bool, line: int | None) -> None:
         assert self.speaker is not None
@@ -112,6 +150,48 @@ class SpokenVoice:
         self.screen.show(text)
         if self.hub is not None:
             self.hub.spoken(self.hub.say(text))
+
+    def say_label(self, text: str) -> bool:
+        """Say one of the page's own words (checked by the caller: never student
+        data), e.g. the name of the button the focus reached. Short, and a new one
+        cuts the one being said. While a line of the session is being said, the label
+        is dropped (False), not kept for later: the session's question or read-back
+        is never cut by it, and said after the line it would come when the student
+        is to answer (the microphone listening), about a focus that may have moved
+        on; the focus is still shown, and the next move says its name."""
+        speaker = self.speaker
+        if speaker is None:
+            return False
+        with self._state:
+            if self._line_active:
+                return False
+            self._label = text
+            if self._saying_label:
+                speaker.stop()  # a new label cuts the one being said
+            if self._label_thread is None:
+                self._label_thread = threading.Thread(target=self._labels, name="labels", daemon=True)
+                self._label_thread.start()
+        self._label_wake.set()
+        return True
+
+    def _labels(self) -> None:
+        while True:
+            self._label_wake.wait()
+            self._label_wake.clear()
+            with self._speaking:
+                with self._state:
+                    text, self._label = self._label, None
+                    speaker = self.speaker
+                    if text is None or speaker is None or self._line_active:
+                        continue
+                    self._saying_label = True
+                try:
+                    speaker.speak(text, private=False)
+                except Exception:  # a label that could not be said: the session's next line finds out and says so
+                    pass
+                finally:
+                    with self._state:
+                        self._saying_label = False
 
     def interrupt(self) -> None:
         """The student answered on the page while a question is being said: stop saying

@@ -226,6 +226,7 @@ def test_a_whole_session_with_the_keyboard_only(start, browser, cli, data_env):
     """Tab moves through the page in a sensible order with a visible focus, Enter
     presses and sends, the shown letters are shortcuts; the draft holds what was typed."""
     from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
     s = start("Kim Keys")
@@ -255,7 +256,9 @@ def test_a_whole_session_with_the_keyboard_only(start, browser, cli, data_env):
     for _ in range(40):
         press(Keys.TAB)
         active = page_now(browser)["active"]
-        if not active.startswith("choice:"):  # the question's choices come between No and the answer field
+        # the question's choices come between No and the answer field; the listening indicator (shown
+        # now) between Settings and Yes
+        if not active.startswith("choice:") and active != "listening":
             order.append(active)
         if active == "take a break":
             break
@@ -264,9 +267,16 @@ def test_a_whole_session_with_the_keyboard_only(start, browser, cli, data_env):
                                        "skip", "go back", "help", "I don't know", "that's all", "take a break"], order
 
     typed, steps = [], 0
+    where_shown: list[tuple[str, str]] = []  # (title, "Section N of M") at each question, as the page shows them
+
+    def where_now() -> tuple[str, str]:
+        return browser.find_element(By.ID, "section").text, browser.find_element(By.ID, "progress-label").text
+
     while not now["ended"]:
         steps += 1
         assert steps < 40, f"the session did not end: {now}"
+        if not where_shown or where_shown[-1] != where_now():
+            where_shown.append(where_now())
         last = now["lastId"]
         if now["yesNo"]:
             if steps == 2:
@@ -286,6 +296,10 @@ def test_a_whole_session_with_the_keyboard_only(start, browser, cli, data_env):
     no_errors(browser)
     assert s.finish() == 0, "".join(s.err)
     assert len(typed) >= 5
+    # a grade-2 student with no accommodation on file goes through 7 of the k-2 dialogue's 8 sections (the
+    # one about accommodations has no question for them), then the read-back: 8 in all, each counted once
+    assert [count for _, count in where_shown] == [f"Section {n} of 8" for n in range(1, 9)], where_shown
+    assert where_shown[-1][0] == "Reading it back", where_shown
     draft = all_text(exported(cli, data_env, "Kim Keys"))
     for answer in typed:
         assert answer in draft, f"{answer!r} is not in the exported draft"
@@ -581,6 +595,112 @@ def test_spoken_words_captions_level_problems_and_cards(browser):
         no_errors(browser)
     finally:
         server.close()
+
+
+@SLOW
+def test_focus_and_scan_say_the_controls_names_unless_turned_off(browser):
+    """Every word shown is spoken: the control the focus reaches by Tab, or the scan
+    highlight by a step, is sent once to POST /speak with its name (a question's choice
+    by its words, where the student is as the header shows it); a mouse click says
+    nothing; with "Say buttons aloud" turned off on the page nothing is sent. The page's
+    lang is the student's language from the settings."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select
+
+    from assistant.screen.hub import DEFAULTS, Hub, check_settings
+    from assistant.screen.server import PAGE_LABELS, ScreenServer
+
+    sent: list = []
+    spoken: list = []
+    hub = Hub({**DEFAULTS, "rate": 165, "voice": "espeak:gmw/en-us", "language": "es"})
+    server = ScreenServer(hub, sent.append, lambda p: hub.settings(check_settings(p)),
+                          on_speak=spoken.append).start()
+
+    def press(*keys):
+        ActionChains(browser).send_keys(*keys).perform()
+
+    def said(count: int) -> list[str]:
+        """The labels sent, once ``count`` of them have come (or 10 s passed: a busy machine), then 1 s more
+        for any extra (each request is 200 ms late: see the browser fixture)."""
+        deadline = time.monotonic() + 10
+        while len(spoken) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)
+        labels = [p["label"] for p in spoken]
+        spoken.clear()
+        return labels
+
+    try:
+        hub.where("Things I like", 2, 8)
+        hub.say("What do you like to do? Dogs, or something else?", "prompt")
+        hub.listen(True, "choice", ["dogs", "not sure"])
+        watch_for_errors(browser)
+        browser.get(server.url)
+        time.sleep(1.5)
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "es"
+        assert browser.find_element(By.ID, "progress-label").text == "Section 2 of 8"
+        assert said(0) == []  # loading the page says nothing by itself
+
+        press(Keys.TAB)  # the header: where the student is
+        assert said(1) == ["Things I like. Section 2 of 8"]
+        press(Keys.TAB)
+        assert said(1) == ["Settings"]
+        press(Keys.TAB)  # the listening indicator, while it is shown
+        assert said(1) == ["Listening"]
+        press(Keys.TAB)
+        assert said(1) == ["Yes"]
+        for name in ("No", "Dogs", "Not sure", "Type your answer", "Send", "Repeat"):
+            press(Keys.TAB)
+            assert said(1) == [name]
+        button(browser, "Slower").click()  # a mouse click: the student found it, nothing is said
+        assert said(0) == []
+        assert sent == [{"say": "slower"}]
+        # a single switch: each Space moves the highlight, from the top after a choice, and says where it is
+        for name in ("Yes", "No", "Dogs"):
+            press(" ")
+            assert said(1) == [name]
+        # a shortcut key presses its button: the press is what is heard, not its name
+        press("r")
+        assert said(0) == [] and sent[-1] == {"say": "repeat"}
+        # the settings, opened with G: the focus on its first list says it; its new toggle is a named list
+        press("g")
+        assert said(1) == ["Text size"]
+        toggle = browser.find_element(By.ID, "set-speak-labels")
+        assert toggle.accessible_name == "Say buttons aloud"
+        assert Select(toggle).first_selected_option.text == "On"  # on by default
+        assert_accessible(browser, "the settings, with Say buttons aloud")
+        for name in ("Font", "Line spacing", "Letter spacing", "Colours", "Speech rate (words a minute)", "Voice",
+                     "Switch scanning"):
+            press(Keys.TAB)
+            assert said(1) == [name]
+        # Tabbed through quickly: the labels come one at a time and the focus's latest name comes last
+        press(Keys.TAB, Keys.TAB)
+        quick = said(2)
+        assert quick[-1] == "Close settings" and 1 <= len(quick) <= 2, quick
+        ActionChains(browser).key_down(Keys.SHIFT).send_keys(Keys.TAB).key_up(Keys.SHIFT).perform()
+        assert said(1) == ["Say buttons aloud"]
+        press(Keys.ARROW_DOWN)  # Off: sent as a setting, saved, and echoed back by the session
+        deadline = time.monotonic() + 5
+        while hub.current_settings()["speak_labels"] is not False and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert hub.current_settings()["speak_labels"] is False
+        time.sleep(0.5)
+        press(Keys.ESCAPE)
+        press(Keys.TAB, Keys.TAB, " ", " ")
+        assert said(0) == []  # turned off: neither focus nor scanning says anything
+        hub.settings({"speak_labels": True})
+        time.sleep(0.6)
+        press(" ")
+        assert len(said(1)) == 1
+        no_errors(browser)
+    finally:
+        server.close()
+    # every control's name the page says is in the server's list (else the session would refuse it)
+    assert {"Yes", "No", "Settings", "Text size", "Font", "Line spacing", "Letter spacing", "Colours",
+            "Speech rate (words a minute)", "Voice", "Switch scanning", "Say buttons aloud", "Type your answer", "Send",
+            "Close settings", *COMMANDS} <= PAGE_LABELS
 
 
 # ---------------------------------------------------------------- the files themselves (fast)

@@ -47,6 +47,11 @@ MAX_ANSWER_CHARS = 4000  # about 10 minutes of speech: longer answers are cut, a
 MOVING_ON = "Okay, let's go on. I saved what you said for your teacher."
 NOTE_KIND = "unclear"  # the kind of the stored note (answers.kind)
 NOTE_FIELD = "open_questions"  # where a note goes in the draft
+# The read-back is the page's last section: "Section 8 of 8, Reading it back". A
+# student counts what they are taken through, and the read-back is a part of it
+# (the student answers there too); a dialogue section with no question for this
+# student (no accommodations on file) is not counted: it is never shown.
+READ_BACK_TITLE = "Reading it back"
 REVIEW_INTRO = "Here is what you told me. After each part, say yes if it is right, or no to change it."
 
 
@@ -77,6 +82,7 @@ class DialogueEngine:
         self.steps = build_steps(dialogue, student)
         self.session: Session | None = None
         self._introduced: set[int] = set()
+        self._shown: list[int] = []  # the sections this session goes through, set by run()
         self.voice = voice
 
     def _show(self, what: str, *args) -> None:
@@ -100,6 +106,7 @@ class DialogueEngine:
             greeting = f"Welcome back, {self.student.name}. Let's continue where you stopped."
         self.session = session
         plan = Plan((*self._again_steps(session.id), *self.steps))
+        self._shown = sorted({s.section for s in plan.steps})
         i = self._start(plan, session)
         self.talk.say(greeting, private=True)
         history: list[int] = []
@@ -197,7 +204,8 @@ class DialogueEngine:
     # ------------------------------------------------------------ a step
 
     def _intro(self, step: Step) -> None:
-        self._show("where", self.dialogue.sections[step.section].title, step.section + 1, len(self.dialogue.sections))
+        number = self._shown.index(step.section) + 1 if step.section in self._shown else step.section + 1
+        self._show("where", self.dialogue.sections[step.section].title, number, len(self._shown) + 1)
         if step.role is Role.AGAIN or step.section in self._introduced:
             return
         self._introduced.add(step.section)
@@ -348,13 +356,13 @@ class DialogueEngine:
     def _review(self) -> Outcome:
         """Read the draft back part by part (one part per list prompt); the student
         may say no and give a new answer for that part, which replaces it."""
-        sections = len(self.dialogue.sections)
+        total = len(self._shown) + 1
+        self._show("where", READ_BACK_TITLE, total, total)
         self.talk.say(REVIEW_INTRO)
         parts = self._parts()
         self._show("cards", [{"title": label, "text": said} for _, _, label, said, _ in parts])
-        for index, (si, prompt, label, said, answers) in enumerate(parts):
-            self._show("card", index)
-            self._show("where", self.dialogue.sections[si].title, si + 1, sections)
+        for index, (_, prompt, label, said, answers) in enumerate(parts):
+            self._show("card", index)  # the card says which part: the section stays "Reading it back"
             question = f"{label}: {said}. Is that right?"
             key = review_step(self.dialogue, prompt).key
             verdict = self.talk.ask(Question(question, True, Listen.YES_NO), partial(self._settle_part, question),

@@ -25,7 +25,7 @@ CLOSED = None  # put on a page's queue when the hub closes: its stream ends
 
 # The student's display settings: the defaults and what each may be.
 DEFAULTS: dict[str, Any] = {"text_size": 150, "font": "default", "line_spacing": 1.8, "letter_spacing": 0.05,
-                            "theme": "cream", "dwell": 0}
+                            "theme": "cream", "dwell": 0, "speak_labels": True}
 FONTS = ("default", "opendyslexic", "atkinson")
 THEMES = ("cream", "dark", "contrast")
 RANGES = {"text_size": (100, 400), "line_spacing": (1.5, 3.0), "letter_spacing": (0.0, 0.3), "dwell": (0, 10),
@@ -54,10 +54,16 @@ def check_settings(given: object) -> dict[str, Any]:
             if value not in THEMES:
                 raise UserError(f"theme must be one of: {', '.join(THEMES)}")
             out[key] = value
+        elif key == "speak_labels":  # "Say buttons aloud"
+            if not isinstance(value, bool):
+                raise UserError("speak_labels must be true or false")
+            out[key] = value
         elif key == "voice":
             if not isinstance(value, str) or not value.strip() or len(value) > 100:
                 raise UserError("voice must be a voice's name, e.g. piper:en_US-amy-medium or espeak:en-us")
             out[key] = value.strip()
+        elif key == "language":
+            raise UserError("language is the student's, set by the teacher (iep-assistant students), not on the page")
         else:
             raise UserError(f"unknown setting '{str(key)[:40]}': the settings are "
                             + ", ".join([*DEFAULTS, "rate", "voice"]))
@@ -176,6 +182,12 @@ class Hub:
     def current_settings(self) -> dict[str, Any]:
         with self._lock:
             return dict(self._state["settings"])
+
+    def current(self, kind: str) -> dict[str, Any] | None:
+        """The latest data of one event type (None when nothing of it is current)."""
+        with self._lock:
+            data = self._state[kind]
+            return dict(data) if data is not None else None
 
     def last_line(self) -> str:
         with self._lock:

@@ -52,13 +52,64 @@ FALLBACK_PAGE = b"""<!doctype html><html lang="en"><meta charset="utf-8"><title>
 """
 
 
+# The page's own words, said when the focus reaches them (``POST /speak``): the
+# names of its controls, its fixed statuses and the problems it finds itself. Only
+# these, a choice of the question being asked, and where the student is, are said:
+# the page is local, but the session's speech stays what the program shows (never
+# text a page or another program makes up). index.html and screen.js use exactly these.
+PAGE_LABELS = frozenset({
+    "Yes", "No", "Repeat", "Slower", "Faster", "Skip", "Go back", "Help", "I don't know", "That's all", "Take a break",
+    "Type your answer", "Send", "Settings", "Close settings", "Listening", "My IEP",
+    "Text size", "Font", "Line spacing", "Letter spacing", "Colours", "Speech rate (words a minute)", "Voice",
+    "Switch scanning", "Say buttons aloud",
+    # the problems the page finds itself (screen.js)
+    "The screen lost touch with the assistant. It is trying again.",
+    "The assistant is not answering. Ask your teacher for help.",
+    "The assistant could not take that. Please try again.",
+})
+MAX_LABEL = 200  # characters: the longest label is a problem's sentence
+
+# A setting changed on the page, confirmed aloud in plain words ("Text size 200 percent").
+FONT_NAMES = {"default": "default", "opendyslexic": "OpenDyslexic", "atkinson": "Atkinson Hyperlegible"}
+THEME_NAMES = {"cream": "cream", "dark": "dark", "contrast": "high contrast"}
+LETTER_NAMES = {0.0: "none", 0.05: "a little", 0.1: "more", 0.2: "wide", 0.3: "widest"}
+
+
+def confirmation(changes: dict[str, Any]) -> str:
+    """What a settings change is said as: one short sentence per setting."""
+    said = []
+    for key, value in changes.items():
+        if key == "text_size":
+            said.append(f"Text size {value} percent.")
+        elif key == "font":
+            said.append(f"Font {FONT_NAMES.get(value, value)}.")
+        elif key == "line_spacing":
+            said.append(f"Line spacing {value:g}.")
+        elif key == "letter_spacing":
+            said.append(f"Letter spacing {LETTER_NAMES.get(value, f'{value:g} em')}.")
+        elif key == "theme":
+            said.append(f"Colours {THEME_NAMES.get(value, value)}.")
+        elif key == "rate":
+            said.append(f"Speech rate {value} words a minute.")
+        elif key == "voice":
+            said.append("Natural voice." if str(value).startswith("piper:") else "Robot voice.")
+        elif key == "dwell":
+            said.append("Switch scanning: step with Space." if not value else
+                        f"Switch scanning moves every {value:g} second{'' if value == 1 else 's'}.")
+        elif key == "speak_labels" and value:
+            said.append("Say buttons aloud on.")
+    return " ".join(said)
+
+
 class ScreenServer:
-    """Serves one session's page. ``on_input(payload)`` and ``on_settings(payload)``
-    take the page's POSTed JSON and raise UserError for what they refuse (400)."""
+    """Serves one session's page. ``on_input(payload)``, ``on_settings(payload)`` and
+    ``on_speak(payload)`` take the page's POSTed JSON and raise UserError for what
+    they refuse (400)."""
 
     def __init__(self, hub: Hub, on_input: Callable[[Any], None], on_settings: Callable[[Any], None],
-                 static: Path = STATIC):
+                 static: Path = STATIC, on_speak: Callable[[Any], None] | None = None):
         self.hub, self.on_input, self.on_settings = hub, on_input, on_settings
+        self.on_speak = on_speak or (lambda payload: None)
         self.static = static.resolve()
         self.token = secrets.token_urlsafe(24)
         self.httpd = _Server(("127.0.0.1", 0), _Handler)
@@ -140,11 +191,12 @@ class _Handler(BaseHTTPRequestHandler):
             return self._events()
         if method == "GET" and rest.startswith("static/"):
             return self._static(rest[len("static/"):])
-        if method == "POST" and rest in ("input", "settings"):
-            return self._post(screen.on_input if rest == "input" else screen.on_settings)
-        if rest in ("", "events", "input", "settings") or rest.startswith("static/"):
+        posts = {"input": screen.on_input, "settings": screen.on_settings, "speak": screen.on_speak}
+        if method == "POST" and rest in posts:
+            return self._post(posts[rest])
+        if rest in ("", "events", *posts) or rest.startswith("static/"):
             return self._send(405, b"Method not allowed.\n", "text/plain; charset=utf-8",
-                              {"Allow": "POST" if rest in ("input", "settings") else "GET"})
+                              {"Allow": "POST" if rest in posts else "GET"})
         return self._plain(404, "Not found.")
 
     def do_GET(self) -> None:
@@ -269,11 +321,12 @@ class StudentScreen:
     def __init__(self, data_dir: Path, student: Student, speaker: Speaker | None, static: Path = STATIC):
         self.data_dir, self.student, self.speaker = data_dir, student, speaker
         voice = speaker.voice if speaker is not None else (student.voice or "")
+        # the student's language: the page's lang, for a screen reader's voice and the font's shaping
         self.hub = Hub({**DEFAULTS, **student.display, "rate": speaker.rate if speaker else (student.rate or DEFAULT_RATE),
-                        "voice": voice})
+                        "voice": voice, "language": student.language})
         self.page = PageInput()
         self.voice: SpokenVoice | None = None
-        self.server = ScreenServer(self.hub, self.receive, self.apply_settings, static)
+        self.server = ScreenServer(self.hub, self.receive, self.apply_settings, static, self.speak)
         self._store: Store | None = None
         self._store_lock = threading.Lock()
         self._ended = False
@@ -318,7 +371,37 @@ class StudentScreen:
             self.voice.set_rate(changes["rate"])
         if "voice" in changes and self.speaker is not None:
             self.speaker.voice = changes["voice"]
-        self.hub.settings(changes)
+        current = self.hub.settings(changes)
+        if current.get("speak_labels", True) and self.voice is not None:
+            # in the new voice and rate; turning "Say buttons aloud" off is not said (while off nothing is)
+            said = confirmation(changes)
+            if said:
+                self.voice.say_label(said)
+
+    def allowed_label(self, label: str) -> bool:
+        """Whether ``label`` is something the page shows now (see PAGE_LABELS)."""
+        if label in PAGE_LABELS:
+            return True
+        listen = self.hub.current("listen")
+        if listen and listen["on"] and label.casefold() in (str(c).casefold() for c in listen["choices"]):
+            return True
+        where = self.hub.current("where")
+        if where and where["total"]:
+            count = f"Section {where['number']} of {where['total']}"
+            return label in (count, where["section"], f"{where['section']}. {count}")
+        return False
+
+    def speak(self, payload: Any) -> None:
+        """POST /speak {"label": ...}: one of the page's own words, said unless the
+        student turned "Say buttons aloud" off; anything else is refused (400)."""
+        if not isinstance(payload, dict) or set(payload) != {"label"} or not isinstance(payload["label"], str):
+            raise UserError('send {"label": "<the words of a button or field on the page>"}')
+        label = payload["label"].strip()
+        if not label or len(label) > MAX_LABEL or not self.allowed_label(label):
+            raise UserError(f"'{label[:40]}' is not a label of this page or a choice of this question: "
+                            "only those are said")
+        if self.hub.current_settings().get("speak_labels", True) and self.voice is not None:
+            self.voice.say_label(label)
 
     def end(self, ending: str) -> None:
         """The session is over: the page shows its last line as the end."""

@@ -157,6 +157,9 @@
   // Two kinds of problem: the session's (a lost microphone: it stays until the
   // session says it is over, as it would after a reload) and the page's own (a press
   // that did not arrive: gone at the next question).
+  const LOST = "The screen lost touch with the assistant. It is trying again.";
+  const NOT_ANSWERING = "The assistant is not answering. Ask your teacher for help.";
+  const NOT_TAKEN = "The assistant could not take that. Please try again.";
   let sessionProblem = "";
   let pageProblem = "";
 
@@ -164,9 +167,14 @@
     $("problem").textContent = [sessionProblem, pageProblem].filter(Boolean).join(" ");
   }
 
+  // The problems the page finds itself: shown, and said while the session can still
+  // speak (a POST that fails is not retried: the words stay on the screen).
+  const SAID_PROBLEMS = new Set([LOST, NOT_ANSWERING, NOT_TAKEN]);
+
   function setProblem(text) {
     pageProblem = text || "";
     showProblems();
+    if (SAID_PROBLEMS.has(pageProblem)) sayLabel(pageProblem);
   }
 
   function problem(data) {
@@ -207,6 +215,8 @@
     if (settings.letter_spacing !== undefined) root.style.setProperty("--letter", Number(settings.letter_spacing) + "em");
     if (settings.theme) root.dataset.theme = settings.theme;
     if (settings.font) root.dataset.font = settings.font;
+    // the student's language: a screen reader reads the page in it, and the fonts shape its letters
+    if (settings.language) root.lang = String(settings.language);
     for (const select of settingsPanel.querySelectorAll("select[data-setting]")) {
       const key = select.dataset.setting;
       if (settings[key] !== undefined && settings[key] !== null && document.activeElement !== select) chooseIn(select, settings[key]);
@@ -219,9 +229,9 @@
       const r = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
       if (r.status === 204) return true;
       const text = (await r.text()).trim();
-      setProblem(text || "The assistant could not take that. Please try again.");
+      setProblem(text || NOT_TAKEN);
     } catch (e) {
-      setProblem("The assistant is not answering. Ask your teacher for help.");
+      setProblem(NOT_ANSWERING);
     }
     return false;
   }
@@ -231,6 +241,7 @@
     let value = select.value;
     if (select.dataset.type === "int") value = parseInt(value, 10);
     if (select.dataset.type === "float") value = parseFloat(value);
+    if (select.dataset.type === "bool") value = value === "true";
     applySettings({ [key]: value });  // at once; the session's echo confirms it
     post("settings", { [key]: value });
   }
@@ -242,6 +253,69 @@
     else settingsButton.focus();
     restartDwell();
   }
+
+  // ------------------------------------------------------------------ the page's own words, said
+  // Every word shown is spoken: the name of the control the focus reaches by Tab or
+  // by a scan step is said by the session (POST speak; the session says only the
+  // page's own words and the question's choices). Not on a mouse click or a touch:
+  // whoever points at a button has found it. A shortcut key presses its button: the
+  // press is what is heard.
+
+  let pointing = false;   // the last thing the student did was point (mouse, touch)
+  let quietFocus = false; // a focus the page moves itself without saying it
+
+  function nameOf(el) {
+    if (!el || el === document.body) return "";
+    if (el.id === "listening") return $("listening-text").textContent.trim();
+    if (el.id === "where") {
+      const title = $("section").textContent.trim();
+      const count = $("progress-label").textContent.trim();
+      return count ? `${title}. ${count}` : title;
+    }
+    if (el.id) {
+      const label = document.querySelector(`label[for="${CSS.escape(el.id)}"]`);
+      if (label) return label.textContent.trim();
+    }
+    if (el.matches("button")) {
+      // the button's words without its shortcut key's letter
+      return Array.from(el.childNodes).filter((n) => n.nodeType === Node.TEXT_NODE)
+        .map((n) => n.textContent).join("").trim();
+    }
+    return "";
+  }
+
+  // One label on its way at a time: requests sent together may arrive in any order,
+  // and the focus's latest name must be the one said last. A label overtaken by a
+  // newer one while waiting is not sent (the newer one would cut it at once anyway).
+  let labelSending = false;
+  let labelNext = null;
+
+  function sayLabel(label) {
+    if (!label || settings.speak_labels === false) return;  // "Say buttons aloud" off: nothing is said
+    labelNext = label;
+    if (!labelSending) sendLabel();
+  }
+
+  function sendLabel() {
+    const label = labelNext;
+    labelNext = null;
+    labelSending = label !== null;
+    if (!labelSending) return;
+    // Its failure is not a problem of its own: the words are on the screen.
+    fetch("speak", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ label }) }).catch(() => {}).finally(sendLabel);
+  }
+
+  function focusQuietly(el) {
+    quietFocus = true;
+    try { el.focus(); } finally { quietFocus = false; }
+  }
+
+  document.addEventListener("pointerdown", () => { pointing = true; }, true);
+  document.addEventListener("keydown", () => { pointing = false; }, true);
+  document.addEventListener("focusin", (e) => {
+    if (!pointing && !quietFocus) sayLabel(nameOf(e.target));
+  });
 
   // ------------------------------------------------------------------ the student's choices
 
@@ -278,7 +352,10 @@
     scanFromStart = false;
     for (const el of document.querySelectorAll(".scan")) el.classList.remove("scan");
     items[i].classList.add("scan");
-    items[i].focus();
+    // Auditory scanning: each step says where the highlight is, also when it stays
+    // on the one item there is, and also after a click (a switch is not a pointer).
+    focusQuietly(items[i]);
+    sayLabel(nameOf(items[i]));
   }
 
   function select() {
@@ -349,7 +426,7 @@
       const button = document.querySelector(`button[data-key="${CSS.escape(key)}"]`);
       if (button && !button.disabled) {
         e.preventDefault();
-        button.focus();
+        focusQuietly(button);
         button.click();
       }
     }
@@ -415,6 +492,6 @@
   source.addEventListener("error", () => {
     if (ended) return source.close();
     lost = true;
-    setProblem("The screen lost touch with the assistant. It is trying again.");
+    setProblem(LOST);
   });
 })();
