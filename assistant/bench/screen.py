@@ -253,3 +253,33 @@ def screen(tmp: Path, reps: int, log=print, pause: float = 0.5) -> dict:
             "readback_shown": summary(readback_shown), "readback_heard": summary(readback_heard),
             # left out when no line was lit whole: the report shows the highlight only when it was measured
             **({"highlight": spread(offsets)} if offsets else {})}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m assistant.bench.screen [--runs N] [--json FILE]``: the student's
+    screen alone (a few minutes), printed as the benchmark report's section; the
+    whole ``iep-assistant bench`` takes about an hour."""
+    import argparse
+    import json
+    import os
+
+    from assistant.bench.report import screen_section
+
+    p = argparse.ArgumentParser(prog="python -m assistant.bench.screen")
+    p.add_argument("--runs", type=int, default=3, help="sessions (the first with an empty speech cache)")
+    p.add_argument("--json", type=Path, help="also write the figures here")
+    args = p.parse_args(argv)
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        result = screen(Path(tmp), max(2, args.runs), lambda line: print(line, flush=True))
+    result["load"] = {"at_start": load, "at_end": os.getloadavg()[0]}
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1))
+    print("\n".join(screen_section(result)))
+    print(f"\n(load average {load:.2f} at the start, {result['load']['at_end']:.2f} at the end, "
+          f"{os.cpu_count()} cores)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
