@@ -457,9 +457,15 @@ class Player:
                     stream.start()
                 if marks is not None:
                     marks.running = True
-                while not done.wait(0.05):
-                    if stop.is_set():
-                        break
+                try:
+                    while not done.wait(0.05):
+                        if stop.is_set():
+                            break
+                except BaseException:
+                    # Ctrl+C while it plays: stop at once (abort, not a play-out of the
+                    # buffers), and the piece being made is the last one
+                    stop.set()
+                    raise
             finally:
                 with _quiet_stderr():
                     if stop.is_set():
