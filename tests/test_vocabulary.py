@@ -154,3 +154,13 @@ def test_real_short_answers_are_not_near_commands(said):
 @pytest.mark.parametrize("said", ["no idea", "skip it please", "That's all.", "yes", "nope", "um, repeat"])
 def test_exact_phrases_are_not_near_commands_but_the_phrase(said):
     assert near_command(said) is None and meaning_of(said) is not None
+
+
+def test_every_button_of_the_students_screen_means_its_command():
+    """The page's buttons send their words into the engine as spoken words: each must
+    be a phrase of the vocabulary, or a press would be stored as the student's answer."""
+    from assistant.screen.ears import BUTTONS
+
+    meanings = [meaning_of(b) for b in BUTTONS]
+    assert None not in meanings, dict(zip(BUTTONS, meanings, strict=True))
+    assert set(meanings) == set(Meaning) - {Meaning.NOT_SURE}  # one button per command, and yes and no

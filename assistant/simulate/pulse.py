@@ -183,6 +183,16 @@ class SoundWatcher:
         with self._lock:
             return np.concatenate(self._audio)
 
+    def recorded(self) -> tuple[np.ndarray, np.ndarray]:
+        """Everything recorded so far (``keep``) with each block's arrival time, taken
+        together: the samples and the times of the blocks they came in."""
+        if self._audio is None:
+            raise ValueError("this watcher keeps no audio: make it with keep=True")
+        with self._lock:
+            samples = np.concatenate(self._audio)
+            arrivals = np.array([when for when, _ in self._blocks[: len(self._audio)]])
+        return samples, arrivals
+
     def first_sound_after(self, t: float, timeout: float = 30.0) -> float | None:
         deadline = time.perf_counter() + timeout
         seen = 0

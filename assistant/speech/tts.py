@@ -666,9 +666,8 @@ def word_offsets_in_recording(events: list[tuple[int, float]], line_wav: Path, w
     if indices != sorted(set(indices)) or (indices and not 0 <= indices[0] <= indices[-1] < len(starts)):
         raise ValueError(f"the word events {indices} are not words of {line_wav} ({len(starts)} words) in order")
     rendered = resample(audio.samples, audio.rate, SAMPLE_RATE)
-    heard = watcher.samples().astype(np.float32) / 32768
-    with watcher._lock:
-        arrivals = np.array([when for when, _ in watcher._blocks[: len(heard) // watcher.BLOCK]])
+    samples, arrivals = watcher.recorded()  # the watcher's public record: no reach into its fields
+    heard = samples.astype(np.float32) / 32768
     block = watcher.BLOCK
     origin = float(np.min(arrivals - np.arange(1, len(arrivals) + 1) * block / SAMPLE_RATE))  # time of sample 0
     lag: int | None = None  # recording index of the rendered sample 0, as the word before was found
