@@ -139,7 +139,33 @@ def _v3(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE students ADD COLUMN display TEXT NOT NULL DEFAULT '{}'")
 
 
-STEPS: list[Callable] = [_v1, _v2, _v3]
+def _v4(db: sqlite3.Connection) -> None:
+    """The continuum and the school year: each student's role (NULL: the default
+    for their grade, ``roles.default_role``) and whether they are archived (the
+    time, or NULL); the lessons a student has done, their meeting rehearsals and
+    their goal check-ins. Each of the three keeps its own rows by date: they are
+    the evidence of a year, only ever added to (and deleted with the student)."""
+    for statement in """
+    ALTER TABLE students ADD COLUMN role INTEGER;
+    ALTER TABLE students ADD COLUMN archived TEXT;
+    CREATE TABLE lessons (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, student_id INTEGER NOT NULL REFERENCES students(id) ON DELETE CASCADE,
+        lesson TEXT NOT NULL, at TEXT NOT NULL, passed INTEGER NOT NULL, body TEXT NOT NULL DEFAULT '{}');
+    CREATE INDEX lessons_student ON lessons(student_id, id);
+    CREATE TABLE rehearsals (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, student_id INTEGER NOT NULL REFERENCES students(id) ON DELETE CASCADE,
+        at TEXT NOT NULL, body TEXT NOT NULL DEFAULT '{}');
+    CREATE INDEX rehearsals_student ON rehearsals(student_id, id);
+    CREATE TABLE checkins (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, student_id INTEGER NOT NULL REFERENCES students(id) ON DELETE CASCADE,
+        at TEXT NOT NULL, status TEXT NOT NULL, body TEXT NOT NULL DEFAULT '{}');
+    CREATE INDEX checkins_student ON checkins(student_id, at, id);
+    """.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+STEPS: list[Callable] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(STEPS)
 
 

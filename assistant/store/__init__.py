@@ -11,6 +11,9 @@ SQL, one per area:
     store.sign_ins        review-app sign-ins, throttle  (teachers.py)
     store.audit           the access log                 (log.py)
     store.settings        settings                       (settings.py)
+    store.lessons         lessons done                   (year.py)
+    store.rehearsals      meeting rehearsals             (year.py)
+    store.checkins        goal check-ins                 (year.py)
 
 The connection, transactions and what SQLite's errors mean are ``db.py``'s; the
 schema is ``assistant.migrations``'. Each write is its own transaction,
@@ -38,10 +41,11 @@ from assistant.store.sessions import Answer, Session, Transcripts
 from assistant.store.settings import Settings
 from assistant.store.students import Roster, Student
 from assistant.store.teachers import SignIns, Teacher, Teachers, already_exists
+from assistant.store.year import Checkins, Lessons, Rehearsals
 
-__all__ = ["AccessLog", "Answer", "Database", "DraftVersions", "Roster", "Session", "Settings", "SignIns", "StorageError",
-           "Store", "Student", "Teacher", "Teachers", "Transcripts", "already_exists", "default_data_dir",
-           "os_storage_error", "storage_error"]
+__all__ = ["AccessLog", "Answer", "Checkins", "Database", "DraftVersions", "Lessons", "Rehearsals", "Roster", "Session",
+           "Settings", "SignIns", "StorageError", "Store", "Student", "Teacher", "Teachers", "Transcripts",
+           "already_exists", "default_data_dir", "os_storage_error", "storage_error"]
 
 default_data_dir = paths.default_data_dir
 
@@ -88,6 +92,9 @@ class Store:
         self.sign_ins = SignIns(self.db)
         self.audit = AccessLog(self.db)
         self.settings = Settings(self.db)
+        self.lessons = Lessons(self.db)
+        self.rehearsals = Rehearsals(self.db)
+        self.checkins = Checkins(self.db)
 
     def _unlock(self) -> None:
         if self._lock is not None:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel
 
 from assistant.errors import UserError
+from assistant.roles import check_role, default_role
 from assistant.store.db import MAX_ID, Database, now
 from assistant.text import name_key, one_line, person_name
 
@@ -35,6 +36,13 @@ class Student(BaseModel):
     past_goals: list[str]
     created: str
     display: dict = {}  # the student's screen: text size, font, spacing, theme, dwell (screen.hub.DEFAULTS)
+    role_set: int | None = None  # the role a teacher chose (1 to 5); None: the default for the grade
+    archived: str | None = None  # when the student was archived (kept, but off the teacher's list and sessions)
+
+    @property
+    def role(self) -> int:
+        """The student's role on the continuum (``assistant.roles``)."""
+        return self.role_set or default_role(self.grade)
 
     @property
     def label(self) -> str:
@@ -46,7 +54,30 @@ def _student(row) -> Student:
     d["accommodations"] = json.loads(d["accommodations"])
     d["past_goals"] = json.loads(d["past_goals"])
     d["display"] = json.loads(d.get("display") or "{}")
+    d["role_set"] = d.pop("role", None)
     return Student(**d)
+
+
+def check_name(name: str) -> str:
+    name = person_name(name)
+    if not name:
+        raise UserError("a student needs a name")
+    if len(name) > MAX_NAME:
+        raise UserError(f"a student's name can have at most {MAX_NAME} characters")
+    if "#" in name:
+        raise UserError(f"'{name}': a student's name cannot contain '#' (it separates a name from its number)")
+    return name
+
+
+def check_grade(grade: int) -> int:
+    if not 0 <= grade <= 12:
+        raise UserError(f"grade {grade} is out of range: use 0 (kindergarten) to 12")
+    return grade
+
+
+def clean_items(items: Sequence[str]) -> list[str]:
+    """Accommodations or goals a teacher entered: one line each, empty ones dropped."""
+    return [a for a in (one_line(a)[:MAX_ITEM] for a in items) if a]
 
 
 class Roster:
@@ -54,22 +85,50 @@ class Roster:
         self.db = db
 
     def add(self, name: str, grade: int, language: str = "en", accommodations: Sequence[str] = (),
-            past_goals: Sequence[str] = ()) -> Student:
-        name = person_name(name)
-        if not name:
-            raise UserError("a student needs a name")
-        if len(name) > MAX_NAME:
-            raise UserError(f"a student's name can have at most {MAX_NAME} characters")
-        if "#" in name:
-            raise UserError(f"'{name}': a student's name cannot contain '#' (it separates a name from its number)")
-        if not 0 <= grade <= 12:
-            raise UserError(f"grade {grade} is out of range: use 0 (kindergarten) to 12")
-        accommodations = [a for a in (one_line(a)[:MAX_ITEM] for a in accommodations) if a]
-        past_goals = [g for g in (one_line(g)[:MAX_ITEM] for g in past_goals) if g]
+            past_goals: Sequence[str] = (), role: int | None = None) -> Student:
+        name = check_name(name)
+        check_grade(grade)
+        accommodations = clean_items(accommodations)
+        past_goals = clean_items(past_goals)
         sid = self.db.insert(
-            "INSERT INTO students(name, grade, language, accommodations, past_goals, created) VALUES (?,?,?,?,?,?)",
+            "INSERT INTO students(name, grade, language, accommodations, past_goals, created, role) VALUES (?,?,?,?,?,?,?)",
             (name, grade, language, json.dumps(accommodations, ensure_ascii=False),
-             json.dumps(past_goals, ensure_ascii=False), now()))
+             json.dumps(past_goals, ensure_ascii=False), now(), None if role is None else check_role(role)))
+        return self.get(sid)
+
+    def edit(self, sid: int, *, name: str | None = None, grade: int | None = None, language: str | None = None,
+             accommodations: Sequence[str] | None = None, past_goals: Sequence[str] | None = None,
+             role: int | None = None, default_role: bool = False) -> Student:
+        """Change what is given (None: unchanged). ``default_role`` puts the role back
+        to the grade's default. Checked like ``add``; one transaction."""
+        changes: dict[str, object] = {}
+        if name is not None:
+            changes["name"] = check_name(name)
+        if grade is not None:
+            changes["grade"] = check_grade(grade)
+        if language is not None:
+            changes["language"] = language
+        if accommodations is not None:
+            changes["accommodations"] = json.dumps(clean_items(accommodations), ensure_ascii=False)
+        if past_goals is not None:
+            changes["past_goals"] = json.dumps(clean_items(past_goals), ensure_ascii=False)
+        if role is not None:
+            changes["role"] = check_role(role)
+        elif default_role:
+            changes["role"] = None
+        with self.db.transaction():
+            self.get(sid)
+            if changes:
+                self.db.execute(f"UPDATE students SET {', '.join(k + '=?' for k in changes)} WHERE id=?",
+                                (*changes.values(), sid))
+        return self.get(sid)
+
+    def set_archived(self, sid: int, archived: bool) -> Student:
+        """Archive a student (kept with everything they said, but off the teacher's
+        list, and no new sessions), or bring them back."""
+        with self.db.transaction():
+            self.get(sid)
+            self.db.execute("UPDATE students SET archived=? WHERE id=?", (now() if archived else None, sid))
         return self.get(sid)
 
     def get(self, sid: int) -> Student:
@@ -81,8 +140,10 @@ class Roster:
     def exists(self, sid: int) -> bool:
         return 1 <= sid <= MAX_ID and self.db.execute("SELECT 1 FROM students WHERE id=?", (sid,)).fetchone() is not None
 
-    def all(self) -> list[Student]:
-        return [_student(r) for r in self.db.execute("SELECT * FROM students ORDER BY name, id")]
+    def all(self, archived: bool = True) -> list[Student]:
+        """Every student (``archived=False``: only those not archived)."""
+        where = "" if archived else " WHERE archived IS NULL"
+        return [_student(r) for r in self.db.execute(f"SELECT * FROM students{where} ORDER BY name, id")]
 
     def count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM students").fetchone()[0]
