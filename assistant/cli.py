@@ -8,22 +8,13 @@ import os
 import sqlite3
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from assistant import __version__
 from assistant.errors import UserError
+from assistant.frontend import ENGINES, add_talk_args
 from assistant.text import name_key
-
-if TYPE_CHECKING:  # imported where they are used, for a quick start-up
-    from collections.abc import Callable
-
-    from assistant.dialogue.voice import Ears
-    from assistant.screen.server import StudentScreen
-    from assistant.session import Screen, SpokenVoice
-
-ENGINES = ["auto", "vosk", "whisper"]
 
 
 def _err(msg: str) -> None:
@@ -346,36 +337,17 @@ def cmd_student(args) -> int:
     raise AssertionError(args.action)
 
 
-def _engine_for_session(args, store, student, ears_factory, session=None, screen_for=None):
+def cmd_session(args) -> int:
     from assistant.dialogue.engine import DialogueEngine
     from assistant.dialogue.schema import dialogue_for
-    from assistant.recordings import StudentFiles
-    from assistant.session import Screen, SpokenVoice
-    from assistant.speech.tts import DEFAULT_RATE, Speaker
-
-    # a paused session continues with the dialogue it was started with
-    dialogue = dialogue_for(student.grade, student.language, session.dialogue_id if session else args.dialogue)
-    screen = Screen()
-    rate = args.rate or student.rate or DEFAULT_RATE
-    # the natural voice loads on a thread of its own while the first prompt (if cached) plays
-    speaker = None if args.no_voice else Speaker(voice=args.voice or student.voice, rate=rate,
-                                                 output_device=args.output_device, language=student.language,
-                                                 private_cache=StudentFiles(store.dir, student.id).speech_cache(),
-                                                 preload=True)
-    # the student's page, when there is one: it needs the speaker (voice settings) and then the voice (rate)
-    page = screen_for(speaker) if screen_for is not None else None
-    voice = SpokenVoice(screen, speaker, hub=page.hub if page is not None else None)
-    if page is not None:
-        page.voice = voice
-    return DialogueEngine(dialogue, student, store, voice, ears_factory(screen, voice)), speaker
-
-
-def cmd_session(args) -> int:
+    from assistant.frontend import talking
     from assistant.locks import session_lock
-    from assistant.session import ListeningEars, TypedEars
 
     store = _store(args)
     student = store.roster.find(args.student)
+    if student.archived:
+        raise UserError(f"{student.label} is archived: a teacher can bring them back in the review app, or with "
+                        f"iep-assistant student edit '{student.label}' --unarchive")
     # one session per student at a time; the kernel drops the lock however this process ends
     lock = session_lock(store.dir, student.id, student.label)  # noqa: F841 (held until the process ends)
     paused = store.transcripts.latest(student.id, unfinished=True)
@@ -385,105 +357,16 @@ def cmd_session(args) -> int:
         raise UserError(f"{student.label} has a paused session (started {paused.started}): continue it with --resume, "
                         "or pass --new to start over (the paused answers are kept)")
     session = paused if args.resume else None
-    recognizer = None
-    factory: Callable[[Screen, SpokenVoice], Ears]
-    page: StudentScreen | None = None
-
-    def screen_for(speaker) -> StudentScreen | None:
-        """The student's page (``--screen browser``), started before anything is said."""
-        nonlocal page
-        if not _wants_browser(args):
-            return None
-        from assistant.screen.server import StudentScreen
-
-        page = StudentScreen(store.dir, student, speaker).start()
-        _err(f"student screen: {page.url}")
-        if not args.no_open:
-            _open_page(page.url, args.kiosk)
-        return page
-
-    if args.text and _wants_browser(args):
-        from assistant.screen.ears import PageEars
-
-        # answers and buttons come from the page, not from standard input
-        factory = lambda screen, voice: PageEars(page.page, page.hub)  # type: ignore[union-attr]  # noqa: E731
-    elif args.text:
-        factory = lambda screen, voice: TypedEars(sys.stdin, screen)  # noqa: E731
-    else:
-        from assistant.audio.devices import resolve
-        from assistant.models import choose_model
-        from assistant.speech.asr import BackgroundRecognizer
-
-        # the model loads while the first prompt is spoken (about 0.7 s sooner to the first sound)
-        recognizer = BackgroundRecognizer(choose_model(args.engine, args.model, student.language))
-        device = resolve(args.input_device, "input")
-        # by name, not number: if the microphone is lost, the list of devices is read
-        # again and numbers can change; with no --input-device, whichever input is the
-        # default (then and after a loss) is used. What the student must know about a
-        # lost microphone is said aloud as well as shown.
-        name = device.name if args.input_device not in (None, "") else None
-
-        def factory(screen: Screen, voice: SpokenVoice) -> Ears:
-            if page is None:
-                return ListeningEars(recognizer, screen, name, notify=voice.notify)
-            from assistant.screen.ears import PageAndMicrophoneEars
-
-            # the microphone and the page together: a press on the page stops the listening at once
-            ears = ListeningEars(recognizer, screen, name, notify=voice.notify, hub=page.hub, cancel=page.page.pending,
-                                 problem=voice.problem)
-            return PageAndMicrophoneEars(ears, page.page, page.hub)
-    result = "paused"
-    try:
-        engine, speaker = _engine_for_session(args, store, student, factory, session, screen_for)
-        if page is not None and not page.wait_for_page(PAGE_WAIT):
-            _err(f"the student's page did not open within {PAGE_WAIT:g} s; the session goes on in the terminal too, "
-                 "and the page shows it when it opens")
-        try:
-            result = engine.run(session)
-        finally:
-            if speaker:
-                speaker.close()
-    finally:
-        if page is not None:
-            page.end(str(getattr(result, "value", result)))
-            page.close()
-        if recognizer is not None:
-            recognizer.close()
-    if result == "paused":
+    # a paused session continues with the dialogue it was started with
+    dialogue = dialogue_for(student.grade, student.language, session.dialogue_id if session else args.dialogue)
+    with talking(args, store, student) as talk:
+        result = DialogueEngine(dialogue, student, store, talk.voice, talk.ears).run(session)
+        talk.ending = str(getattr(result, "value", result))
+    if talk.ending == "paused":
         _err(f"paused: continue with iep-assistant session --student '{student.label}' --resume")
     else:
         _err(f"finished: see the draft with iep-assistant export --student '{student.label}' --format md")
     return 0
-
-
-# seconds the session waits for its page to open before it speaks (a browser starting on a
-# school computer; the launcher of a kiosk); then it goes on without
-PAGE_WAIT = 15.0
-
-
-def _wants_browser(args) -> bool:
-    """``--screen``: browser, terminal, or auto (the browser when there is a graphical display)."""
-    from assistant.paths import graphical_display
-
-    return args.screen == "browser" or (args.screen == "auto" and graphical_display())
-
-
-def _open_page(url: str, kiosk: bool) -> None:
-    """The student's page as an app window (chromium --app, or --kiosk: full screen),
-    else in the default browser."""
-    import shutil
-    import subprocess
-    import webbrowser
-
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        exe = shutil.which(name)
-        if exe:
-            # its own session: the window is the student's, not tied to this terminal
-            subprocess.Popen([exe, "--kiosk", url] if kiosk else [exe, f"--app={url}"], stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-            return
-    if not webbrowser.open(url):
-        _err(f"could not open a browser: open {url} on this computer")
 
 
 def cmd_export(args) -> int:
@@ -796,25 +679,10 @@ def build_parser() -> argparse.ArgumentParser:
     st.set_defaults(func=cmd_student)
 
     se = sub.add_parser("session", help="the student's spoken session")
-    se.add_argument("--student", required=True, help="the student's name (NAME#ID when two share a name)")
+    add_talk_args(se)
     se.add_argument("--dialogue", help="a dialogue id (default: the one for the student's grade and language)")
-    se.add_argument("--text", action="store_true", help="typed answers on standard input instead of the microphone")
-    se.add_argument("--no-voice", action="store_true", help="do not speak the prompts (text only)")
-    se.add_argument("--input-device")
-    se.add_argument("--output-device")
-    se.add_argument("--engine", choices=ENGINES, default="auto")
-    se.add_argument("--model")
-    se.add_argument("--rate", type=int, help="speech rate in words per minute (default: the student's, or 165)")
-    se.add_argument("--voice")
-    se.add_argument("--data-dir")
     se.add_argument("--resume", action="store_true", help="continue the paused session at the same question")
     se.add_argument("--new", action="store_true", help="start a new session even though one is paused")
-    se.add_argument("--screen", choices=["browser", "terminal", "auto"], default="auto",
-                    help="where the student reads: a page in a browser, or the terminal (default: auto: the browser "
-                         "when there is a graphical display)")
-    se.add_argument("--no-open", action="store_true",
-                    help="with the browser screen: open nothing, print the page's address on standard error")
-    se.add_argument("--kiosk", action="store_true", help="open the student's page full screen (chromium --kiosk)")
     se.set_defaults(func=cmd_session)
 
     ex = sub.add_parser("export", help="export a student's draft")
