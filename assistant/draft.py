@@ -80,10 +80,39 @@ class StudentInfo(BaseModel):
     grade: int
 
 
+class CheckinGoal(BaseModel):
+    goal: str = Field(description="the goal checked in on, as the IEP draft has it")
+    rating: int | None = Field(default=None, ge=1, le=5, description="how it is going, from 1 (not well) to 5 (very well)")
+    said: str | None = Field(default=None, description="the student's words when they gave the rating, verbatim")
+    helped: str | None = Field(default=None, description="what helped, in the student's words")
+    in_the_way: str | None = Field(default=None, description="what got in the way, in the student's words")
+
+
+class CheckinAccommodation(BaseModel):
+    accommodation: str = Field(description="as the IEP lists it")
+    used: str | None = Field(default=None, description="yes, no or not sure")
+    helped: str | None = Field(default=None, description="yes, no or not sure")
+    said: str | None = Field(default=None, description="the student's words, verbatim")
+
+
+class Checkin(BaseModel):
+    """One goal check-in during the school year."""
+
+    id: int
+    date: str = Field(description="the day of the check-in, YYYY-MM-DD")
+    status: str = Field(description="finished, or started (stopped part-way: what was said is kept)")
+    goals: list[CheckinGoal] = []
+    accommodations: list[CheckinAccommodation] = []
+
+
 class IEPDraft(BaseModel):
-    """A student's own input to their IEP, built from a voice session."""
+    """A student's own input to their IEP, built from their voice sessions."""
 
     student: StudentInfo
+    role: int | None = Field(default=None, ge=1, le=5, description="the student's role on the continuum when the draft "
+                                                                       "was made (assistant.roles), 1 to 5")
+    own_words: list[str] = Field(default=[], description="the parts of the IEP the student spoke to in their own words "
+                                                          "(assistant.roles.PARTS keys)")
     strengths: list[Item] = []
     interests: list[Item] = []
     challenges: list[Item] = []
@@ -94,6 +123,8 @@ class IEPDraft(BaseModel):
     transition: Transition = Transition()
     message_to_team: list[Item] = []
     open_questions: list[OpenQuestion] = []
+    checkins: list[Checkin] = Field(default=[], description="goal check-ins through the year, oldest first; filled "
+                                                              "when exported, never stored with a draft version")
 
 
 # ---------------------------------------------------------------- the sections
