@@ -105,6 +105,13 @@ class Checkin(BaseModel):
     accommodations: list[CheckinAccommodation] = []
 
 
+def checkins_of(rows: list[dict]) -> list[Checkin]:
+    """Check-ins as the draft carries them, from ``store.checkins.of_student`` rows
+    (each body {"goals": [...], "accommodations": [...]}, the shapes above)."""
+    return [Checkin(id=r["id"], date=r["at"][:10], status=r["status"], goals=r["body"].get("goals", []),
+                    accommodations=r["body"].get("accommodations", [])) for r in rows]
+
+
 class IEPDraft(BaseModel):
     """A student's own input to their IEP, built from their voice sessions."""
 
