@@ -1,0 +1,311 @@
+"""Students managed in the review app: adding, editing, archiving, importing a class
+list (CSV) and the dashboard. The fast tests run the app in-process through Flask's
+test client over a real SQLite store (what was stored, what the page says, the access
+log); the slow one walks a teacher through it all in a real Chromium against a real
+server, with the command line on the same data folder."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+import time
+
+import pytest
+
+from assistant.draft import build_draft
+from assistant.review import auth, roster_import
+from assistant.store import Store
+from tests.test_review_app import Browser
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def st(tmp_path, monkeypatch):
+    monkeypatch.setitem(auth.SCRYPT, "n", 2**4)  # cheap scrypt: sign-in is not what these tests are about
+    monkeypatch.setattr(auth, "_DUMMY", None)
+    store = Store(tmp_path / "data")
+    auth.add_teacher(store, "Ms Lee", PASSWORD)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def web(st):
+    b = Browser(st)
+    assert b.sign_in().status_code == 303
+    yield b
+    b.close()
+
+
+def text_of(page: str) -> str:
+    """The page's words, without tags, on one line (what a reader would see)."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def last_log(st: Store, n: int = 1) -> list[tuple[str, str]]:
+    return [(r["action"], r["target"]) for r in st.audit.recent(n)][::-1]
+
+
+# ---------------------------------------------------------------- reading a class list
+
+def rows_of(st: Store, text: str) -> list[roster_import.Row]:
+    return roster_import.read(st, text)
+
+
+def test_class_list_rows_are_checked_one_by_one(st):
+    st.roster.add("Maya Lopez", 4)
+    rows = rows_of(st, "\ufeffName,Grade,Language,Role,Accommodations,Past goals\n"
+                       "Ana Ruiz,K,es,2,extended time; read aloud ;,read 20 minutes a day\n"
+                       ",3,,,,\n"
+                       "Ben,13,,,,\n"
+                       "Cy,4,,7,,\n"
+                       "maya lopez,4,,,,\n"
+                       "Dee,5,,,,\n"
+                       "DEE,5,,,,\n"
+                       f"Eve,6,,,{'x' * 501},\n"
+                       "=HYPERLINK(\"http://evil\"),2,,,,\n"
+                       "Zed,3,english,,,\n")
+    said = {r.line: r.errors for r in rows}
+    assert said[2] == [] and rows[0].grade == 0 and rows[0].language == "es" and rows[0].role == 2
+    assert rows[0].accommodations == ["extended time", "read aloud"] and rows[0].past_goals == ["read 20 minutes a day"]
+    assert said[3] == ["missing name"]
+    assert said[4] == ["bad grade '13': use K or 0 to 12"]
+    assert said[5] == ["bad role '7': use 1 to 5, or leave it empty for the grade's default"]
+    assert said[6] == ["duplicate: Maya Lopez#1 is already a student in grade 4"]
+    assert said[7] == [] and said[8] == ["duplicate of row 7 (same name and grade)"]
+    assert said[9][0].startswith("too long: an accommodation can have at most 500 characters")
+    assert said[10] == [] and rows[8].name == '=HYPERLINK("http://evil")'  # a formula is a name like any other text
+    assert said[11] == ["bad language 'english': use a language code such as en or es"]
+
+
+def test_excel_semicolons_and_quoted_fields(st):
+    rows = rows_of(st, 'name;grade;accommodations\r\n"Lopez, Maya";4;"breaks; a quiet room"\r\n')
+    assert [(r.name, r.grade, r.accommodations, r.errors) for r in rows] == [
+        ("Lopez, Maya", 4, ["breaks", "a quiet room"], [])]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "The file is empty"),
+    ("\ufeff\n\n", "The file is empty"),
+    ("name,grade\n", "a header row but no students"),
+    ("name,class\nAna,4\n", "Wrong column names in the header row (unknown column 'class'; no column 'grade'). "
+                            "The columns are: name, grade, and optionally language"),
+    ("first name,grade\nAna,4\n", "unknown column 'first_name'; no column 'name'"),
+    ("name,grade,grade\nAna,4,5\n", "The column grade is in the header row more than once"),
+])
+def test_a_file_that_is_no_class_list_says_why(st, text, message):
+    with pytest.raises(roster_import.ImportError_) as e:
+        rows_of(st, text)
+    assert message in str(e.value)
+
+
+def test_limits_and_encodings():
+    with pytest.raises(roster_import.ImportError_, match="too big"):
+        roster_import.decode(b"name,grade\n" + b"Ana,4\n" * 50_000)
+    with pytest.raises(roster_import.ImportError_, match="not UTF-8"):
+        roster_import.decode("name,grade\nJosé,4\n".encode("cp1252"))
+    assert roster_import.decode("\ufeffname,grade\nJosé,4\n".encode()) == "name,grade\nJosé,4\n"
+    with pytest.raises(roster_import.ImportError_, match="at most 1000 can be imported"):
+        roster_import.parse("name,grade\n" + "".join(f"S{i},4\n" for i in range(1001)))
+
+
+# ---------------------------------------------------------------- adding, editing, archiving
+
+def test_add_with_mistakes_keeps_what_was_typed_then_adds(web, st):
+    r = web.post("/students/new", name="Ana Ruiz", grade="", language="english!", role="",
+                 accommodations="extended time\nread aloud", past_goals="")
+    assert r.status_code == 400 and st.roster.count() == 0
+    page = r.text
+    assert 'value="Ana Ruiz"' in page and "extended time\nread aloud</textarea>" in page and 'value="english!"' in page
+    assert 'aria-describedby="grade-error"' in page and "Problem: Choose a grade: K or 1 to 12." in text_of(page)
+    assert "Problem: Use a language code such as en" in text_of(page)
+    r = web.post("/students/new", name="Ana Ruiz", grade="0", language="es", role="2",
+                 accommodations="extended time\n\nread aloud", past_goals="read 20 minutes a day")
+    assert r.status_code == 303
+    ana = st.roster.find("Ana Ruiz")
+    assert (ana.grade, ana.language, ana.role_set, ana.accommodations, ana.past_goals) == (
+        0, "es", 2, ["extended time", "read aloud"], ["read 20 minutes a day"])
+    assert r.headers["Location"] == f"/students/{ana.id}"
+    assert last_log(st) == [("edit", f"new student {ana.label} (grade K, es, role 2; 2 accommodations, 1 past goals)")]
+    # the same name in the same grade again is refused, beside the name
+    r = web.post("/students/new", name="ana ruiz", grade="0", language="en")
+    assert r.status_code == 400 and f"{ana.label} is already a student in grade K" in text_of(r.text)
+
+
+def test_edit_everything_then_archive_and_unarchive(web, st):
+    eli = st.roster.add("Eli", 4, accommodations=["extended time"])
+    form = web.client.get(f"/students/{eli.id}/edit").text
+    assert 'value="Eli"' in form and 'id="text_size" name="text_size" inputmode="numeric" value="150"' in form
+    bad = dict(name="Eli Stone", grade="9", language="en", role="", accommodations="breaks", past_goals="",
+               rate="500", voice="espeak:en-us", text_size="150", font="atkinson", theme="dark")
+    r = web.post(f"/students/{eli.id}/edit", **bad)
+    assert r.status_code == 400 and "The speech rate must be a whole number from 90 to 280." in text_of(r.text)
+    assert st.roster.get(eli.id).name == "Eli" and 'value="Eli Stone"' in r.text  # nothing stored, nothing lost
+    r = web.post(f"/students/{eli.id}/edit", **{**bad, "rate": "120", "role": "5", "text_size": "200"})
+    assert r.status_code == 303
+    s = st.roster.get(eli.id)
+    assert (s.name, s.grade, s.role, s.accommodations, s.rate, s.voice) == ("Eli Stone", 9, 5, ["breaks"], 120, "espeak:en-us")
+    assert s.display == {"text_size": 200, "font": "atkinson", "theme": "dark"}
+    assert last_log(st) == [("edit", f"student Eli Stone#{eli.id}: name, grade, role, accommodations, speech rate, "
+                                      "voice, text size, font, theme changed")]
+    # back to the grade's default role
+    web.post(f"/students/{eli.id}/edit", **{**bad, "rate": "", "voice": "", "role": "", "text_size": "200"})
+    s = st.roster.get(eli.id)
+    assert s.role_set is None and s.role == 4 and s.rate == 120 and s.voice == "espeak:en-us"
+
+    assert web.post(f"/students/{eli.id}/archive").status_code == 303
+    assert st.roster.get(eli.id).archived and last_log(st)[0][0] == "archive"
+    assert "Eli Stone" not in web.client.get("/").text
+    listed = text_of(web.client.get("/?archived=1").text)
+    assert "Eli Stone" in listed and "archived" in listed
+    assert "Archived on" in text_of(web.client.get(f"/students/{eli.id}").text)
+    assert web.post(f"/students/{eli.id}/unarchive").status_code == 303
+    assert st.roster.get(eli.id).archived is None and last_log(st) == [("unarchive", f"student Eli Stone#{eli.id}")]
+    assert "Eli Stone" in web.client.get("/").text
+    # without the form's token, nothing changes
+    assert web.client.post(f"/students/{eli.id}/archive").status_code == 403 and not st.roster.get(eli.id).archived
+
+
+# ---------------------------------------------------------------- importing
+
+CLASS_LIST = ("name,grade,role,accommodations\n"
+              "Ana Ruiz,K,,extended time;read aloud\n"
+              "Ben,13,,\n"
+              "Cy,4,9,\n"
+              "Dee,5,,\n")
+
+
+def test_import_preview_stores_nothing_and_confirm_adds_the_good_rows(web, st):
+    r = web.client.post("/students/import", data={"csrf": web.csrf, "file": (io.BytesIO(
+        ("\ufeff" + CLASS_LIST).encode()), "class.csv")}, content_type="multipart/form-data")
+    assert r.status_code == 200 and st.roster.count() == 0
+    page = text_of(r.text)
+    assert "2 of 4 rows will be added; 2 rows cannot be" in page
+    assert "Not added: bad grade '13': use K or 0 to 12" in page and "Not added: bad role '9'" in page
+    assert "Will be added: grade K, en, role 3 (default for the grade); 2 accommodations" in page
+    listed = re.search(r'name="list" value="([^"]+)"', r.text).group(1)
+    signature = re.search(r'name="signature" value="([^"]+)"', r.text).group(1)
+    # an edited list (or signature) is refused: the confirm adds only what was previewed
+    forged = base64.urlsafe_b64encode(b"name,grade\nMallory,4\n").decode()
+    r = web.post("/students/import", step="confirm", list=forged, signature=signature)
+    assert r.status_code == 400 and "Upload the class list again" in r.text and st.roster.count() == 0
+    # checked again at the confirm: Dee was added meanwhile, so that row is now a duplicate
+    dee = st.roster.add("Dee", 5)
+    r = web.post("/students/import", step="confirm", list=listed, signature=signature)
+    assert r.status_code == 200
+    assert sorted(s.name for s in st.roster.all()) == ["Ana Ruiz", "Dee"]
+    ana = st.roster.find("Ana Ruiz")
+    assert ana.accommodations == ["extended time", "read aloud"] and ana.grade == 0
+    page = text_of(r.text)
+    assert "1 student added" in page and f"duplicate: {dee.label} is already a student in grade 5" in page
+    assert "bad grade '13'" in page  # the bad rows, listed again to fix
+    assert last_log(st) == [("edit", f"1 new students from a class list (CSV): {ana.label}")]
+
+
+def test_import_problems_keep_the_pasted_text(web, st):
+    r = web.post("/students/import", text="first,grade\nAna,4")
+    assert r.status_code == 400 and "Wrong column names" in text_of(r.text) and "first,grade\nAna,4</textarea>" in r.text
+    r = web.post("/students/import", text="")
+    assert r.status_code == 400 and "The file is empty" in r.text
+
+
+# ---------------------------------------------------------------- the dashboard
+
+def seed_class(st: Store) -> dict[str, int]:
+    """Thirty students; three with something for the teacher (Eli: a session whose draft has
+    an accommodation not helpful, a support wished for, an open question and an answer marked
+    ask again; Noor: a check-in; Ana: an archived student)."""
+    ids = {}
+    for i in range(27):
+        ids[f"S{i:02}"] = st.roster.add(f"Student {i:02}", i % 13).id
+    eli = st.roster.add("Eli", 4, accommodations=["read aloud"], role=5)
+    session = st.transcripts.start(eli.id, "en-3-5")
+    answers = [("a", "accommodations", "Does read aloud help you?", "answer", "no it does not", {"accommodation": "read aloud"}),
+               ("w", "accommodations.wanted", "What else would help?", "answer", "a quiet room", {}),
+               ("m", "message_to_team", "What would you tell your team?", "dont_know", "I don't know", {}),
+               ("s", "strengths", "What are you good at?", "answer", "drawing", {})]
+    for step, fld, prompt, kind, text, extra in answers:
+        aid = st.transcripts.add_answer(session.id, step, fld, prompt, kind, text, extra=extra)
+        st.transcripts.commit_answer(aid, None, supersede_step=step)
+    st.transcripts.review(aid, "ask_again", "Ms Lee")
+    st.finish_session(session.id, eli.id, build_draft(eli, st.transcripts.answers(session.id)).model_dump(mode="json"))
+    st.lessons.add(eli.id, "iep", True, {"title": "What an IEP is", "check": "?", "said": "a plan", "typed": True})
+    st.lessons.add(eli.id, "goal", False, {"title": "Goals", "check": "?", "said": "", "typed": True})
+    st.rehearsals.add(eli.id, {"parts": [], "finished": True})
+    noor = st.roster.add("Noor", 11)
+    st.checkins.start(noor.id, {"goals": [], "accommodations": []}, at="2026-10-01T10:00:00")
+    ana = st.roster.add("Ana", 0)
+    st.roster.set_archived(ana.id, True)
+    return {**ids, "Eli": eli.id, "Noor": noor.id, "Ana": ana.id}
+
+
+def names_in(page: str) -> list[str]:
+    return re.findall(r'<th scope="row"><a href="/students/\d+">([^<]+)</a>', page)
+
+
+def test_dashboard_counts_sorts_and_filters(web, st):
+    ids = seed_class(st)
+    started = time.perf_counter()
+    page = web.client.get("/").text
+    seconds = time.perf_counter() - started
+    print(f"dashboard of 29 active students: {seconds * 1000:.0f} ms")
+    assert seconds < 3, seconds
+    names = names_in(page)
+    assert len(names) == 29 and "Ana" not in names and names == sorted(names, key=str.casefold)
+    eli_row, noor_row = (text_of(re.search(rf'<tr><th scope="row"><a href="/students/{ids[who]}">.*?</tr>', page, re.S)
+                                 .group(0)) for who in ("Eli", "Noor"))
+    assert eli_row.startswith("Eli #") and " 4 5 " in eli_row and "finished" in eli_row
+    assert "ready for review" in eli_row and "1 of 6 lessons; 1 rehearsal" in eli_row
+    assert ("4 : 1 accommodations not helpful 1 supports wished for 1 open questions 1 answers to ask again"
+            in eli_row), eli_row
+    assert "2026-10-01, stopped part-way" in noor_row and "no session yet" in noor_row
+    # sorting: the header links, and aria-sort on the sorted column only
+    assert '<th scope="col" aria-sort="ascending"><a href="/?sort=name&amp;dir=desc">Student</a>' in page
+    page = web.client.get("/?sort=attention&dir=desc").text
+    assert names_in(page)[0] == "Eli" and page.count("aria-sort=") == 1 and 'aria-sort="descending"' in page
+    assert names_in(web.client.get("/?sort=checkin&dir=desc").text)[0] == "Noor"
+    assert names_in(web.client.get("/?sort=grade&dir=desc").text)[:3] == ["Student 25", "Student 12", "Student 24"]
+    # filters, each a GET parameter; sort links keep them
+    assert names_in(web.client.get("/?attention=1").text) == ["Eli"]
+    assert names_in(web.client.get("/?role=5").text) == ["Eli"]
+    assert names_in(web.client.get("/?status=ready+for+review").text) == ["Eli"]
+    assert names_in(web.client.get("/?grade=4").text) == ["Eli", "Student 04", "Student 17"]
+    page = web.client.get("/?q=noo&archived=1").text
+    assert names_in(page) == ["Noor"] and "1 of 30 students" in text_of(page)
+    assert 'href="/?archived=1&amp;q=noo&amp;sort=name&amp;dir=desc"' in page
+    assert names_in(web.client.get("/?archived=1&grade=0").text) == ["Ana", "Student 00", "Student 13", "Student 26"]
+    assert last_log(st) == [("view", "student list (grade=0, archived=1)")]
+    assert web.client.get("/?sort=nonsense&grade=99").status_code == 200  # an odd bookmark still opens
+
+
+def test_student_page_lessons_and_rehearsals(web, st):
+    eli = st.roster.add("Eli", 10)
+    st.lessons.add(eli.id, "iep", False, {"title": "What an IEP is", "check": "?", "said": "not sure", "typed": True},
+                   at="2026-09-01T10:00:00")
+    st.lessons.add(eli.id, "iep", True, {"title": "What an IEP is", "check": "?", "said": "my plan", "typed": True},
+                   at="2026-09-02T10:00:00")
+    st.lessons.add(eli.id, "goal", False, {"title": "Goals", "check": "?", "said": "", "typed": False},
+                   at="2026-09-03T10:00:00")
+
+    def rehearsal(*covered):
+        return {"parts": [{"key": str(i), "title": t, "covered": c, "coverage": 1.0 if c else 0.0, "said": ""}
+                          for i, (t, c) in enumerate(zip(("Hello", "Strengths", "Goals"), covered, strict=True))],
+                "finished": True}
+
+    for covered in ((True, False, True), (True, True, False), (True, True, True)):
+        st.rehearsals.add(eli.id, rehearsal(*covered))
+    page = text_of(web.client.get(f"/students/{eli.id}").text)
+    assert "Role 4: + my plans after school (the default for grade 10)" in page
+    assert "Strengths and needs How I learn and my accommodations Goals Plans after school" in page
+    assert "What an IEP is passed, 2026-09-02 “my plan”" in page and "Goals not yet (tried 2026-09-03)" in page
+    assert "1 of 6 lessons passed" in page and "3 rehearsals of the meeting script" in page
+    assert "Hello 3 of 3 covered reliably" in page and "Strengths 2 of 3 covered reliably" in page
+    assert "Goals 2 of 3 not yet" in page  # covered in the latest only: not yet reliably
+    body = web.client.get(f"/students/{eli.id}").text
+    for link in (f"/students/{eli.id}/checkins", f"/students/{eli.id}/family.pdf", f"/students/{eli.id}/family.docx",
+                 f"/students/{eli.id}/edit"):
+        assert f'href="{link}"' in body
+
