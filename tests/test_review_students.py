@@ -309,3 +309,123 @@ def test_student_page_lessons_and_rehearsals(web, st):
                  f"/students/{eli.id}/edit"):
         assert f'href="{link}"' in body
 
+
+
+# ---------------------------------------------------------------- in a real browser, with the command line
+
+@pytest.mark.slow  # a real server, a real Chromium and the command line
+def test_a_teacher_manages_students_in_the_browser_and_the_cli_sees_them(tmp_path, base_env, cli, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    from tests.test_review_a11y import _loaded_after, _sign_in
+    from tests.webapp import Review
+
+    data = tmp_path / "data"
+    st = Store(data)
+    auth.add_teacher(st, "Ms Lee", PASSWORD)
+    env = dict(base_env, IEP_ASSISTANT_DATA=str(data))
+    assert cli("student", "add", "Cli Kid", "--grade", "3", env=env).returncode == 0
+    app = Review(env)
+    b = browser
+
+    def click(how, what):
+        old = b.find_element(By.TAG_NAME, "html")
+        b.find_element(how, what).click()
+        _loaded_after(b, old)
+
+    def page() -> str:
+        return " ".join(b.find_element(By.TAG_NAME, "main").text.split())
+
+    try:
+        _sign_in(b, app.base)
+        assert "Cli Kid" in page()  # added by the command line, listed by the app
+        # add: a mistake first (no grade): a message beside the field, what was typed kept
+        click(By.LINK_TEXT, "Add a student")
+        b.find_element(By.ID, "name").send_keys("Maya Lopez")
+        b.find_element(By.ID, "accommodations").send_keys("extended time\nread aloud")
+        click(By.CSS_SELECTOR, "button.primary")
+        assert "Problem: Choose a grade: K or 1 to 12." in page()
+        assert b.find_element(By.ID, "name").get_attribute("value") == "Maya Lopez"
+        assert b.find_element(By.ID, "grade").get_attribute("aria-invalid") == "true"
+        Select(b.find_element(By.ID, "grade")).select_by_value("5")
+        Select(b.find_element(By.ID, "role")).select_by_value("2")
+        click(By.CSS_SELECTOR, "button.primary")
+        maya = st.roster.find("Maya Lopez")
+        assert (maya.grade, maya.role, maya.accommodations) == (5, 2, ["extended time", "read aloud"])
+        assert "Role 2: + how I learn and my accommodations (chosen by a teacher)" in page()
+        listed = cli("student", "list", env=env)
+        assert f"{maya.label}" in listed.stdout and "grade 5" in listed.stdout, listed.stdout
+        # edit: the screen's text size and theme, the role back to the grade's default
+        click(By.PARTIAL_LINK_TEXT, "Edit Maya Lopez")
+        size = b.find_element(By.ID, "text_size")
+        size.clear()
+        size.send_keys("250")
+        Select(b.find_element(By.ID, "theme")).select_by_value("contrast")
+        Select(b.find_element(By.ID, "role")).select_by_value("")
+        click(By.CSS_SELECTOR, "button.primary")
+        maya = st.roster.get(maya.id)
+        assert maya.display == {"text_size": 250, "theme": "contrast"} and maya.role_set is None and maya.role == 3
+        # archive: marked on the page, off the list unless "Show archived", and no session
+        click(By.XPATH, "//button[normalize-space()='Archive Maya Lopez']")
+        assert "archived" in b.find_element(By.TAG_NAME, "h1").text and st.roster.get(maya.id).archived
+        refused = cli("session", "--student", "Maya Lopez", "--text", "--no-voice", env=env, input="", timeout=120)
+        assert refused.returncode != 0 and "is archived" in refused.stderr, refused.stderr
+        click(By.LINK_TEXT, "Students")
+        assert "Maya Lopez" not in page()
+        b.find_element(By.ID, "archived").click()
+        click(By.XPATH, "//button[normalize-space()='Show students']")
+        assert "archived=1" in b.current_url and f"Maya Lopez #{maya.id} archived" in page()
+        click(By.LINK_TEXT, "Maya Lopez")
+        click(By.XPATH, "//button[normalize-space()='Unarchive Maya Lopez']")
+        assert st.roster.get(maya.id).archived is None
+        # a class list with good and bad rows: the preview stores nothing, the confirm adds the good ones
+        csv_file = tmp_path / "class.csv"
+        csv_file.write_bytes(("\ufeffname;grade;role;accommodations\r\n"
+                              "Noor Haddad;11;;\"breaks; a quiet room\"\r\n"
+                              "maya lopez;5;;\r\n"
+                              ";3;;\r\n"
+                              "Ben;13;;\r\n"
+                              "Zia;K;2;\r\n").encode())
+        click(By.LINK_TEXT, "Students")
+        click(By.LINK_TEXT, "Import a class list (CSV)")
+        b.find_element(By.ID, "file").send_keys(str(csv_file))
+        click(By.CSS_SELECTOR, "button.primary")
+        preview = page()
+        assert "2 of 5 rows will be added; 3 rows cannot be" in preview
+        assert f"Not added: duplicate: {maya.label} is already a student in grade 5" in preview
+        assert "Not added: missing name" in preview and "Not added: bad grade '13': use K or 0 to 12" in preview
+        assert st.roster.count() == 2  # the preview alone adds nobody
+        click(By.XPATH, "//button[normalize-space()='Add the 2 good rows']")
+        assert "2 students added" in page() and "bad grade '13'" in page()
+        noor, zia = st.roster.find("Noor Haddad"), st.roster.find("Zia")
+        assert noor.accommodations == ["breaks", "a quiet room"] and (zia.grade, zia.role) == (0, 2)
+        shown = cli("student", "show", "Noor Haddad", env=env)
+        assert "accommodations in the IEP: breaks; a quiet room" in shown.stdout, shown.stdout
+        # the dashboard: sort by a header link (twice: descending), then filter by grade
+        click(By.LINK_TEXT, "Back to the students")
+        click(By.LINK_TEXT, "Grade")
+        header = b.find_element(By.XPATH, "//th[a[normalize-space()='Grade']]")
+        assert header.get_attribute("aria-sort") == "ascending"
+        click(By.LINK_TEXT, "Grade")
+        assert b.find_element(By.XPATH, "//th[a[normalize-space()='Grade']]").get_attribute("aria-sort") == "descending"
+        rows = [e.text for e in b.find_elements(By.CSS_SELECTOR, "#students tbody th a")]
+        assert rows == ["Noor Haddad", "Maya Lopez", "Cli Kid", "Zia"], rows
+        Select(b.find_element(By.ID, "grade")).select_by_value("0")
+        click(By.XPATH, "//button[normalize-space()='Show students']")
+        assert "grade=0" in b.current_url and "sort=grade" in b.current_url
+        assert [e.text for e in b.find_elements(By.CSS_SELECTOR, "#students tbody th a")] == ["Zia"]
+        WebDriverWait(b, 5).until(lambda d: "1 of 4 students" in page())
+    finally:
+        out = app.stop()
+    log = [(r["action"], r["target"]) for r in st.audit.recent(100)][::-1]
+    actions = [f"{a}: {t}" for a, t in log]
+    for expected in (f"edit: new student {maya.label} (grade 5, en, role 2; 2 accommodations, 0 past goals)",
+                     f"edit: student {maya.label}: role, text size, theme changed",
+                     f"archive: student {maya.label} (kept with all their data; off the list, no new sessions)",
+                     f"unarchive: student {maya.label}",
+                     "view: class list import preview (5 rows, 2 to add; nothing stored)",
+                     f"edit: 2 new students from a class list (CSV): {noor.label}, {zia.label}",
+                     "view: student list (grade=0)"):
+        assert expected in actions, (expected, actions, out)
+    st.close()
