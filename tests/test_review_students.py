@@ -205,6 +205,21 @@ def test_import_preview_stores_nothing_and_confirm_adds_the_good_rows(web, st):
     assert last_log(st) == [("edit", f"1 new students from a class list (CSV): {ana.label}")]
 
 
+def test_malformed_forms_get_a_4xx_and_change_nothing(web, st):
+    eli = st.roster.add("Eli", 4)
+    for url, form in [("/students/import", {"step": "confirm", "list": "%%%", "signature": "x"}),
+                      ("/students/import", {"step": "confirm"}),
+                      ("/students/import", {"step": "confirm", "list": base64.urlsafe_b64encode(b"\xff").decode()}),
+                      (f"/students/{eli.id}/edit", {"name": "Eli", "grade": "4; DROP TABLE", "text_size": "1e9",
+                                                    "font": "comic", "theme": "<b>", "role": "-1"}),
+                      ("/students/new", {"name": "#1", "grade": "99", "role": "six"}),
+                      ("/students/99999999/edit", {"name": "Eli", "grade": "4"}),
+                      ("/students/99999999/archive", {})]:
+        r = web.post(url, **form)
+        assert 400 <= r.status_code < 500 and "Traceback" not in r.text, (url, r.status_code)
+    assert [(s.name, s.grade, s.role_set, s.display, s.archived) for s in st.roster.all()] == [("Eli", 4, None, {}, None)]
+
+
 def test_import_problems_keep_the_pasted_text(web, st):
     r = web.post("/students/import", text="first,grade\nAna,4")
     assert r.status_code == 400 and "Wrong column names" in text_of(r.text) and "first,grade\nAna,4</textarea>" in r.text
