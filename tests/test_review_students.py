@@ -270,6 +270,7 @@ def test_dashboard_counts_sorts_and_filters(web, st):
     assert seconds < 3, seconds
     names = names_in(page)
     assert len(names) == 29 and "Ana" not in names and names == sorted(names, key=str.casefold)
+    assert "1 archived student is not shown: choose “Show archived” to see it." in text_of(page)
     eli_row, noor_row = (text_of(re.search(rf'<tr><th scope="row"><a href="/students/{ids[who]}">.*?</tr>', page, re.S)
                                  .group(0)) for who in ("Eli", "Noor"))
     assert eli_row.startswith("Eli #") and " 4 5 " in eli_row and "finished" in eli_row

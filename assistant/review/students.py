@@ -114,6 +114,7 @@ def index():
             "sort": _arg("sort", SORTS) or "name", "dir": _arg("dir", ["asc", "desc"]) or "asc"}
     students = store().roster.all(archived=bool(view["archived"]))
     total = len(students)
+    hidden = 0 if view["archived"] else store().roster.count() - total  # archived, not shown
     if view["grade"]:
         students = [s for s in students if s.grade == int(view["grade"])]
     if view["role"]:
@@ -138,7 +139,7 @@ def index():
         return url_for("students.index", **filters, sort=key, dir="desc" if again else "asc")
 
     log("view", "student list" + (f" ({', '.join(f'{k}={v}' for k, v in filters.items())})" if filters else ""))
-    return render_template("students.html", rows=rows, total=total, view=view, filters=filters, sorts=SORTS,
+    return render_template("students.html", rows=rows, total=total, hidden=hidden, view=view, filters=filters, sorts=SORTS,
                            sort_link=sort_link, statuses=STATUSES, role_names=ROLE_NAMES, lessons=len(LESSONS),
                            grade_name=grade_name)
 
@@ -252,7 +253,7 @@ def _read_form(s: Student | None) -> tuple[dict[str, str], dict[str, str], dict]
     """(the fields as typed, a message per bad field, the checked values). Nothing is
     cut or dropped silently: a field too long is a message beside it, with its text kept."""
     keys = _values_of(s).keys()
-    typed = {k: clean_input(request.form.get(k, ""))[:20000] for k in keys}
+    typed = {k: clean_input(request.form.get(k, "")) for k in keys}  # (a request is at most 1 MiB)
     errors: dict[str, str] = {}
     out: dict = {}
     try:
