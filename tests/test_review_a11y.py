@@ -77,6 +77,15 @@ def site(tmp_path_factory, base_env):
     st.transcripts.add_answer(noor_session.id, "s", "strengths", "What are you good at?", "answer", "me gusta dibujar",
                               words=words("me gusta dibujar"), engine="whisper base")
     ana = st.roster.add("Ana", 0)
+    # the student's page's lessons and rehearsals, and an archived student on the list
+    st.lessons.add(eli.id, "iep", True, {"title": "What an IEP is", "check": "What is an IEP?", "said": "a plan for me",
+                                         "typed": False})
+    st.lessons.add(eli.id, "goal", False, {"title": "Goals", "check": "What is a goal?", "said": "", "typed": False})
+    for covered in (True, False), (True, True):
+        st.rehearsals.add(eli.id, {"parts": [{"key": str(i), "title": t, "covered": c, "coverage": float(c), "said": ""}
+                                             for i, (t, c) in enumerate(zip(("Hello", "Strengths"), covered, strict=True))],
+                                   "finished": True})
+    st.roster.set_archived(st.roster.add("Zoe Archived", 7).id, True)
     st.close()
 
     app = Review(dict(base_env, IEP_ASSISTANT_DATA=str(data)))
@@ -114,8 +123,30 @@ def visits(sid: int, other: int, none: int):
             _loaded_after(b, old)
         return go
 
+    class_list = ("name,grade,role,accommodations\nMaya Lopez,4,,extended time;read aloud\nBen,13,,\n"
+                  "Eli Martínez-Okafor,4,,\nCy Sandoval-Whitfield-Nakamura-Oyelaran,K,9,\n")
+
+    times = [0]
+
+    def imported(b, base):  # visited twice: a new student each time, so there is always one to add
+        times[0] += 1
+        submit("/students/import", {"text": class_list + f"New Student {times[0]},5,,\n"}, "button.primary")(b, base)
+        old = b.find_element(By.TAG_NAME, "html")
+        b.find_element(By.CSS_SELECTOR, "button.primary").click()
+        _loaded_after(b, old)
+
     return [
         ("student list", "students.html", get("/")),
+        ("student list: filtered, sorted, archived shown", "students.html",
+         get("/?archived=1&sort=attention&dir=desc")),
+        ("add a student: mistakes (messages)", "student_form.html",
+         submit("/students/new", {"name": "Eli Martínez-Okafor", "language": "english!"}, "button.primary")),
+        ("edit a student: mistakes (messages)", "student_form.html",
+         submit(f"/students/{sid}/edit", {"rate": "999", "text_size": "x"}, "button.primary")),
+        ("import: wrong columns (message)", "import.html",
+         submit("/students/import", {"text": "first,grade\nAna,4"}, "button.primary")),
+        ("import: preview", "import.html", submit("/students/import", {"text": class_list}, "button.primary")),
+        ("import: done, the bad rows again", "import.html", imported),
         ("student page (finished session, versions)", "student.html", get(f"/students/{sid}")),
         ("student page (session under way)", "student.html", get(f"/students/{other}")),
         ("student page: delete refused (message)", "student.html",
@@ -181,7 +212,8 @@ def names_problems(b) -> list[str]:
     """What a screen reader's list of buttons, fields or links would make ambiguous, and axe does not
     check: every button, field and audio player has a name (as Chrome computes it) no other on
     the page has ("Save", "Save", "Save" told a listener nothing); links of one name go to one
-    place; the main navigation marks the page the teacher is on (aria-current). The words of a
+    place; the main navigation marks the page the teacher is on (aria-current; a filtered list, with a
+    query in its address, is still that page). The words of a
     transcript are exempt: they are the answer's words in order, inside a group named for it."""
     problems = []
     seen: dict[str, int] = {}
@@ -203,7 +235,7 @@ def names_problems(b) -> list[str]:
         " || (t.id === 'students' && [...t.tBodies[0].rows].some(r => r.cells[0].tagName !== 'TH' || r.cells[0].scope !== 'row')))"
         ".map(t => 'table without caption, column or row headers: ' + t.outerHTML.slice(0, 100));")
     problems += b.execute_script(
-        "return [...document.querySelectorAll('nav a')].filter(a => (a.href === location.href.split('#')[0])"
+        "return [...document.querySelectorAll('nav a')].filter(a => (a.href === location.href.split(/[?#]/)[0])"
         " !== (a.getAttribute('aria-current') === 'page')).map(a => 'aria-current wrong on ' + a.outerHTML);")
     return problems
 
