@@ -166,7 +166,7 @@ class Conversation:
         asked = asked_meaning(u.text, self.language)
         if asked is None:
             return None
-        from assistant.learn import glossary  # here: learn runs lessons through this module
+        from assistant.lessons import glossary  # here: pydantic and YAML only when asked
 
         words = glossary(self.language)
         phrase, only_if_known = asked
