@@ -104,9 +104,10 @@ def summary(d: IEPDraft, student: Student, checkins: list[dict], fit: Fit) -> tu
 
     role = student.role
     parts = parts_of(role)
-    about = [_lower(p.mine) for p in parts if p.key != "meeting"]
+    # the parts by the names the student knows them by
+    about = [f"\u201c{p.mine}\u201d" for p in parts if p.key != "meeting"]
     name = "" if ROLE_NAMES[role].startswith("+") else f": \u201c{ROLE_NAMES[role]}\u201d"
-    lines = [f"{first}'s role is {role} of 5{name}. {first} speaks about {_and(about)}."]
+    lines = [f"{first}'s role is {role} of 5{name}. {first} speaks for these parts: {_and(about)}."]
     if any(p.key == "meeting" for p in parts):
         lines.append(f"{first} leads the meeting.")
     own = [_lower(p.mine) for p in PARTS if p.key in d.own_words]
