@@ -254,3 +254,48 @@ def test_each_way_to_ask_gets_the_glossary_meaning_then_the_question(tmp_path, a
     assert talk.ask(Question("What are you good at?", False), lambda u, cmd: u.text) == "soccer"
     meaning = EXPLAIN[term] if term in EXPLAIN else lesson_book().lesson(term).meaning.strip()
     assert voice.lines == ["What are you good at?", meaning, "What are you good at?"]
+
+
+@pytest.mark.slow  # a child process with the student's page (~6 s)
+def test_a_lesson_on_the_students_page(data_env):
+    """`learn --screen browser --text`: the page's events and input (no stdin), as a session's page has them."""
+    import json
+
+    from tests.test_screen_server import TOKEN_LINE, Events
+    from tests.webapp import raw_request
+
+    st = Store(data_env["IEP_ASSISTANT_DATA"])
+    st.roster.add("Kim Lee", 8)
+    st.close()
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "learn", "--student", "Kim Lee", "--lesson", "accommodation",
+                             "--screen", "browser", "--no-open", "--text", "--no-voice"], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=data_env, cwd=ROOT)
+    try:
+        m = None
+        for line in proc.stderr:
+            m = TOKEN_LINE.match(line.rstrip("\n"))
+            if m:
+                break
+        assert m, "no 'student screen:' line"
+        port, token = int(m.group(1)), m.group(2)
+
+        def say(text: str) -> None:  # typed on the page (a button is one of the vocabulary's words)
+            status, _, _ = raw_request(port, "POST", f"/{token}/input", {"Host": f"127.0.0.1:{port}",
+                                       "Content-Type": "application/json"}, json.dumps({"answer": text}).encode())
+            assert status == 204
+
+        events = Events(port, token)
+        events.listening()
+        say("what is an accommodation")
+        events.next("say", lambda d: d["text"] == MEANING_OF_ACCOMMODATION)
+        events.next("say", lambda d: d["text"] == ACCOMMODATION and d["kind"] == "prompt")
+        events.listening()
+        say("yes")
+        events.next("say", lambda d: d["text"].startswith("Yes, that's right!"))
+        assert events.next("end")["ending"] == "finished"
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+    assert [(k, p, b["said"]) for k, p, b in attempts(data_env)] == [("accommodation", True, "yes")]
