@@ -129,15 +129,28 @@ def test_learn_typed_stores_each_attempt_and_resumes_with_the_lessons_not_passed
     assert "You have done all 6 lessons" in out
     assert [(k, p) for k, p, _ in attempts(data_env)][6:] == [("accommodation", True), ("goal", True)]
 
+
+
+def test_learn_with_every_lesson_passed_and_with_lesson(cli, data_env):
+    add_student(cli, data_env)
+    st = Store(data_env["IEP_ASSISTANT_DATA"])
+    for key in ("iep", "present_levels", "accommodation", "goal", "transition", "meeting_people"):
+        st.lessons.add(1, key, True, {"title": key, "check": "?", "said": "yes", "typed": True})
+    st.close()
     # all passed: nothing to do, and it says how to do them again
     r = typed(data_env, "learn", "--student", "Maya Ortiz", lines=[])
     assert r.returncode == 0 and "has done every lesson" in r.stderr and "--all" in r.stderr
+
+    # --all: from the first lesson again (here stopped after it by the end of input)
+    r = typed(data_env, "learn", "--student", "Maya Ortiz", "--all", lines=["yes"])
+    assert r.returncode == 0 and IEP in flat(r.stdout) and "Present levels." in flat(r.stdout)
+    assert attempts(data_env)[-1][:2] == ("iep", True)
 
     # --lesson: that one only, passed or not
     r = typed(data_env, "learn", "--student", "Maya Ortiz", "--lesson", "iep", lines=["no"])
     assert r.returncode == 0, r.stderr
     assert IEP in flat(r.stdout) and ACCOMMODATION not in flat(r.stdout)
-    assert attempts(data_env)[-1][:2] == ("iep", False) and len(attempts(data_env)) == 9
+    assert attempts(data_env)[-1][:2] == ("iep", False) and len(attempts(data_env)) == 8
 
     r = typed(data_env, "learn", "--student", "Maya Ortiz", "--lesson", "ieps", lines=[])
     assert r.returncode == 2 and "no lesson 'ieps'" in r.stderr and "meeting_people" in r.stderr
