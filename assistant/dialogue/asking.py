@@ -15,7 +15,7 @@ hands them to ``give_up``.
 
 "What does accommodation mean?" (or "what is an IEP", "what does that mean"
 with an IEP word in the question) is answered before anything is settled: the
-glossary's plain explanation (``learn.glossary``), then the question again; it
+glossary's plain explanation (``lessons.glossary``), then the question again; it
 is never an answer.
 """
 
