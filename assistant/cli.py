@@ -379,8 +379,16 @@ def cmd_export(args) -> int:
     from assistant.paths import write_private
 
     out = args.out or (None if args.format in ("md", "json") else f"iep-input-{student.id}.{args.format}")
+    family = args.format.startswith("family-")
+    if family and not args.out:
+        out = f"family-summary-{student.id}.{args.format.removeprefix('family-')}"
     try:
-        body = export(store, student, args.format)
+        if family:
+            from assistant.review.family import family_summary
+
+            body = family_summary(store, student, args.format.removeprefix("family-"))
+        else:
+            body = export(store, student, args.format)
         if out:
             try:
                 write_private(Path(out), body)  # student data: 0600, whatever the umask
@@ -619,6 +627,7 @@ def _port(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from assistant import learn, rehearse
     from assistant.paths import LIBRIVOX
 
     p = argparse.ArgumentParser(prog="iep-assistant", description="Offline, voice-first assistant for student-led IEPs.")
@@ -684,10 +693,13 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--resume", action="store_true", help="continue the paused session at the same question")
     se.add_argument("--new", action="store_true", help="start a new session even though one is paused")
     se.set_defaults(func=cmd_session)
+    learn.add_parser(sub)
+    rehearse.add_parser(sub)
 
     ex = sub.add_parser("export", help="export a student's draft")
     ex.add_argument("--student", required=True)
-    ex.add_argument("--format", choices=["json", "md", "pdf", "docx"], default="md")
+    ex.add_argument("--format", choices=["json", "md", "pdf", "docx", "family-pdf", "family-docx"], default="md",
+                    help="family-pdf, family-docx: a one-page plain-language summary for the family")
     ex.add_argument("--out", help="write to this file (default: standard output for md and json)")
     ex.add_argument("--data-dir")
     ex.set_defaults(func=cmd_export)

@@ -35,6 +35,7 @@ def test_package_data_covers_the_shipped_files():
     data = SETUPTOOLS["package-data"]
     dialogues = sorted(p for pattern in data["assistant.data.dialogues"] for p in (ROOT / "dialogues").glob(pattern))
     assert dialogues == sorted((ROOT / "dialogues").rglob("*.yaml")) and dialogues
+    assert (ROOT / "dialogues/en/lessons/lessons.yaml") in dialogues  # the lessons of `learn` are shipped too
     assert data["assistant.data.models"] == ["catalog.toml"]  # never the models downloaded beside it
     assert "py.typed" in data["assistant"] and (ROOT / "assistant" / "py.typed").is_file()
     assert SETUPTOOLS["include-package-data"] is False  # package-data is the whole list
@@ -74,7 +75,8 @@ def test_an_installed_layout_reads_its_package_resources(tmp_path, base_env):
     assert probe[:4] == ["None", str(site / "assistant/data/dialogues"), str(site / "assistant/data/models/catalog.toml"),
                          str(tmp_path / "xdg-data/iep-assistant-models")]
     listed = run("dialogues", "list")
-    assert len(listed.splitlines()) == len(list((ROOT / "dialogues").rglob("*.yaml"))) and str(site) in listed
+    # the dialogues only: the lessons (dialogues/*/lessons/) are not dialogues
+    assert len(listed.splitlines()) == len(list((ROOT / "dialogues").glob("*/*.yaml"))) and str(site) in listed
     assert "vosk-model-small-en-us-0.15" in run("models", "list")
 
     # a damaged install says so, rather than listing nothing

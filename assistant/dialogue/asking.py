@@ -12,6 +12,11 @@ settles it (returns its outcome) or says why not (``Again``) and the loop
 listens again; a question asked with ``tries`` gives up after that many
 unsettled replies (a yes/no question answered three times with neither) and
 hands them to ``give_up``.
+
+"What does accommodation mean?" (or "what is an IEP", "what does that mean"
+with an IEP word in the question) is answered before anything is settled: the
+glossary's plain explanation (``lessons.glossary``), then the question again; it
+is never an answer.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from assistant.dialogue.commands import Command, as_command, command_of
-from assistant.dialogue.vocabulary import canonical, near_command
+from assistant.dialogue.vocabulary import DEFAULT_LANGUAGE, asked_meaning, canonical, near_command
 from assistant.dialogue.voice import Ears, Listen, Utterance, Voice
 from assistant.lexicon import yes_no
 from assistant.store import StorageError, os_storage_error
@@ -35,6 +40,7 @@ STORAGE_RETRY_SECONDS = 2.0  # how often a full or read-only disk is tried again
 STORAGE_REMIND_SECONDS = 60.0
 RATE_STEP, MIN_RATE, MAX_RATE = 25, 90, 280
 YES_NO_TRIES = 3  # replies with neither yes nor no before a yes/no question moves on
+UNKNOWN_WORD = "I don't know that word yet. Your teacher can explain it."
 STORAGE_PROBLEM = ("I can't save right now, because the computer's storage is full or locked. Please ask your teacher "
                    "for help. Nothing you said is lost, and we will go on as soon as it is fixed.")
 
@@ -102,8 +108,9 @@ class Conversation:
     """Says lines and asks questions through a Voice and Ears."""
 
     def __init__(self, voice: Voice, ears: Ears, save: Saver, save_rate: Callable[[int], None],
-                 silence_reprompts: int = 2):
+                 silence_reprompts: int = 2, language: str = DEFAULT_LANGUAGE):
         self.voice, self.ears, self.save = voice, ears, save
+        self.language = language
         self.save_rate = save_rate  # the student's speed, kept in their profile
         self.silence_reprompts = silence_reprompts
 
@@ -124,7 +131,14 @@ class Conversation:
         unsettled: list[Utterance] = []
         while True:
             u = self._hear(q)
+            explained = self._explain(u, q)
+            if explained is not None:
+                self.say(explained)
+                self.say(q.text, q.private, prompt=True)
+                continue
             cmd = command_of(u.text)
+            if cmd is None and asked_meaning(u.text, self.language) == ("", False):
+                cmd = Command.HELP  # "what does it mean?" with no IEP word in the question: as "what does that mean"
             if cmd is None and q.listen is not Listen.YES_NO:
                 cmd = self._did_you_mean(u)  # what would be stored as an answer: a near-command is asked about
             if cmd is Command.REPEAT:
@@ -142,6 +156,27 @@ class Conversation:
                 if tries is not None and give_up is not None and len(unsettled) >= tries:
                     return give_up(unsettled)
                 self.say(outcome.line, q.private, prompt=True)
+
+    def _explain(self, u: Utterance, q: Question) -> str | None:
+        """What to say when the student asked what a word means, else None.
+        "What does that mean?" explains the IEP words of the question; with none
+        there it is what it always was ("help": the question's simpler wording). A
+        word the glossary does not know is said to be unknown, except after "what
+        is": "what's hard is reading" is an answer."""
+        asked = asked_meaning(u.text, self.language)
+        if asked is None:
+            return None
+        from assistant.lessons import glossary  # here: pydantic and YAML only when asked
+
+        words = glossary(self.language)
+        phrase, only_if_known = asked
+        if not phrase:
+            meanings = words.in_question(q.text)
+            return " ".join(meanings) if meanings else None
+        meaning = words.meaning(phrase)
+        if meaning is not None:
+            return meaning
+        return None if only_if_known else UNKNOWN_WORD
 
     def _did_you_mean(self, u: Utterance) -> Command | None:
         """The command a short answer nearly is ("next all"), when the student says

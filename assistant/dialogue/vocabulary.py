@@ -15,6 +15,7 @@ Only English is filled in; another language is one more entry of ``VOCABULARY``
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 from functools import cache
 
@@ -322,3 +323,51 @@ def near_command(text: str, language: str = DEFAULT_LANGUAGE) -> Meaning | None:
             if best is None or d < best[0]:
                 best = (d, meaning)
     return best[1] if best else None
+
+
+# ---------------------------------------------------------------- "what does ... mean?"
+
+# The ways a student asks what a word means, as whole utterances of normalised
+# words. ``{x}`` is the word asked about. Only these shapes count, and only as the
+# whole utterance (fillers around it allowed), so an answer that merely holds
+# "mean" or "what is" is an answer ("my brother is mean to me", "what I mean is I
+# need more time"). "What is X" and "what's X" are questions about a word only when
+# X is a word the glossary knows (the caller checks): "what's hard is reading" is an
+# answer.
+MEANING_QUESTIONS: dict[str, tuple[str, ...]] = {
+    "en": ("what does {x} mean", "what do {x} mean", "what does the word {x} mean", "what is the meaning of {x}",
+           "what's the meaning of {x}", "what does {x} stand for"),
+}
+# these ask about a word only when it is one the glossary knows: "what's hard is reading" and
+# "I don't know what my favorite is" are answers
+WHAT_IS: dict[str, tuple[str, ...]] = {"en": ("what is {x}", "what's {x}", "what are {x}", "whats {x}", "what {x} means",
+                                              "i don't know what {x} means", "i don't know what {x} is")}
+# "that" in "what does that mean?": the IEP word in the question being asked
+POINTING: dict[str, frozenset[str]] = {"en": frozenset({"that", "it", "this", "that word", "this word", "the word"})}
+MEANING_MAX_WORDS = 6  # the word asked about is a word or a short phrase ("individualized education program")
+
+
+def _shapes(templates: tuple[str, ...]) -> list[re.Pattern]:
+    return [re.compile("^" + re.escape(t).replace(re.escape("{x}"), "(?P<x>.+?)") + "$") for t in templates]
+
+
+def asked_meaning(text: str, language: str = DEFAULT_LANGUAGE) -> tuple[str, bool] | None:
+    """What a whole utterance asks the meaning of: (the phrase asked about,
+    normalised; whether the utterance is only "what is X", which counts when X is a
+    known word), or ``("", False)`` for "what does that mean?" (the word is in the
+    question being asked); None for anything else."""
+    words = _strip_fillers(normalize_words(text, language), language)
+    said = " ".join(words)
+    for strict, templates in ((False, MEANING_QUESTIONS), (True, WHAT_IS)):
+        for shape in _shapes(templates.get(language, templates[DEFAULT_LANGUAGE])):
+            m = shape.match(said)
+            if m is None:
+                continue
+            x = m.group("x")
+            if x in POINTING.get(language, POINTING[DEFAULT_LANGUAGE]):
+                return "", False
+            if meaning_of(said, language) is not None:
+                return None  # a phrase of the vocabulary ("what do you mean": help)
+            if len(x.split()) <= MEANING_MAX_WORDS:
+                return x, strict
+    return None

@@ -31,6 +31,7 @@ from assistant.review import (
     auth,
     documents,
     editor,
+    family,
     signin,
     students,
     transcript,
@@ -40,7 +41,7 @@ from assistant.review.security import MAX_REQUEST_BYTES, HostCheck, IdConverter
 from assistant.store import StorageError
 
 # Each area's pages are a blueprint of their own module; what they share is in web.py.
-BLUEPRINTS = (signin.bp, students.bp, transcript.bp, editor.bp, documents.bp, admin.bp)
+BLUEPRINTS = (signin.bp, students.bp, transcript.bp, editor.bp, documents.bp, admin.bp, family.bp)
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; media-src 'self'; object-src 'none'; "
        "frame-ancestors 'none'; form-action 'self'")
 

@@ -1,0 +1,217 @@
+"""Rehearsing the meeting (``iep-assistant rehearse``): the student says their
+meeting script (``review.exports.meeting_script`` of the current draft) aloud,
+part by part.
+
+Each part is shown and said first (a student who cannot read hears it), then the
+student says it in their own words. A part is covered when at least
+``COVERED_AT`` of its content words (after ``text.normalize``; small words like
+"the" and "my" left out) are heard in what the student said. Half, because the
+student says it in their own words: reordering, a skipped adjective or a
+synonym ("I'm good at" for "My strengths") loses some words, yet a student who
+says half of a part's words has said what the part is about, while another
+part's sentence or a few filler words share almost none. A part not covered
+says which words were missed; "again" (or any way to say repeat) hears the part
+again and tries once more, "skip" (or "next") goes on, "stop" ends. At the end
+the covered parts are shown and said, and the rehearsal is stored
+(``store.rehearsals``), also when stopped part-way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assistant.errors import UserError
+from assistant.text import normalize_words
+
+COVERED_AT = 0.5
+# Words that carry no content of a part: said or not, they do not show the part was said.
+SMALL_WORDS = frozenset("""
+a an the and or but so to of for in on at by with from as is are am was be been it its this that these those
+i me my mine i'm you your we our they them their he she his her some things thing one like very really just
+do does did have has had can will would not no yes all any
+""".split())
+# How each line of the meeting script starts, and its short name (the title stored and shown).
+TITLES = (("Hello, my name is", "Hello"), ("My strengths", "Strengths"), ("I am interested in", "Interests"),
+          ("Some things are hard", "What is hard"), ("I learn best", "How I learn"),
+          ("These supports help me", "What helps me"), ("These supports do not help", "What does not help"),
+          ("I would like to ask for", "What I ask for"), ("One of my goals", "A goal"),
+          ("Thank you for listening", "Closing"))
+
+
+def title_of(line: str, n: int) -> str:
+    for start, title in TITLES:
+        if line.startswith(start):
+            return title
+    return "My message to the team" if n > 1 else f"Part {n}"
+
+
+def _stem(word: str) -> str:
+    """A plural or third person "s" does not make another word ("goals", "goal")."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def content_words(text: str, language: str = "en") -> dict[str, str]:
+    """The words of ``text`` that say what it is about, each once, in order: each
+    word's stem, with the word as it was first written."""
+    out: dict[str, str] = {}
+    for w in normalize_words(text, language):
+        if w not in SMALL_WORDS:
+            out.setdefault(_stem(w), w)
+    return out
+
+
+def coverage(part: str, said: str, language: str = "en") -> tuple[float, list[str]]:
+    """The share of ``part``'s content words heard in ``said`` (0..1), and the words missed."""
+    words = content_words(part, language)
+    if not words:
+        return 1.0, []
+    heard = {_stem(w) for w in normalize_words(said, language)}
+    missed = [word for stem, word in words.items() if stem not in heard]
+    return (len(words) - len(missed)) / len(words), missed
+
+
+@dataclass
+class PartResult:
+    key: str
+    title: str
+    covered: bool = False
+    coverage: float = 0.0
+    said: str = ""
+
+    def as_body(self) -> dict:
+        return {"key": self.key, "title": self.title, "covered": self.covered, "coverage": round(self.coverage, 2),
+                "said": self.said}
+
+
+@dataclass
+class Rehearsal:
+    parts: list[PartResult] = field(default_factory=list)
+    finished: bool = False
+
+    def body(self) -> dict:
+        return {"parts": [p.as_body() for p in self.parts], "finished": self.finished}
+
+
+def add_parser(sub) -> None:
+    from assistant.frontend import add_talk_args
+
+    p = sub.add_parser("rehearse", help="practise leading the meeting: say the meeting script aloud, part by part")
+    add_talk_args(p)
+    p.set_defaults(func=cmd_rehearse)
+
+
+def cmd_rehearse(args) -> int:
+    from assistant.cli import _err, _store
+    from assistant.frontend import talking
+    from assistant.locks import session_lock
+    from assistant.review.exports import current_draft, meeting_script
+
+    store = _store(args)
+    student = store.roster.find(args.student)
+    if student.archived:
+        raise UserError(f"{student.label} is archived: a teacher can bring them back in the review app, or with "
+                        f"iep-assistant student edit '{student.label}' --unarchive")
+    if store.transcripts.latest(student.id) is None and store.draft_versions.latest(student.id) is None:
+        raise UserError(f"{student.label} has no draft yet, so there is no meeting script to rehearse: run "
+                        f"iep-assistant session --student '{student.label}' first")
+    draft, _ = current_draft(store, student)
+    script = meeting_script(draft)
+    lock = session_lock(store.dir, student.id, student.label, doing="a rehearsal")  # noqa: F841 (one conversation at a time)
+    with talking(args, store, student) as talk:
+        result = Rehearse(script, student, store, talk.voice, talk.ears).run()
+        talk.ending = "finished" if result.finished else "paused"
+    covered = sum(p.covered for p in result.parts)
+    _err(f"{'finished' if result.finished else 'stopped'}: {covered} of {len(script)} parts covered")
+    return 0
+
+
+class Rehearse:
+    """One rehearsal of a meeting script through a ``Conversation``."""
+
+    def __init__(self, script: list[str], student, store, voice, ears):
+        from assistant.dialogue.asking import Conversation, Saver
+
+        self.script, self.student, self.store, self.voice = script, student, store, voice
+        self.save = Saver(store.dir, voice)
+        self.talk = Conversation(voice, ears, self.save, lambda rate: store.roster.set_voice(student.id, rate=rate),
+                                 language=student.language)
+
+    def run(self) -> Rehearsal:
+        from assistant.dialogue.voice import Stopped
+
+        result = Rehearsal()
+        self.talk.say(f"Let's practise your meeting, {self.student.name}. I will show and say each part of your "
+                      "script. Then you say it in your own words. Say again to hear a part again, skip to go on, "
+                      "or stop to end.", private=True)
+        try:
+            for n, line in enumerate(self.script, 1):
+                part = PartResult(str(n - 1), title_of(line, n))
+                where = getattr(self.voice, "where", None)
+                if where is not None:
+                    where(part.title, n, len(self.script))
+                result.parts.append(part)
+                if not self._part(n, line, part):
+                    if not part.said:
+                        result.parts.pop()  # a part only stopped at was not rehearsed
+                    self._store(result)
+                    self.talk.say("Okay, let's stop here. What you practised is saved.")
+                    return result
+        except Stopped:
+            if result.parts and not result.parts[-1].said:
+                result.parts.pop()
+            self._store(result)
+            return result
+        result.finished = True
+        self._store(result)
+        self._summary(result)
+        return result
+
+    def _part(self, n: int, line: str, part: PartResult) -> bool:
+        """Ask one part until it is covered or skipped; False when the student said stop."""
+        from assistant.dialogue.asking import Again, Question
+        from assistant.dialogue.commands import Command
+
+        self.talk.say(f"Part {n} of {len(self.script)}: {part.title}.")
+        question = Question(f"{line} Now you say it.", True,
+                            help=f"Say this part of your script in your own words: {line} You can say again to hear "
+                                 "it again, skip to go on, or stop.")
+
+        def settle(u, cmd) -> bool | Again:
+            if cmd is Command.STOP:
+                return False
+            if cmd in (Command.SKIP, Command.THATS_ALL, Command.BACK, Command.DONT_KNOW):
+                return True
+            share, missed = coverage(line, u.text, self.student.language)
+            if share >= part.coverage or not part.said:  # the best try of the part is kept
+                part.coverage, part.said = share, u.text
+            if share >= COVERED_AT:
+                part.covered = True
+                return True
+            words = ", ".join(missed[:6])
+            return Again(f"You said some of it. You can add: {words}. Say again to hear the part, say it once more, "
+                         "or say skip to go on.")
+
+        go_on = self.talk.ask(question, settle)
+        if go_on and part.covered:
+            self.talk.say("Yes! You covered this part.")
+        elif go_on:
+            self.talk.say("Okay, let's go on.")
+        return go_on
+
+    def _store(self, result: Rehearsal) -> None:
+        if result.parts:
+            self.save(lambda: self.store.rehearsals.add(self.student.id, result.body()))
+
+    def _summary(self, result: Rehearsal) -> None:
+        covered = [p.title for p in result.parts if p.covered]
+        missed = [p.title for p in result.parts if not p.covered]
+        if not missed:
+            self.talk.say(f"You covered every part of your script: {_and(covered)}. Great work!")
+            return
+        if covered:
+            self.talk.say(f"You covered {len(covered)} of {len(result.parts)} parts: {_and(covered)}.")
+        self.talk.say(f"Parts to practise again: {_and(missed)}.")
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

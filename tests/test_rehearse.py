@@ -1,0 +1,115 @@
+"""Rehearsing the meeting script (`iep-assistant rehearse --text`): each part
+shown and said, then said by the student; covered or not by its content words;
+"again" to hear it and try once more, "skip", "stop"; stored whole or part-way."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from assistant.draft import build_draft
+from assistant.rehearse import COVERED_AT, coverage
+from assistant.review.exports import meeting_script
+from assistant.store import Store
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def data_env(base_env, tmp_path):
+    return dict(base_env, IEP_ASSISTANT_DATA=str(tmp_path / "data"))
+
+
+def with_draft(env) -> list[str]:
+    """Eli (grade 4) with a finished session: strengths soccer, drawing, math; extended time helps; one goal.
+    Returns his meeting script."""
+    st = Store(env["IEP_ASSISTANT_DATA"])
+    eli = st.roster.add("Eli", 4, accommodations=["extended time"])
+    session = st.transcripts.start(eli.id, "en-3-5")
+    for step, field, text, extra in [("s", "strengths", "soccer, drawing and math", {}),
+                                     ("g", "goals.statement", "I want to read faster", {"goal_number": 1}),
+                                     ("a", "accommodations", "yes it helps", {"accommodation": "extended time"})]:
+        aid = st.transcripts.add_answer(session.id, step, field, "a question", "answer", text, extra=extra)
+        st.transcripts.commit_answer(aid, None, supersede_step=step)
+    draft = build_draft(eli, st.transcripts.answers(session.id))
+    st.finish_session(session.id, eli.id, draft.model_dump(mode="json"))
+    st.close()
+    return meeting_script(draft)
+
+
+def rehearse(env, lines: list[str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "assistant", "rehearse", "--student", "Eli", "--text", "--no-voice",
+                           "--screen", "terminal"], input="".join(f"{ln}\n" for ln in lines), capture_output=True,
+                          text=True, env=env, cwd=ROOT, timeout=120)
+
+
+def stored(env) -> list[dict]:
+    st = Store(env["IEP_ASSISTANT_DATA"])
+    try:
+        return [r["body"] for r in st.rehearsals.of_student(1)]
+    finally:
+        st.close()
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_coverage_is_the_share_of_content_words_heard():
+    line = "My strengths: soccer, drawing and math."
+    assert coverage(line, "I am good at soccer, drawing and math")[0] == 0.75  # "strengths" said otherwise
+    assert coverage(line, "I like pizza") == (0.0, ["strengths", "soccer", "drawing", "math"])
+    assert coverage(line, "my strength is soccer")[0] == 0.5  # a plural is the same word
+    assert coverage("Is it me?", "") == (1.0, [])  # nothing to say but small words
+
+
+def test_a_typed_rehearsal_part_by_part_with_again_skip_and_stop(data_env):
+    script = with_draft(data_env)
+    assert script[:4] == ["Hello, my name is Eli. Thank you for coming to my IEP meeting.",
+                          "My strengths: soccer, drawing and math.", "These supports help me: extended time.",
+                          "One of my goals: I want to read faster."]
+    r = rehearse(data_env, [
+        "Hi, my name is Eli, thanks for coming to my IEP meeting",  # covered
+        "I like pizza",  # not covered: the words to add are said
+        "again",  # the part is said again
+        "I am good at soccer, drawing and math",  # now covered
+        "skip",
+        "stop",
+    ])
+    assert r.returncode == 0, r.stderr
+    out = flat(r.stdout)
+    # each part is shown (and said) before the student says it
+    assert f"Part 1 of 5: Hello. {script[0]} Now you say it." in out
+    assert "You said some of it. You can add: strengths, soccer, drawing, math." in out
+    missed = out.index("You can add: strengths")
+    assert f"{script[1]} Now you say it." in out[missed:]  # "again": heard again
+    assert "Yes! You covered this part." in out[missed:]
+    assert "Okay, let's stop here. What you practised is saved." in out
+    assert "stopped: 2 of 5 parts covered" in r.stderr
+    [body] = stored(data_env)
+    assert body["finished"] is False
+    assert [(p["key"], p["title"], p["covered"]) for p in body["parts"]] == [
+        ("0", "Hello", True), ("1", "Strengths", True), ("2", "What helps me", False)]
+    assert body["parts"][1]["said"] == "I am good at soccer, drawing and math"
+    assert body["parts"][1]["coverage"] == 0.75 >= COVERED_AT
+    assert body["parts"][0]["coverage"] == round(6 / 7, 2)  # all but "hello" ("thanks" is "thank")
+
+    # the whole script: at the end, which parts were covered is shown and said
+    r = rehearse(data_env, ["Hello my name is Eli thank you for coming to my IEP meeting",
+                            "my strengths are soccer drawing and math", "skip",
+                            "one of my goals is to read faster", "thank you for listening, any questions for me"])
+    assert r.returncode == 0, r.stderr
+    out = flat(r.stdout)
+    assert ("You covered 4 of 5 parts: Hello, Strengths, A goal and Closing. Parts to practise again: What helps me."
+            in out)
+    body = stored(data_env)[-1]
+    assert body["finished"] is True and [p["covered"] for p in body["parts"]] == [True, True, False, True, True]
+
+
+def test_no_draft_yet_is_a_clear_message(cli, data_env):
+    assert cli("student", "add", "Eli", "--grade", "4", env=data_env).returncode == 0
+    r = rehearse(data_env, ["hello"])
+    assert r.returncode == 2
+    assert "Eli#1 has no draft yet" in r.stderr and "iep-assistant session --student 'Eli#1'" in r.stderr
+    assert stored(data_env) == []
