@@ -351,10 +351,9 @@ def cmd_student(args) -> int:
         for s in students:
             last = store.transcripts.latest(s.id)
             state = f"session {last.status}" if last else "no session yet"
-            print(f"{s.label:<30} grade {s.grade:<3} {s.language:<3} role {s.role}{'*' if s.role_set else ' '} {state}"
+            how = f"role {s.role} ({'chosen' if s.role_set else 'default'})"
+            print(f"{s.label:<30} grade {s.grade:<3} {s.language:<3} {how:<16} {state}"
                   + (f" (archived {s.archived[:10]})" if s.archived else ""))
-        if any(s.role_set for s in students):
-            print("* role chosen by the teacher; the others have their grade's default")
         return 0
     s = store.roster.find(" ".join(args.name))
     if args.action == "edit":
