@@ -299,6 +299,15 @@ def _role_of(s) -> str:
     return f"role {s.role}: {ROLE_NAMES[s.role]} ({how})"
 
 
+def _language(code: str) -> str:
+    """A language as the dialogues name theirs (dialogues/LANG/): two lowercase letters."""
+    code = code.strip().lower()
+    if not (len(code) == 2 and code.isascii() and code.isalpha()):
+        raise UserError(f"'{code[:20]}' is not a language code: use two letters, as the dialogues' folders are "
+                        "named (en, es, ...)")
+    return code
+
+
 def _student_edits(args) -> dict:
     """What `student edit` was asked to change, checked before anything is written."""
     from assistant.roles import check_role
@@ -309,7 +318,7 @@ def _student_edits(args) -> dict:
     if args.grade is not None:
         changes["grade"] = args.grade
     if args.language is not None:
-        changes["language"] = args.language
+        changes["language"] = _language(args.language)
     if args.accommodation is not None:
         changes["accommodations"] = args.accommodation
     if args.past_goal is not None:
@@ -336,7 +345,7 @@ def cmd_student(args) -> int:
         if args.role is not None and args.role.strip().lower() == "default":
             args.role = None
         role = None if args.role is None else check_role(args.role)
-        s = store.roster.add(" ".join(args.name), args.grade, args.language or "en", args.accommodation or [],
+        s = store.roster.add(" ".join(args.name), args.grade, _language(args.language or "en"), args.accommodation or [],
                              args.past_goal or [], role=role)
         store.audit.add(_user(), "edit", f"new student {s.label} (command line)")
         print(f"added {s.label} (grade {s.grade}, {s.language}; {len(s.accommodations)} accommodations, "
@@ -382,8 +391,9 @@ def cmd_student(args) -> int:
         from assistant.roles import parts_of
 
         store.audit.add(_user(), "view", f"student {s.label} (command line)")
-        print(f"{s.label}: grade {s.grade}, language {s.language}, speech rate {s.rate or 'default'}"
-              + (f"; archived {s.archived} (no new sessions)" if s.archived else ""))
+        print(f"{s.label}: grade {s.grade}, language {s.language}, speech rate {s.rate or 'default'}")
+        print(f"archived {s.archived.replace('T', ' ')}: no new sessions (student edit '{s.label}' --unarchive brings "
+              "them back)" if s.archived else "active (not archived)")
         print(_role_of(s))
         print("parts the student leads: " + "; ".join(p.title for p in parts_of(s.role)))
         print("accommodations in the IEP: " + ("; ".join(s.accommodations) or "(none)"))

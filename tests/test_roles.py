@@ -174,6 +174,7 @@ def test_an_archived_student_has_no_session_and_is_off_the_list(cli, data_env, t
     assert "Ana Cruz" not in listed and "every student is archived: iep-assistant student list --all" in listed
     every = ok(cli("student", "list", "--all", env=data_env))
     assert "Ana Cruz#1" in every and "archived" in every and "role 3 (default)" in every
+    assert "no new sessions (student edit 'Ana Cruz#1' --unarchive" in ok(cli("student", "show", "Ana Cruz", env=data_env))
     ok(cli("student", "edit", "Ana Cruz", "--unarchive", env=data_env))
     assert "Ana Cruz#1" in ok(cli("student", "list", env=data_env))
     db = sqlite3.connect(tmp_path / "data" / "iep.sqlite3")
@@ -181,11 +182,20 @@ def test_an_archived_student_has_no_session_and_is_off_the_list(cli, data_env, t
     assert "student Ana Cruz#1: archived (command line)" in log and "student Ana Cruz#1: unarchived (command line)" in log
 
 
-def test_student_edit_and_show(cli, data_env):
+def test_student_edit_and_show(cli, data_env, tmp_path):
+    from assistant.store import Store
+
     ok(cli("student", "add", "Kim Li", "--grade", 7, env=data_env))
+    st = Store(tmp_path / "data")  # what the year's commands store (their bodies are theirs: any dict)
+    st.lessons.add(1, "goal", False, {"said": "a plan"})
+    st.lessons.add(1, "goal", True, {"said": "something I want to get better at"})
+    st.lessons.add(1, "iep", False, {"said": "I don't know"})
+    st.rehearsals.add(1, {"parts": [], "finished": True})
+    st.checkins.start(1, {"goals": [], "accommodations": []})
+    st.close()
     show = ok(cli("student", "show", "Kim Li", env=data_env))
-    assert "role 3: + my goals (default for grade 7)" in show
-    assert "lessons done: 0 (0 with the check answered), rehearsals: 0, check-ins: 0" in show
+    assert "role 3: + my goals (default for grade 7)" in show and "active (not archived)" in show
+    assert "lessons done: 2 (1 with the check answered), rehearsals: 1, check-ins: 1" in show
     ok(cli("student", "edit", "Kim Li", "--name", "Kim Lee", "--grade", 9, "--language", "es", "--role", 5,
            "--accommodation", "breaks", "--accommodation", "a quiet room", "--past-goal", "read daily", env=data_env))
     show = ok(cli("student", "show", "Kim Lee", env=data_env))
