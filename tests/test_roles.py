@@ -5,10 +5,12 @@ fakes of test_engine at the Voice/Ears boundary)."""
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 
 import pytest
+from docx import Document
 
 from assistant.dialogue.engine import Ending
 from assistant.dialogue.plan import build_steps
@@ -289,7 +291,7 @@ def test_a_role_1_session_counts_and_reads_back_only_its_sections_and_a_role_5_s
     s5 = store.roster.add("Eva Moss", 7, "en", ["extended time"], [], role=5)
     ending, voice, _, _ = run(store, s5, _anyone(d), dialogue=d)
     assert ending is Ending.FINISHED
-    assert "so that you can lead your meeting" in " ".join(voice.texts())
+    assert "You will lead your IEP meeting, so today we will get your words ready for every part." in voice.texts()
     draft, _ = exports.current_draft(store, s5)
     assert draft.role == 5 and draft.own_words == ["strengths_needs", "learning", "goals"]
     script = exports.meeting_script(draft)
@@ -310,5 +312,7 @@ def test_the_meeting_script_leaves_parts_outside_the_role_to_the_team(store):
     script = exports.meeting_script(draft)
     assert not any(line.startswith(("One of my goals", "These supports", "I learn best")) for line in script)
     assert "My team will talk about how I learn and my accommodations; goals." in script
-    md = exports.export(store, s, "md").decode()
-    assert "Role: 1, my strengths and needs. In Noa's own words: strengths and needs." in md
+    line = "Role: 1, my strengths and needs. In Noa's own words: strengths and needs."
+    assert line in exports.export(store, s, "md").decode().splitlines()[:4]  # under the title
+    paragraphs = [p.text for p in Document(io.BytesIO(exports.export(store, s, "docx"))).paragraphs]
+    assert paragraphs[:2] == ["About me: Noa Hale", line]

@@ -110,8 +110,8 @@ class DialogueEngine:
         self._shown = sorted({s.section for s in plan.steps})
         i = self._start(plan, session)
         self.talk.say(greeting, private=True)
-        if self.student.role_set is not None and i == 0:
-            self.talk.say(self._today(plan))
+        if self.student.role_set is not None and i == 0 and (today := self._today()) is not None:
+            self.talk.say(today)
         history: list[int] = []
         try:
             while i < len(plan):
@@ -145,15 +145,20 @@ class DialogueEngine:
         self.talk.say(fill(self.dialogue.goodbye, name=self.student.name), private=True)
         return Ending.FINISHED
 
-    def _today(self, plan: Plan) -> str:
+    def _today(self) -> str | None:
         """What the student will talk about today, in their band's words (the titles
         of the sections of their role), said once at the start when a teacher chose
-        the student's role: the student hears that this is their part, not all of it."""
+        the student's role: the student hears that this is their part. A role that
+        takes the whole dialogue needs no list (and ten titles are not a short
+        sentence); a student who leads the meeting hears why it is all asked."""
+        lead = self.student.role >= 5
+        every = {s.section for s in plan_steps(self.dialogue, self.student.accommodations, self.student.past_goals)}
+        if every <= set(self._shown):
+            return "You will lead your IEP meeting, so today we will get your words ready for every part." if lead else None
         titles = [self.dialogue.sections[si].title for si in self._shown]
-        titles = [t[0].lower() + t[1:] if not t.startswith("I ") else t for t in titles]
+        titles = [t if t.startswith("I ") else t[0].lower() + t[1:] for t in titles]
         said = titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
-        lead = ", so that you can lead your meeting" if self.student.role >= 5 else ""
-        return f"Today we will talk about {said}{lead}."
+        return f"Today we will talk about {said}."
 
     def _session_id(self) -> int:
         assert self.session is not None  # run() sets it before any step is asked
