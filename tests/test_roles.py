@@ -316,3 +316,21 @@ def test_the_meeting_script_leaves_parts_outside_the_role_to_the_team(store):
     assert line in exports.export(store, s, "md").decode().splitlines()[:4]  # under the title
     paragraphs = [p.text for p in Document(io.BytesIO(exports.export(store, s, "docx"))).paragraphs]
     assert paragraphs[:2] == ["About me: Noa Hale", line]
+
+
+def test_the_draft_is_of_the_sessions_after_the_last_approved_draft(store):
+    d = band(7)
+    s = store.roster.add("Ivy Lam", 7, "en", ["extended time"], [])
+    assert run(store, s, _anyone(d), dialogue=d)[0] is Ending.FINISHED
+    first = store.draft_versions.latest(s.id)
+    assert {a.session_id for a in store.transcripts.iep_answers(s.id)} == {1}
+    store.draft_versions.add(s.id, 1, first["body"], "approved", "ms.g")  # as the review app approves it
+    # nothing since the approval: the approved IEP's draft and transcript
+    assert exports.current_draft(store, s)[1]["status"] == "approved"
+    assert "(no answers)" not in exports.export(store, s, "md").decode()
+    assert run(store, s, _anyone(d), dialogue=d)[0] is Ending.FINISHED
+    draft, saved = exports.current_draft(store, s)
+    assert saved["session_id"] == 2 and draft.strengths
+    sources = {i.source.session_id for i in [*draft.strengths, *draft.accommodations.not_sure, *draft.message_to_team]}
+    assert sources == {2}  # the new IEP starts from the new session only
+    assert [sess.id for sess in store.transcripts.of_iep(s.id)] == [2]
