@@ -11,6 +11,7 @@ import sqlite3
 
 import pytest
 from docx import Document
+from pypdf import PdfReader
 
 from assistant.dialogue.engine import Ending
 from assistant.dialogue.plan import build_steps
@@ -316,6 +317,9 @@ def test_the_meeting_script_leaves_parts_outside_the_role_to_the_team(store):
     assert line in exports.export(store, s, "md").decode().splitlines()[:4]  # under the title
     paragraphs = [p.text for p in Document(io.BytesIO(exports.export(store, s, "docx"))).paragraphs]
     assert paragraphs[:2] == ["About me: Noa Hale", line]
+    pdf = " ".join(" ".join((page.extract_text() or "").split())
+                   for page in PdfReader(io.BytesIO(exports.export(store, s, "pdf"))).pages)
+    assert pdf.startswith(f"About me: Noa Hale {line}")
 
 
 def test_the_draft_is_of_the_sessions_after_the_last_approved_draft(store):
