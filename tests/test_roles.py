@@ -338,3 +338,26 @@ def test_the_draft_is_of_the_sessions_after_the_last_approved_draft(store):
     sources = {i.source.session_id for i in [*draft.strengths, *draft.accommodations.not_sure, *draft.message_to_team]}
     assert sources == {2}  # the new IEP starts from the new session only
     assert [sess.id for sess in store.transcripts.of_iep(s.id)] == [2]
+
+
+def test_a_session_paused_in_a_part_the_new_role_leaves_out_goes_on_at_the_roles_next_question(store):
+    from assistant.dialogue.voice import Stopped
+
+    d = band(7)
+    s = store.roster.add("Ola Finn", 7, "en", [], [], role=3)
+    anyone = _anyone(d)
+
+    def until_goals(heard, expect):
+        if any("What is a goal" in line for line in heard):
+            raise Stopped()  # the end of input: the session pauses at the goal
+        return anyone(heard, expect)
+
+    assert run(store, s, until_goals, dialogue=d)[0] is Ending.PAUSED
+    paused = store.transcripts.latest(s.id, unfinished=True)
+    assert paused.position == "goal_what"
+    s = store.roster.edit(s.id, role=1)  # the teacher lowers the role meanwhile
+    ending, voice, _, _ = run(store, s, _anyone(d), dialogue=d, session=paused)
+    assert ending is Ending.FINISHED
+    said = voice.texts()
+    assert said[0].startswith("Welcome back") and said[1:3] == ["My message to my IEP team.", d.prompt("message").text]
+    assert not any("What is a goal" in line for line in said)
