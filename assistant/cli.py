@@ -291,30 +291,117 @@ def _store(args):
     return Store(Path(args.data_dir) if args.data_dir else None)
 
 
+def _role_of(s) -> str:
+    """ "role 3: + my goals (default for grade 7)" or "(chosen by the teacher)"."""
+    from assistant.roles import ROLE_NAMES
+
+    how = "chosen by the teacher" if s.role_set is not None else f"default for grade {s.grade}"
+    return f"role {s.role}: {ROLE_NAMES[s.role]} ({how})"
+
+
+def _language(code: str) -> str:
+    """A language as the dialogues name theirs (dialogues/LANG/): two lowercase letters."""
+    code = code.strip().lower()
+    if not (len(code) == 2 and code.isascii() and code.isalpha()):
+        raise UserError(f"'{code[:20]}' is not a language code: use two letters, as the dialogues' folders are "
+                        "named (en, es, ...)")
+    return code
+
+
+def _student_edits(args) -> dict:
+    """What `student edit` was asked to change, checked before anything is written."""
+    from assistant.roles import check_role
+
+    changes: dict = {}
+    if args.new_name is not None:
+        changes["name"] = args.new_name
+    if args.grade is not None:
+        changes["grade"] = args.grade
+    if args.language is not None:
+        changes["language"] = _language(args.language)
+    if args.accommodation is not None:
+        changes["accommodations"] = args.accommodation
+    if args.past_goal is not None:
+        changes["past_goals"] = args.past_goal
+    if args.role is not None:
+        if args.role.strip().lower() == "default":
+            changes["default_role"] = True
+        else:
+            changes["role"] = check_role(args.role)
+    return changes
+
+
 def cmd_student(args) -> int:
+    from assistant.roles import check_role
+
     store = _store(args)
+    if args.action != "edit":
+        for flag, given in (("--name", args.new_name), ("--archive", args.archive), ("--unarchive", args.unarchive)):
+            if given:
+                raise UserError(f"{flag} is for student edit, not student {args.action}")
     if args.action == "add":
-        s = store.roster.add(" ".join(args.name), args.grade, args.language, args.accommodation or [], args.past_goal or [])
+        if args.grade is None:
+            raise UserError("a new student needs a grade: student add NAME --grade N (0 for kindergarten to 12)")
+        if args.role is not None and args.role.strip().lower() == "default":
+            args.role = None
+        role = None if args.role is None else check_role(args.role)
+        s = store.roster.add(" ".join(args.name), args.grade, _language(args.language or "en"), args.accommodation or [],
+                             args.past_goal or [], role=role)
         store.audit.add(_user(), "edit", f"new student {s.label} (command line)")
         print(f"added {s.label} (grade {s.grade}, {s.language}; {len(s.accommodations)} accommodations, "
-              f"{len(s.past_goals)} past goals)")
+              f"{len(s.past_goals)} past goals; {_role_of(s)})")
         return 0
     if args.action == "list":
-        students = store.roster.all()
-        store.audit.add(_user(), "view", "student list (command line)")
+        students = store.roster.all(archived=args.all)
+        store.audit.add(_user(), "view", "student list (command line)" + (" with archived students" if args.all else ""))
         if not students:
-            print("(no students yet: iep-assistant student add NAME --grade N)")
+            print("(no students yet: iep-assistant student add NAME --grade N)" if args.all or not store.roster.count()
+                  else "(every student is archived: iep-assistant student list --all shows them)")
         for s in students:
             last = store.transcripts.latest(s.id)
             state = f"session {last.status}" if last else "no session yet"
-            print(f"{s.label:<30} grade {s.grade:<3} {s.language:<3} {state}")
+            how = f"role {s.role} ({'chosen' if s.role_set else 'default'})"
+            print(f"{s.label:<30} grade {s.grade:<3} {s.language:<3} {how:<16} {state}"
+                  + (f" (archived {s.archived[:10]})" if s.archived else ""))
         return 0
     s = store.roster.find(" ".join(args.name))
+    if args.action == "edit":
+        if args.archive and args.unarchive:
+            raise UserError("give --archive or --unarchive, not both")
+        changes = _student_edits(args)
+        if not changes and not (args.archive or args.unarchive):
+            raise UserError("nothing to change: give --name, --grade, --language, --role, --accommodation, "
+                            "--past-goal, --archive or --unarchive")
+        before = s
+        if changes:
+            s = store.roster.edit(s.id, **changes)
+            said = ", ".join(k.replace("_", " ") for k in changes if k != "default_role")
+            said += ("" if "default_role" not in changes else (", " if said else "") + "role (back to the default)")
+            store.audit.add(_user(), "edit", f"student {s.label}: {said} (command line)")
+            if s.role != before.role or "role" in changes or "default_role" in changes:
+                print(f"{s.label}: {_role_of(s)}")
+        if args.archive or args.unarchive:
+            s = store.roster.set_archived(s.id, bool(args.archive))
+            store.audit.add(_user(), "edit", f"student {s.label}: {'archived' if args.archive else 'unarchived'} "
+                                             "(command line)")
+        print(f"changed {s.label} (grade {s.grade}, {s.language}; {len(s.accommodations)} accommodations, "
+              f"{len(s.past_goals)} past goals; role {s.role}" + ("; archived" if s.archived else "") + ")")
+        return 0
     if args.action == "show":
+        from assistant.roles import parts_of
+
         store.audit.add(_user(), "view", f"student {s.label} (command line)")
         print(f"{s.label}: grade {s.grade}, language {s.language}, speech rate {s.rate or 'default'}")
+        print(f"archived {s.archived.replace('T', ' ')}: no new sessions (student edit '{s.label}' --unarchive brings "
+              "them back)" if s.archived else "active (not archived)")
+        print(_role_of(s))
+        print("parts the student leads: " + "; ".join(p.title for p in parts_of(s.role)))
         print("accommodations in the IEP: " + ("; ".join(s.accommodations) or "(none)"))
         print("last year's goals: " + ("; ".join(s.past_goals) or "(none)"))
+        lessons = store.lessons.of_student(s.id)  # every attempt: a lesson done twice counts once
+        done, passed = {x["lesson"] for x in lessons}, {x["lesson"] for x in lessons if x["passed"]}
+        print(f"lessons done: {len(done)} ({len(passed)} with the check answered), "
+              f"rehearsals: {len(store.rehearsals.of_student(s.id))}, check-ins: {len(store.checkins.of_student(s.id))}")
         for sess in store.transcripts.of_student(s.id):
             n = sum(1 for a in store.transcripts.answers(sess.id) if a.confirmed and a.kind == "answer" and not a.superseded)
             print(f"session {sess.id}: {sess.dialogue_id}, {sess.status}, {n} confirmed answers, started {sess.started}")
@@ -675,14 +762,22 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--quiet", action="store_true", help="download: no progress bar")
     m.add_argument("--force", action="store_true", help="download, import: replace a model of the same name")
     m.set_defaults(func=cmd_models)
-    st = sub.add_parser("student", help="add, list, show or remove students")
-    st.add_argument("action", choices=["add", "list", "show", "remove"])
+    st = sub.add_parser("student", help="add, edit, list, show or remove students")
+    st.add_argument("action", choices=["add", "edit", "list", "show", "remove"])
     st.add_argument("name", nargs="*", help="the student's name (NAME#ID when two share a name)")
-    st.add_argument("--grade", type=int, help="add: 0 (kindergarten) to 12")
-    st.add_argument("--language", default="en")
+    st.add_argument("--grade", type=int, help="add, edit: 0 (kindergarten) to 12")
+    st.add_argument("--language", help="add, edit: the language of the sessions (add: en when not given)")
+    st.add_argument("--role", metavar="1..5", help="add, edit: the parts the student leads: 1 my strengths and needs, "
+                    "2 + how I learn and my accommodations, 3 + my goals, 4 + my plans after school, 5 I lead my "
+                    "meeting (default: from the grade; edit: 'default' goes back to it)")
     st.add_argument("--accommodation", action="append", metavar="TEXT",
-                    help="add: an accommodation in the current IEP (repeatable)")
-    st.add_argument("--past-goal", action="append", metavar="TEXT", help="add: one of last year's goals (repeatable)")
+                    help="add, edit: an accommodation in the current IEP (repeatable; edit: replaces the list)")
+    st.add_argument("--past-goal", action="append", metavar="TEXT",
+                    help="add, edit: one of last year's goals (repeatable; edit: replaces the list)")
+    st.add_argument("--name", dest="new_name", metavar="NEW", help="edit: the student's new name")
+    st.add_argument("--archive", action="store_true", help="edit: archive (kept, off the list, no new sessions)")
+    st.add_argument("--unarchive", action="store_true", help="edit: bring an archived student back")
+    st.add_argument("--all", action="store_true", help="list: archived students too")
     st.add_argument("--yes", action="store_true", help="remove: do not ask for a typed confirmation")
     st.add_argument("--data-dir", help="where students and sessions are kept")
     st.set_defaults(func=cmd_student)

@@ -15,8 +15,10 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from assistant.lexicon import accommodation_of, area_of, verdict, yes_no
+from assistant.roles import ROLE_NAMES, part_of_field, parts_of
 from assistant.store import Answer, Student
 from assistant.text import md_escape as md
+from assistant.text import normalize
 
 
 class Source(BaseModel):
@@ -284,12 +286,97 @@ def _items(a: Answer, section: Section) -> list[Item]:
 
 # ---------------------------------------------------------------- the builder
 
+def _question_key(a: Answer) -> tuple:
+    """What question an answer is to, whatever session asked it: its prompt (or
+    step), the IEP item it is about, and the goal it drafts."""
+    return (a.extra.get("prompt") or a.step, _item_key(a), a.extra.get("goal_number"))
+
+
+def _item_key(a: Answer) -> tuple[str, str] | None:
+    """An answer about one accommodation of the IEP or one of last year's goals: (field, the item)."""
+    item = a.extra.get("accommodation") if a.field == "accommodations" else (
+        a.extra.get("goal") if a.field == "past_goals" else None)
+    return (a.field, normalize(item)) if isinstance(item, str) else None
+
+
+def replaced_later(answers: list[Answer]) -> set[int]:
+    """The answers of ``answers`` (several sessions of one IEP) that a later one
+    replaces, though each session left them standing: the answer a teacher had
+    asked again (the new answer takes its place), an earlier session's verdict on
+    an accommodation or last year's goal that a later session asked again (latest
+    wins), and an "I don't know" or unclear note a later session answered. They stay
+    in the transcript, marked; the draft leaves them out. Within one session the
+    session itself marks what replaces what (``answers.superseded``)."""
+    kept = [a for a in answers if a.kind == "answer" and a.confirmed and not a.superseded]
+    out = {a.extra["asked_again_for"] for a in kept if isinstance(a.extra.get("asked_again_for"), int)}
+    latest: dict[tuple, Answer] = {}
+    for a in sorted(kept, key=lambda a: a.id):
+        key = _item_key(a)
+        if key is None:
+            continue
+        if key in latest and latest[key].session_id < a.session_id:
+            out.add(latest[key].id)
+        latest[key] = a
+    answered: dict[tuple, int] = {}  # question -> the last session that answered it
+    for a in kept:
+        answered[_question_key(a)] = max(answered.get(_question_key(a), 0), a.session_id)
+    out |= {a.id for a in answers if a.kind in ("dont_know", "unclear") and not a.superseded
+            and answered.get(_question_key(a), 0) > a.session_id}
+    return out
+
+
+def _goal_of(a: Answer, by_id: dict[int, Answer]) -> tuple[int, int]:
+    """The goal a goal part belongs to: (session, round). A part asked again in a
+    later session belongs to the goal of the answer it was asked again for."""
+    origin, seen = a, {a.id}
+    while isinstance(origin.extra.get("asked_again_for"), int) and origin.extra["asked_again_for"] in by_id \
+            and origin.extra["asked_again_for"] not in seen:
+        origin = by_id[origin.extra["asked_again_for"]]
+        seen.add(origin.id)
+    return origin.session_id, a.extra.get("goal_number", origin.extra.get("goal_number", 1))
+
+
+def _goal_words(g: Goal) -> tuple:
+    return tuple(normalize(i.text) if i else "" for i in (g.statement, g.measure, g.timeframe, g.support))
+
+
+def _merge_repeats(d: IEPDraft) -> None:
+    """A point said again in a later session of the IEP (the same words, once
+    normalized) is kept once, where it was first said; repeats within a session
+    stay as the student said them. Identical goals are kept once."""
+    for items in lists(d).values():
+        first: dict[str, int | None] = {}
+        keep = []
+        for i in items:
+            key, session = normalize(i.text), i.source.session_id if i.source else None
+            if key in first and session is not None and first[key] not in (None, session):
+                continue
+            first.setdefault(key, session)
+            keep.append(i)
+        items[:] = keep
+    seen: set[tuple] = set()
+    goals = []
+    for g in d.goals:
+        if _goal_words(g) not in seen:
+            seen.add(_goal_words(g))
+            goals.append(g)
+    d.goals = goals
+
+
 def build_draft(student: Student, answers: list[Answer]) -> IEPDraft:
-    """The draft from a session's answers: confirmed, not superseded ones count;
-    "I don't know" becomes an open question."""
-    d = IEPDraft(student=StudentInfo(name=student.name, grade=student.grade))
+    """The draft from the answers of a student's sessions for one IEP (one session,
+    or all of them, oldest first): confirmed ones count, unless superseded in their
+    session or replaced by a later session (``replaced_later``); "I don't know"
+    becomes an open question. Goals of different sessions stay separate goals;
+    points said again in a later session are kept once. ``role`` is the student's,
+    ``own_words`` the parts of it the student answered."""
+    d = IEPDraft(student=StudentInfo(name=student.name, grade=student.grade), role=student.role)
+    replaced = replaced_later(answers)
+    by_id = {a.id: a for a in answers}
+    goals: dict[tuple[int, int], Goal] = {}
+    spoke: set[str] = set()  # the parts the student's answers went to
     for a in answers:
-        if a.superseded:
+        if a.superseded or a.id in replaced:
             continue
         if a.kind == "dont_know":
             d.open_questions.append(OpenQuestion(question=a.prompt, reason="dont_know", source=_source(a)))
@@ -302,6 +389,9 @@ def build_draft(student: Student, answers: list[Answer]) -> IEPDraft:
             continue
         if section.fill is not Fill.BY_VERDICT and yes_no(a.text) == "no" and len(a.text.split()) <= 3:
             continue  # "Is there something that would help you?" "No." : nothing to add
+        part = part_of_field(a.field)
+        if part is not None:
+            spoke.add(part.key)
         if section.fill is Fill.ITEMS:
             section.items(d).extend(_items(a, section))
         elif section.fill is Fill.BY_VERDICT:
@@ -316,16 +406,22 @@ def build_draft(student: Student, answers: list[Answer]) -> IEPDraft:
             label = section.labeler(goal) if section.labeler else None
             d.past_goals.append(PastGoal(text=a.text, label=label, goal=goal, source=_source(a)))
         elif section.fill is Fill.GOAL_PART:
-            number = a.extra.get("goal_number", 1)
-            while len(d.goals) < number:
-                d.goals.append(Goal())
-            goal = d.goals[number - 1]
+            # goals are numbered per session (its rounds): the goals of each session
+            # follow those of the sessions before, in the order they were begun
+            key = _goal_of(a, by_id)
+            if key not in goals:
+                goals.update({(key[0], n): Goal() for n in range(1, key[1] + 1) if (key[0], n) not in goals})
+            goal = goals[key]
             text = a.text.strip()
-            part = section.path[-1]
-            setattr(goal, part, Item(text=text, label=section.labeler(text) if section.labeler else None, source=_source(a)))
-            if part == "statement":
+            part_name = section.path[-1]
+            setattr(goal, part_name, Item(text=text, label=section.labeler(text) if section.labeler else None,
+                                          source=_source(a)))
+            if part_name == "statement":
                 goal.area = area_of(text)
-    d.goals = [g for g in d.goals if any((g.statement, g.measure, g.timeframe, g.support))]
+    d.goals = [goals[k] for k in sorted(goals) if any((goals[k].statement, goals[k].measure, goals[k].timeframe,
+                                                       goals[k].support))]
+    _merge_repeats(d)
+    d.own_words = [p.key for p in parts_of(student.role) if p.key in spoke]
     return d
 
 
@@ -389,6 +485,19 @@ def _md_section(d: IEPDraft, s: Section) -> list[str]:
     return []
 
 
+def role_line(d: IEPDraft, escape: Callable[[str], str] = lambda t: t) -> str | None:
+    """ "Role: 3, + my goals. In Sam's own words: strengths and needs; goals." : the
+    student's role and the parts of it they spoke to (None for a draft made before
+    roles, which does not know them). ``escape``: for the student's name, the one
+    part not ours (Markdown escapes it; the rest has nothing to escape)."""
+    if d.role is None:
+        return None
+    parts = [p for p in parts_of(d.role) if p.key in d.own_words]
+    said = "; ".join(p.title[0].lower() + p.title[1:] for p in parts) or "nothing yet"
+    name = ROLE_NAMES[d.role]
+    return f"Role: {d.role}, {name[0].lower() + name[1:]}. In {escape(d.student.name.split()[0])}'s own words: {said}."
+
+
 def to_markdown(d: IEPDraft) -> str:
     """The draft as Markdown, section by section as ``SECTIONS`` declares them. Every
     word from a student or teacher goes through ``md_escape``: an answer "<script>"
@@ -396,6 +505,8 @@ def to_markdown(d: IEPDraft) -> str:
     grade = "kindergarten" if d.student.grade == 0 else f"grade {d.student.grade}"
     out = [f"# My IEP input: {md(d.student.name)} ({grade})", "",
            "_The student's own words; labels in brackets are suggestions for the IEP team._", ""]
+    if (line := role_line(d, md)) is not None:
+        out[1:1] = ["", line]
     for s in SECTIONS:
         if s.under is None:
             out += _md_section(d, s)

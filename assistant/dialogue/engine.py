@@ -26,6 +26,7 @@ from assistant.dialogue.plan import (
     again_key,
     again_step,
     build_steps,
+    plan_steps,
     prompt_of_key,
     read_back_prompts,
     review_step,
@@ -109,6 +110,8 @@ class DialogueEngine:
         self._shown = sorted({s.section for s in plan.steps})
         i = self._start(plan, session)
         self.talk.say(greeting, private=True)
+        if self.student.role_set is not None and i == 0 and (today := self._today()) is not None:
+            self.talk.say(today)
         history: list[int] = []
         try:
             while i < len(plan):
@@ -135,10 +138,27 @@ class DialogueEngine:
             self.save(lambda: self.store.transcripts.set_position(session.id, self.store.transcripts.session(session.id).position,
                                                                   "paused"))
             return Ending.PAUSED
-        draft = build_draft(self.student, self.store.transcripts.answers(session.id))
+        # the draft of the whole IEP: what the student said in every session since
+        # the last approved draft, this one's answers latest
+        draft = build_draft(self.student, self.store.transcripts.iep_answers(self.student.id))
         self.save(lambda: self.store.finish_session(session.id, self.student.id, draft.model_dump(mode="json")))
         self.talk.say(fill(self.dialogue.goodbye, name=self.student.name), private=True)
         return Ending.FINISHED
+
+    def _today(self) -> str | None:
+        """What the student will talk about today, in their band's words (the titles
+        of the sections of their role), said once at the start when a teacher chose
+        the student's role: the student hears that this is their part. A role that
+        takes the whole dialogue needs no list (and ten titles are not a short
+        sentence); a student who leads the meeting hears why it is all asked."""
+        lead = self.student.role >= 5
+        every = {s.section for s in plan_steps(self.dialogue, self.student.accommodations, self.student.past_goals)}
+        if every <= set(self._shown):
+            return "You will lead your IEP meeting, so today we will get your words ready for every part." if lead else None
+        titles = [self.dialogue.sections[si].title for si in self._shown]
+        titles = [t if t.startswith("I ") else t[0].lower() + t[1:] for t in titles]
+        said = titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
+        return f"Today we will talk about {said}."
 
     def _session_id(self) -> int:
         assert self.session is not None  # run() sets it before any step is asked
@@ -156,6 +176,13 @@ class DialogueEngine:
             return i
         if position in self._earlier_again_keys(session.id):
             return 0  # paused at a question asked again, which the teacher withdrew meanwhile
+        # paused at a question of a part the student's new role leaves out (a teacher
+        # changed the role meanwhile): on at the role's next question after it
+        every = [s.key for s in plan_steps(self.dialogue, self.student.accommodations, self.student.past_goals)]
+        if position in every:
+            order = {key: n for n, key in enumerate(every)}
+            later = [j for j, s in enumerate(plan.steps) if order.get(s.key, -1) > order[position]]
+            return later[0] if later else len(plan)
         raise UserError(f"session {session.id} stopped at '{position}', which dialogue '{self.dialogue.id}' "
                         "no longer has (was the dialogue file changed?); nothing was lost, but it cannot continue")
 
@@ -379,7 +406,7 @@ class DialogueEngine:
     def _parts(self) -> list[tuple[int, Prompt, str, str, list[Answer]]]:
         """The parts of the draft read back: (section, prompt, label, what was said, its answers)."""
         parts = []
-        for si, prompts in read_back_prompts(self.dialogue):
+        for si, prompts in read_back_prompts(self.dialogue, self.student.role):
             for prompt in prompts:
                 answers = [a for a in self.store.transcripts.answers(self._session_id())
                            if a.field == prompt.field and a.confirmed and not a.superseded and a.kind == "answer"]

@@ -23,6 +23,7 @@ from assistant.dialogue.schema import Dialogue, Kind, Prompt
 from assistant.dialogue.voice import Listen
 from assistant.draft import SECTION
 from assistant.lexicon import EXPLAIN, accommodation_of
+from assistant.roles import asks
 from assistant.text import fill
 
 REVIEW = "review"  # the position of a session in its final read-back
@@ -96,19 +97,37 @@ def _item_step(si: int, p: Prompt, item: str) -> Step:
                 p.field, {"goal": item, "prompt": p.id}, private=True)
 
 
-def plan_steps(dialogue: Dialogue, accommodations: Sequence[str] = (), past_goals: Sequence[str] = ()) -> list[Step]:
-    """Every step of the dialogue, in order, for a student with these accommodations
-    and past goals: per-item prompts once per item, follow-ups after list
-    questions, and the rounds of a repeated section each after its gate."""
-    steps: list[Step] = []
+def asked_prompts(dialogue: Dialogue, role: int | None) -> list[tuple[int, list[Prompt]]]:
+    """Per section (by its index in the dialogue), the prompts a student with this
+    role is asked; a section with none is left out. ``None``: every prompt (a role
+    includes the parts below it, and a band's dialogue has only what its grades
+    are asked, so the default role of a grade keeps its dialogue whole)."""
+    out = []
     for si, section in enumerate(dialogue.sections):
+        prompts = [p for p in section.prompts if role is None or asks(role, p.field)]
+        if prompts:
+            out.append((si, prompts))
+    return out
+
+
+def plan_steps(dialogue: Dialogue, accommodations: Sequence[str] = (), past_goals: Sequence[str] = (),
+               role: int | None = None) -> list[Step]:
+    """Every step of the dialogue, in order, for a student with these accommodations,
+    past goals and role (``None``: every part): per-item prompts once per item,
+    follow-ups after list questions, and the rounds of a repeated section each after
+    its gate. The sections of parts outside the role are left out; steps keep the
+    section's index in the dialogue, so their keys and stored positions are the same
+    whatever the role."""
+    steps: list[Step] = []
+    for si, prompts in asked_prompts(dialogue, role):
+        section = dialogue.sections[si]
         for rnd in range(1, (section.repeat_limit + 1 if section.repeat else 1) + 1):
             suffix = "" if rnd == 1 else f"@{rnd}"
             if rnd > 1:
                 assert section.repeat is not None  # a section has rounds after the first only when it repeats
                 steps.append(Step(f"{section.id}:again{suffix}", Role.GATE, si, None, section.repeat,
                                   f"Please say yes or no. {section.repeat}", None, round=rnd))
-            for p in section.prompts:
+            for p in prompts:
                 if p.kind == Kind.ACCOMMODATIONS:
                     steps += [_item_step(si, p, acc) for acc in accommodations]
                 elif p.kind == Kind.PAST_GOALS:
@@ -127,17 +146,18 @@ def plan_steps(dialogue: Dialogue, accommodations: Sequence[str] = (), past_goal
 
 
 def build_steps(dialogue: Dialogue, student) -> list[Step]:
-    """The steps of the dialogue for ``student`` (a ``Student``)."""
-    return plan_steps(dialogue, student.accommodations, student.past_goals)
+    """The steps of the dialogue for ``student`` (a ``Student``): the parts of their role."""
+    return plan_steps(dialogue, student.accommodations, student.past_goals, student.role)
 
 
 def _section_of(dialogue: Dialogue, prompt: Prompt) -> int:
     return next(i for i, s in enumerate(dialogue.sections) if prompt in s.prompts)
 
 
-def read_back_prompts(dialogue: Dialogue) -> list[tuple[int, list[Prompt]]]:
-    """Per section, the prompts whose answers are read back at the end (lists of the student's points)."""
-    return [(si, [p for p in s.prompts if SECTION[p.field].read_back]) for si, s in enumerate(dialogue.sections)]
+def read_back_prompts(dialogue: Dialogue, role: int | None = None) -> list[tuple[int, list[Prompt]]]:
+    """Per section, the prompts whose answers are read back at the end (lists of the
+    student's points): of the parts of ``role`` (``None``: every part)."""
+    return [(si, [p for p in prompts if SECTION[p.field].read_back]) for si, prompts in asked_prompts(dialogue, role)]
 
 
 def review_step(dialogue: Dialogue, prompt: Prompt) -> Step:

@@ -10,7 +10,20 @@ import json
 import re
 from xml.sax.saxutils import escape
 
-from assistant.draft import LISTS, SECTIONS, Fill, IEPDraft, Item, Section, build_draft, to_markdown, under
+from assistant.draft import (
+    LISTS,
+    SECTIONS,
+    Fill,
+    IEPDraft,
+    Item,
+    Section,
+    build_draft,
+    replaced_later,
+    role_line,
+    to_markdown,
+    under,
+)
+from assistant.roles import PARTS, asks
 from assistant.store import Answer, Store, Student
 from assistant.text import fill, md_escape, xml_safe
 
@@ -26,20 +39,20 @@ FORMATS = {"md": "text/markdown; charset=utf-8", "json": "application/json",
 
 
 def current_draft(store: Store, student: Student) -> tuple[IEPDraft, dict | None]:
-    """The latest saved version of a student's draft, or one built from the latest session."""
+    """The latest saved version of a student's draft (a finished session saves the
+    one built from all the sessions of the IEP), or, before any is saved, one built
+    from the IEP's sessions so far."""
     saved = store.draft_versions.latest(student.id)
     if saved is not None:
         return IEPDraft(**saved["body"]), saved
-    session = store.transcripts.latest(student.id)
-    return build_draft(student, store.transcripts.answers(session.id) if session else []), None
+    return build_draft(student, store.transcripts.iep_answers(student.id)), None
 
 
 def export(store: Store, student: Student, fmt: str) -> bytes:
-    """The student's current draft as a document in ``fmt`` (md, json, pdf, docx)."""
+    """The student's current draft as a document in ``fmt`` (md, json, pdf, docx),
+    with the transcript of every session of the IEP."""
     d, _ = current_draft(store, student)
-    session = store.transcripts.latest(student.id)
-    answers = store.transcripts.answers(session.id) if session else []
-    return render(fmt, d, answers, store.transcripts.reviews(session.id) if session else {})
+    return render(fmt, d, store.transcripts.iep_answers(student.id), store.transcripts.iep_reviews(student.id))
 
 
 def words(item: Item, mark: bool = True) -> str:
@@ -86,10 +99,20 @@ def present_levels(d: IEPDraft) -> str:
 
 
 def meeting_script(d: IEPDraft) -> list[str]:
-    """Short sentences the student can read or hear to lead the meeting."""
+    """Short sentences the student can read or hear to lead the meeting: the parts
+    of their role in their words; the parts outside it are named as the team's to
+    talk about, never said as the student's. A student who leads the meeting (role
+    5) opens by saying so."""
     first = d.student.name.split()[0]
-    lines = [f"Hello, my name is {first}. Thank you for coming to my IEP meeting."]
-    lines += _points(d, {
+    role = d.role
+
+    def mine(key: str) -> bool:  # a draft from before roles: every part
+        return role is None or asks(role, key)
+
+    lines = [f"Hello, my name is {first}. "
+             + ("I am leading my IEP meeting today. Thank you for coming." if (d.role or 0) >= 5
+                else "Thank you for coming to my IEP meeting.")]
+    templates = {
         "strengths": "My strengths: {x}.",
         "interests": "I am interested in: {x}.",
         "challenges": "Some things are hard for me: {x}.",
@@ -97,11 +120,27 @@ def meeting_script(d: IEPDraft) -> list[str]:
         "accommodations.helpful": "These supports help me: {x}.",
         "accommodations.not_helpful": "These supports do not help me: {x}.",
         "accommodations.wanted": "I would like to ask for: {x}.",
-    }, mark=False)
-    lines += [f"One of my goals: {words(g.statement, mark=False)}." for g in d.goals if g.statement]
+    }
+    lines += _points(d, {k: v for k, v in templates.items() if mine(k)}, mark=False)
+    if mine("goals"):
+        lines += [f"One of my goals: {words(g.statement, mark=False)}." for g in d.goals if g.statement]
     lines += [f"{words(m, mark=False)}." for m in d.message_to_team]
+    # what the draft has of parts outside the role (a teacher's items, or what the
+    # student said before a teacher changed the role) is the team's to present
+    theirs = [p.title[0].lower() + p.title[1:] for p in PARTS
+              if d.role is not None and p.number > d.role and any(_has(d, f) for f in p.fields)]
+    if theirs:
+        lines.append("My team will talk about " + "; ".join(theirs) + ".")
     lines.append("Thank you for listening. Do you have questions for me?")
     return lines
+
+
+def _has(d: IEPDraft, key: str) -> bool:
+    """Whether the draft has anything in the section ``key`` (or those under it)."""
+    s = next(s for s in SECTIONS if s.key == key)
+    if key == "goals":
+        return bool(d.goals)
+    return bool(s.items(d)) if s.is_list or s.fill is Fill.PAST_GOAL else any(sub.items(d) for sub in under(key))
 
 
 def _section(d: IEPDraft, s: Section) -> list[str]:
@@ -145,6 +184,7 @@ def _sections(d: IEPDraft, answers: list[Answer], reviews: dict[int, dict]) -> l
     about.append("What does not help me: " + (_names(acc.not_helpful) or "(not said)"))
     about.append("My goals: " + ("; ".join(words(g.statement) for g in d.goals if g.statement) or "(not said)"))
     transcript = []
+    replaced = replaced_later(answers)
     for a in answers:
         if a.kind not in ("answer", "dont_know", "unclear"):
             continue
@@ -155,10 +195,13 @@ def _sections(d: IEPDraft, answers: list[Answer], reviews: dict[int, dict]) -> l
             line += f" (teacher's correction: \u201c{review['correction']}\u201d)"
         if not a.confirmed:
             line += " (not confirmed by the student)"
-        if a.superseded:
+        if a.superseded or a.id in replaced:
             line += " (replaced later)"
         transcript.append(line)
     body = [(s.mine, paragraphs) for s in SECTIONS if s.under is None and (paragraphs := _section(d, s))]
+    role = role_line(d)
+    if role is not None:
+        about.insert(0, role)
     return [(f"About me: {d.student.name}", about), ("Present levels (student input)", [present_levels(d)]), *body,
             ("Transcript", transcript or ["(no answers)"])]
 

@@ -79,6 +79,29 @@ class Transcripts:
         row = self.db.execute(q, (student_id,)).fetchone()
         return Session(**dict(row)) if row else None
 
+    def of_iep(self, student_id: int) -> list[Session]:
+        """The sessions of the student's current IEP, oldest first: those after the
+        most recent approved draft (every session when none is approved). A draft
+        is approved with the latest session of the student then (``drafts.session_id``),
+        so "after" is by session number: the clock's seconds cannot order a session
+        started in the second of an approval. When no session has started since the
+        last approval, the approved IEP's own sessions: its export keeps its transcript."""
+        sessions = self.of_student(student_id)
+        since = 0
+        for (bound,) in self.db.execute("SELECT COALESCE(session_id, 0) FROM drafts WHERE student_id=? AND "
+                                        "status='approved' ORDER BY version", (student_id,)):
+            if any(s.id > bound for s in sessions):
+                since = max(since, bound)
+        return [s for s in sessions if s.id > since]
+
+    def iep_answers(self, student_id: int) -> list[Answer]:
+        """Every answer of the sessions of the student's current IEP (``of_iep``), in the order given."""
+        return [a for s in self.of_iep(student_id) for a in self.answers(s.id)]
+
+    def iep_reviews(self, student_id: int) -> dict[int, dict]:
+        """The teacher's reviews of the answers of the current IEP's sessions."""
+        return {k: v for s in self.of_iep(student_id) for k, v in self.reviews(s.id).items()}
+
     def set_position(self, session_id: int, position: str | None, status: str = "in_progress") -> None:
         self.db.execute("UPDATE sessions SET position=?, status=?, updated=? WHERE id=?", (position, status, now(), session_id))
 
