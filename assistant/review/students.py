@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
 from assistant.errors import UserError
+from assistant.lessons import lesson_book
 from assistant.recordings import StudentFiles
 from assistant.review import exports, roster_import
 from assistant.review.security import form_text
@@ -31,12 +32,15 @@ from assistant.text import clean_input, name_key, one_line
 
 bp = Blueprint("students", __name__)
 
-# The lessons a student can do (``iep-assistant learn``), by the key their rows are stored
-# under, with the names a teacher knows them by. A lesson added later and not named here is
-# still listed on the student's page (by its own title) but not counted in "n of 6".
-LESSONS = {"iep": "What an IEP is", "present_levels": "Present levels", "accommodation": "Accommodations",
-           "goal": "Goals", "transition": "Plans after school (transition)",
-           "meeting_people": "The people at the meeting"}
+
+
+def lesson_titles() -> dict[str, str]:
+    """The lessons a student can do (``iep-assistant learn``) by the key their rows are
+    stored under, as the shipped lessons name them. A row under a key no lesson has now
+    is still listed on the student's page (by its own title), but not counted in "n of N"."""
+    return {ls.key: ls.title for ls in lesson_book().lessons}
+
+
 STATUSES = ("no session yet", "in progress", "ready for review", "approved")
 SORTS = {"name": "Student", "grade": "Grade", "role": "Role", "session": "Last session", "checkin": "Last check-in",
          "attention": "Needs my attention"}
@@ -95,7 +99,7 @@ def dashboard_row(s: Student) -> Row:
              "supports wished for": len(draft.accommodations.wanted), "open questions": len(draft.open_questions),
              # marked "ask again" by a teacher and not yet asked again in a later session
              "answers to ask again": len(st.transcripts.ask_again(s.id, MAX_ID))}
-    return Row(s, _status(session, saved), session, st.checkins.latest(s.id), len(passed & LESSONS.keys()),
+    return Row(s, _status(session, saved), session, st.checkins.latest(s.id), len(passed & lesson_titles().keys()),
                len(st.rehearsals.of_student(s.id)), needs)
 
 
@@ -140,7 +144,7 @@ def index():
 
     log("view", "student list" + (f" ({', '.join(f'{k}={v}' for k, v in filters.items())})" if filters else ""))
     return render_template("students.html", rows=rows, total=total, hidden=hidden, view=view, filters=filters, sorts=SORTS,
-                           sort_link=sort_link, statuses=STATUSES, role_names=ROLE_NAMES, lessons=len(LESSONS),
+                           sort_link=sort_link, statuses=STATUSES, role_names=ROLE_NAMES, lessons=len(lesson_titles()),
                            grade_name=grade_name)
 
 
@@ -148,7 +152,7 @@ def index():
 
 def lessons_of(sid: int) -> list[dict]:
     """Each lesson: passed or not yet, when (the first pass, else the latest try), what the student said."""
-    by_key: dict[str, dict] = {k: {"title": t, "passed": None, "tried": None, "said": ""} for k, t in LESSONS.items()}
+    by_key: dict[str, dict] = {k: {"title": t, "passed": None, "tried": None, "said": ""} for k, t in lesson_titles().items()}
     for r in store().lessons.of_student(sid):
         entry = by_key.setdefault(r["lesson"], {"title": r["body"].get("title") or r["lesson"], "passed": None,
                                                 "tried": None, "said": ""})
