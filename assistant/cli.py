@@ -684,6 +684,7 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--resume", action="store_true", help="continue the paused session at the same question")
     se.add_argument("--new", action="store_true", help="start a new session even though one is paused")
     se.set_defaults(func=cmd_session)
+    __import__("assistant.checkin").checkin.add_parser(sub)  # iep-assistant checkin: assistant/checkin.py
 
     ex = sub.add_parser("export", help="export a student's draft")
     ex.add_argument("--student", required=True)
