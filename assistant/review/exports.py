@@ -11,6 +11,7 @@ import re
 from xml.sax.saxutils import escape
 
 from assistant.draft import LISTS, SECTIONS, Fill, IEPDraft, Item, Section, build_draft, to_markdown, under
+from assistant.review import chart
 from assistant.store import Answer, Store, Student
 from assistant.text import fill, md_escape, xml_safe
 
@@ -37,6 +38,7 @@ def current_draft(store: Store, student: Student) -> tuple[IEPDraft, dict | None
 def export(store: Store, student: Student, fmt: str) -> bytes:
     """The student's current draft as a document in ``fmt`` (md, json, pdf, docx)."""
     d, _ = current_draft(store, student)
+    d.checkins = chart.checkins(store, student)  # the year's check-ins: exported, never stored in a version
     session = store.transcripts.latest(student.id)
     answers = store.transcripts.answers(session.id) if session else []
     return render(fmt, d, answers, store.transcripts.reviews(session.id) if session else {})
@@ -209,6 +211,7 @@ def to_pdf(d: IEPDraft, answers: list[Answer], reviews: dict[int, dict]) -> byte
             for n, piece in enumerate(pdf_paragraphs(p.strip() if indent else p)):
                 story.append(Paragraph((indent if n == 0 else "") + piece, styles["BodyText"]))
         story.append(Spacer(1, 8))
+    story += chart.pdf_story(d.checkins)  # per goal: the chart (an image) and its table
     doc.build(story)
     return buf.getvalue()
 
@@ -224,6 +227,7 @@ def to_docx(d: IEPDraft, answers: list[Answer], reviews: dict[int, dict]) -> byt
         doc.add_heading(xml_safe(heading), level=1 if n == 0 else 2)
         for p in paragraphs:
             doc.add_paragraph(xml_safe(p))
+    chart.docx_section(doc, d.checkins)  # per goal: the chart (a picture) and its table
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
@@ -246,7 +250,8 @@ def render(fmt: str, d: IEPDraft, answers: list[Answer], reviews: dict[int, dict
         return (json.dumps(_xml_safe_all(d.model_dump(mode="json")), indent=2, ensure_ascii=False) + "\n").encode()
     if fmt == "md":
         transcript = dict(_sections(d, answers, reviews))["Transcript"]
-        return (to_markdown(d) + "\n## Transcript\n" + "\n".join(f"- {md_escape(t)}" for t in transcript) + "\n").encode()
+        return (to_markdown(d) + chart.markdown(d.checkins)
+                + "\n## Transcript\n" + "\n".join(f"- {md_escape(t)}" for t in transcript) + "\n").encode()
     if fmt == "pdf":
         return to_pdf(d, answers, reviews)
     if fmt == "docx":
