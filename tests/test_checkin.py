@@ -305,3 +305,39 @@ def test_the_chart_png_is_a_picture_of_the_ratings():
         assert img.getpixel((int(x * 2), int(y * 2))) < 60
     x = g.points[0][0]
     assert img.getpixel((int(x * 2), int(chart._y(4) * 2) + 3)) > 200  # no point at 4 on the first date
+
+
+@pytest.mark.slow  # a whole typed session first (~5 s)
+def test_goals_drafted_in_a_typed_session_are_checked_in_on(cli, data_env):
+    """The whole way: a grade 7 student drafts a goal in a typed session (`session --text`), then checks in on it."""
+    from tests.session_driver import TypedSession
+    from tests.test_session_text import reply_for
+
+    r = cli("student", "add", "Noor Haddad", "--grade", 7, "--accommodation", "extra time on tests", env=data_env)
+    assert r.returncode == 0, r.stderr
+    script = [("Is that right?", "yes"), ("Any other", "no"), ("Anything else", "no"), ("Is anything else", "no"),
+              ("What are your strengths", "math"), ("What are you interested in", "space"),
+              ("What is hard for you", "taking notes"), ("How do you learn best", "pictures"),
+              ("Does it help you", "yes"), ("support you do not have now", "skip"),
+              ("What is a goal you want", "I want to turn in my homework on time"),
+              ("How will you and your teachers know", "four out of five assignments"), ("By when", "by June"),
+              ("What help do you need", "a weekly check-in"), ("make another goal", "no"),
+              ("What else do you want your IEP team", "skip")]
+    s = TypedSession(data_env, "--student", "Noor Haddad")
+    for _ in range(60):
+        try:
+            shown = s.read_prompt()
+        except EOFError:
+            break
+        s.answer(reply_for(shown, script))
+    code, _, err = s.finish()
+    assert code == 0 and "finished" in err, err
+    r = checkin(cli, data_env, ["five", "my planner", "yes", "soccer practice", "yes", "yes", "yes"], name="Noor Haddad")
+    assert r.returncode == 0, r.stderr
+    assert "Your goal: I want to turn in my homework on time. How is it going" in " ".join(r.stdout.split())
+    [c] = exported(cli, data_env, name="Noor Haddad")["checkins"]
+    assert c["status"] == "finished"
+    assert c["goals"] == [{"goal": "I want to turn in my homework on time", "rating": 5, "said": "five",
+                           "helped": "my planner", "in_the_way": "soccer practice"}]
+    assert c["accommodations"] == [{"accommodation": "extra time on tests", "used": "yes", "helped": "yes",
+                                    "said": "yes / yes"}]
