@@ -180,10 +180,8 @@ class Checkin:
             Question(question, True, Listen.CHOICE, RATING_CHOICES, RATING_HELP), partial(self._settle_rating, question),
             YES_NO_TRIES, self._rating_given_up)
         self._save()
-        entry["helped"] = self._free("What helped?", HELPED_HELP)
-        self._save()
-        entry["in_the_way"] = self._free("What got in the way?", IN_THE_WAY_HELP)
-        self._save()
+        self._free("What helped?", HELPED_HELP, entry, "helped")
+        self._free("What got in the way?", IN_THE_WAY_HELP, entry, "in_the_way")
 
     def _settle_rating(self, question: str, u: Utterance, cmd: Command | None) -> tuple[int | None, str | None] | Again:
         from assistant.dialogue.asking import Again
@@ -212,9 +210,10 @@ class Checkin:
         self.talk.say("Okay, let's go on. I saved what you said for your teacher.")
         return None, " / ".join(r.text.strip() for r in replies)
 
-    def _free(self, question: str, help_text: str) -> str | None:
-        """A free answer, read back and confirmed: the confirmed words, "I don't know"
-        as said, or None (skipped)."""
+    def _free(self, question: str, help_text: str, entry: dict, key: str) -> None:
+        """A free answer into ``entry[key]``, read back and confirmed: the words, "I
+        don't know" as said, or None (skipped). What was said is saved before it is
+        read back (a stop at "Is that right?" keeps it), and taken out again at a no."""
         from assistant.dialogue.asking import Again, Question
         from assistant.dialogue.commands import Command
         from assistant.dialogue.voice import Listen
@@ -232,12 +231,16 @@ class Checkin:
                 return Again(f"{NO_BACK} {question}")
             # anything else is an answer, "nothing" too (What got in the way? Nothing.)
             said = u.text.strip()
-            right = self._confirm(said)
-            if right is None:
+            entry[key] = said
+            self._save()
+            if self._confirm(said) is None:
+                entry[key] = None
+                self._save()
                 return Again(f"Okay, let's try again. {question}")
             return said
 
-        return self.talk.ask(Question(question, False, Listen.ANSWER, help=help_text), settle)
+        entry[key] = self.talk.ask(Question(question, False, Listen.ANSWER, help=help_text), settle)
+        self._save()
 
     def _confirm(self, said: str) -> bool | None:
         """ "I heard: ... Is that right?" True: yes; None: no (asked again); neither
