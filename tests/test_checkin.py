@@ -270,6 +270,7 @@ def test_checkins_page_in_a_browser(cli, data_env, browser):
         # goal 2 in its first wording: no rating on 2026-09-15 (a hollow mark on the axis), 5 on 2026-10-20
         second = goals[1].find_element(By.TAG_NAME, "svg")
         assert [t.text for t in second.find_elements(By.CSS_SELECTOR, "text.value")] == ["5"]
+        assert len(second.find_elements(By.CSS_SELECTOR, "circle.unrated")) == 1
         accommodation = b.find_element(By.ID, "acc-1").text
         assert accommodation == "extended time"
         problems = names_problems(b)

@@ -23,9 +23,12 @@ from xml.sax.saxutils import escape
 from assistant.draft import Checkin, checkins_of
 from assistant.text import md_escape
 
-WIDTH, HEIGHT = 400, 270  # the chart's own units (SVG viewBox; the PNG is drawn at twice this)
-LEFT, RIGHT, TOP, BOTTOM = 58, 24, 22, 88  # room for the axis labels and the slanted dates
-FONT = 15
+WIDTH, HEIGHT = 380, 300  # the chart's own units (SVG viewBox; the PNG is drawn at twice this)
+LEFT, RIGHT, TOP, BOTTOM = 60, 26, 24, 112  # room for the axis labels and the slanted dates
+FONT = 17
+# the axis is this far below the rating 1, where a check-in without a rating is marked (a
+# hollow circle): on the line of 1 it would read as a 1
+BELOW = 18
 INK = "#111111"  # 18:1 on white
 GRID = "#595959"  # 7:1 on white: the grid is part of reading the values
 
@@ -92,16 +95,20 @@ class Geometry:
     xticks: list[tuple[float, str]]  # (x, date label)
     points: list[tuple[float, float, int]]  # (x, y, rating)
     lines: list[tuple[float, float, float, float, bool]]  # (x1, y1, x2, y2, dashed)
-    unrated: list[float]  # x of check-ins without a rating (a hollow mark on the axis)
+    unrated: list[float]  # x of check-ins without a rating (a hollow mark on the axis, below 1)
 
 
 def _x(i: int, n: int) -> float:
     inner = WIDTH - LEFT - RIGHT
-    return LEFT + inner / 2 if n == 1 else LEFT + 12 + i * (inner - 24) / (n - 1)
+    # the first point far enough from the axis for its slanted date to fit left of it
+    return LEFT + inner / 2 if n == 1 else LEFT + 20 + i * (inner - 32) / (n - 1)
 
 
 def _y(rating: float) -> float:
     return TOP + (5 - rating) * (HEIGHT - TOP - BOTTOM) / 4
+
+
+AXIS = _y(1) + BELOW
 
 
 def geometry(chart: GoalChart) -> Geometry:
@@ -126,7 +133,8 @@ def geometry(chart: GoalChart) -> Geometry:
 def summary(chart: GoalChart) -> str:
     """The chart in words (its text alternative's short form; the table has it all)."""
     said = "; ".join(f"{p.date}: {p.rating if p.rating is not None else 'no rating'}" for p in chart.points)
-    return f"Ratings from 1 (not well at all) to 5 (really well), by check-in date: {said}."
+    return (f"Ratings from 1 (not well at all) to 5 (really well), by check-in date: {said}. A hollow circle on the "
+            "axis is a check-in without a rating.")
 
 
 # ---------------------------------------------------------------- SVG (the review app)
@@ -136,8 +144,8 @@ def svg(chart: GoalChart, ident: str) -> str:
     """The chart as inline SVG (presentation attributes only: the app's Content-Security-Policy
     allows no inline style), named by its <title> and described by its <desc>."""
     g = geometry(chart)
-    plot_bottom = _y(1)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
+    plot_bottom = AXIS
+    out = [f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
            f'aria-labelledby="{ident}-title {ident}-desc" font-family="sans-serif" font-size="{FONT}" fill="{INK}">',
            f'<title id="{ident}-title">Chart: how the goal is going, by check-in</title>',
            f'<desc id="{ident}-desc">{escape(summary(chart))}</desc>']
@@ -149,18 +157,19 @@ def svg(chart: GoalChart, ident: str) -> str:
     out.append(f'<line x1="{LEFT}" y1="{plot_bottom:.1f}" x2="{WIDTH - RIGHT}" y2="{plot_bottom:.1f}" stroke="{INK}" '
                'stroke-width="2"/>')
     mid = (TOP + plot_bottom) / 2
-    out.append(f'<text x="16" y="{mid:.1f}" text-anchor="middle" transform="rotate(-90 16 {mid:.1f})">Rating</text>')
+    out.append(f'<text x="18" y="{mid:.1f}" text-anchor="middle" transform="rotate(-90 18 {mid:.1f})">Rating</text>')
     for x, date in g.xticks:
         y = plot_bottom + 16
-        out.append(f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="end" transform="rotate(-40 {x:.1f} {y:.1f})">'
+        out.append(f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="end" transform="rotate(-50 {x:.1f} {y:.1f})">'
                    f'{escape(date)}</text>')
     for x1, y1, x2, y2, dashed in g.lines:
         dash = ' stroke-dasharray="6 5"' if dashed else ""
         out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{INK}" stroke-width="2"{dash}/>')
     for x in g.unrated:
-        out.append(f'<circle cx="{x:.1f}" cy="{plot_bottom:.1f}" r="4" fill="#ffffff" stroke="{INK}" stroke-width="2"/>')
+        out.append(f'<circle class="unrated" cx="{x:.1f}" cy="{plot_bottom:.1f}" r="6" fill="#ffffff" stroke="{INK}" '
+                   'stroke-width="2"/>')
     for x, y, r in g.points:
-        out.append(f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="5"/>')
+        out.append(f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="6"/>')
         out.append(f'<text class="value" x="{x + 8:.1f}" y="{y - 8:.1f}" font-weight="bold">{r}</text>')
     out.append("</svg>")
     return "\n".join(out)
@@ -192,7 +201,7 @@ def png(chart: GoalChart, scale: int = 2) -> bytes:
                       width=width * scale)
             t += on + off
 
-    plot_bottom = _y(1)
+    plot_bottom = AXIS
     for y, r in g.yticks:
         dashed(LEFT, y, WIDTH - RIGHT, y, 1, 4, 1)
         draw.text((s(LEFT - 8), s(y)), str(r), fill=INK, font=font, anchor="rm")
@@ -201,11 +210,11 @@ def png(chart: GoalChart, scale: int = 2) -> bytes:
     label = Image.new("RGBA", (int(s(80)), int(s(24))), (255, 255, 255, 0))
     ImageDraw.Draw(label).text((label.width / 2, label.height / 2), "Rating", fill=INK, font=font, anchor="mm")
     label = label.rotate(90, expand=True)
-    img.paste(label, (int(s(16) - label.width / 2), int(s((TOP + plot_bottom) / 2) - label.height / 2)), label)
+    img.paste(label, (int(s(18) - label.width / 2), int(s((TOP + plot_bottom) / 2) - label.height / 2)), label)
     for x, date in g.xticks:
-        box = Image.new("RGBA", (int(s(110)), int(s(22))), (255, 255, 255, 0))
+        box = Image.new("RGBA", (int(s(120)), int(s(24))), (255, 255, 255, 0))
         ImageDraw.Draw(box).text((box.width, box.height / 2), date, fill=INK, font=font, anchor="rm")
-        box = box.rotate(40, expand=True, resample=Image.Resampling.BICUBIC)
+        box = box.rotate(50, expand=True, resample=Image.Resampling.BICUBIC)
         # the text's end (its right edge, rotated) is at the tick, as the SVG's text-anchor="end"
         img.paste(box, (int(s(x) - box.width + s(4)), int(s(plot_bottom + 8))), box)
     for x1, y1, x2, y2, is_dashed in g.lines:
@@ -214,10 +223,10 @@ def png(chart: GoalChart, scale: int = 2) -> bytes:
         else:
             draw.line([(s(x1), s(y1)), (s(x2), s(y2))], fill=INK, width=2 * scale)
     for x in g.unrated:
-        draw.ellipse([s(x - 4), s(plot_bottom - 4), s(x + 4), s(plot_bottom + 4)], fill="white", outline=INK,
+        draw.ellipse([s(x - 6), s(plot_bottom - 6), s(x + 6), s(plot_bottom + 6)], fill="white", outline=INK,
                      width=2 * scale)
     for x, y, r in g.points:
-        draw.ellipse([s(x - 5), s(y - 5), s(x + 5), s(y + 5)], fill=INK)
+        draw.ellipse([s(x - 6), s(y - 6), s(x + 6), s(y + 6)], fill=INK)
         draw.text((s(x + 8), s(y - 8)), str(r), fill=INK, font=bold, anchor="ls")
     buf = io.BytesIO()
     img.save(buf, format="PNG")
