@@ -102,6 +102,7 @@ def test_a_typed_checkin_is_stored_as_it_was_said(cli, data_env):
     ]
 
 
+@pytest.mark.slow  # six commands (~4 s)
 def test_a_stopped_checkin_keeps_what_was_said_and_the_next_is_new(cli, data_env):
     add_student(cli, data_env)
     # stopped at "I heard: sports. Is that right?": what was said is saved before it is read back
@@ -138,6 +139,7 @@ def test_a_number_is_asked_for_and_unclear_replies_are_kept(cli, data_env):
                            "helped": None, "in_the_way": None}]
 
 
+@pytest.mark.slow  # six commands (~4 s)
 def test_dates_are_checked_and_a_student_without_goals_is_told_how_to_get_them(cli, data_env):
     add_student(cli, data_env)
     tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
@@ -187,6 +189,7 @@ def three_dates(cli, env):
         assert r.returncode == 0, r.stderr
 
 
+@pytest.mark.slow  # five commands and three documents (~5 s)
 def test_checkins_on_three_dates_in_the_exports(cli, data_env):
     from docx import Document
     from pypdf import PdfReader
