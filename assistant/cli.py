@@ -714,7 +714,7 @@ def _port(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from assistant import learn, rehearse
+    from assistant import checkin, learn, rehearse
     from assistant.paths import LIBRIVOX
 
     p = argparse.ArgumentParser(prog="iep-assistant", description="Offline, voice-first assistant for student-led IEPs.")
@@ -790,6 +790,7 @@ def build_parser() -> argparse.ArgumentParser:
     se.set_defaults(func=cmd_session)
     learn.add_parser(sub)
     rehearse.add_parser(sub)
+    checkin.add_parser(sub)
 
     ex = sub.add_parser("export", help="export a student's draft")
     ex.add_argument("--student", required=True)

@@ -158,6 +158,7 @@ def visits(sid: int, other: int, none: int):
         ("draft version 1", "version.html", get(f"/students/{sid}/versions/1")),
         ("draft version 4", "version.html", get(f"/students/{sid}/versions/4")),
         ("meeting script", "script.html", get(f"/students/{sid}/script")),
+        ("check-ins (none yet; tests/test_checkin.py visits a full one)", "checkins.html", get(f"/students/{none}/checkins")),
         ("access log", "log.html", get("/log")),
         ("settings", "settings.html", get("/settings")),
         ("error 404 (no such student)", "error.html", get("/students/999999")),

@@ -29,6 +29,7 @@ from assistant.errors import UserError
 from assistant.review import (
     admin,
     auth,
+    checkins,
     documents,
     editor,
     family,
@@ -58,6 +59,7 @@ def create_app(data_dir: Path | None = None, port: int | None = None) -> Flask:
     web.init_app(app)
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
+    app.register_blueprint(checkins.bp)  # a student's goal check-ins through the year
     app.after_request(_headers)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(StorageError, _storage_error)

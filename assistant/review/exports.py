@@ -23,6 +23,7 @@ from assistant.draft import (
     to_markdown,
     under,
 )
+from assistant.review import chart
 from assistant.roles import PARTS, asks
 from assistant.store import Answer, Store, Student
 from assistant.text import fill, md_escape, xml_safe
@@ -52,6 +53,7 @@ def export(store: Store, student: Student, fmt: str) -> bytes:
     """The student's current draft as a document in ``fmt`` (md, json, pdf, docx),
     with the transcript of every session of the IEP."""
     d, _ = current_draft(store, student)
+    d.checkins = chart.checkins(store, student)  # the year's check-ins: exported, never stored in a version
     return render(fmt, d, store.transcripts.iep_answers(student.id), store.transcripts.iep_reviews(student.id))
 
 
@@ -252,6 +254,7 @@ def to_pdf(d: IEPDraft, answers: list[Answer], reviews: dict[int, dict]) -> byte
             for n, piece in enumerate(pdf_paragraphs(p.strip() if indent else p)):
                 story.append(Paragraph((indent if n == 0 else "") + piece, styles["BodyText"]))
         story.append(Spacer(1, 8))
+    story += chart.pdf_story(d.checkins)  # per goal: the chart (an image) and its table
     doc.build(story)
     return buf.getvalue()
 
@@ -267,6 +270,7 @@ def to_docx(d: IEPDraft, answers: list[Answer], reviews: dict[int, dict]) -> byt
         doc.add_heading(xml_safe(heading), level=1 if n == 0 else 2)
         for p in paragraphs:
             doc.add_paragraph(xml_safe(p))
+    chart.docx_section(doc, d.checkins)  # per goal: the chart (a picture) and its table
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
@@ -289,7 +293,8 @@ def render(fmt: str, d: IEPDraft, answers: list[Answer], reviews: dict[int, dict
         return (json.dumps(_xml_safe_all(d.model_dump(mode="json")), indent=2, ensure_ascii=False) + "\n").encode()
     if fmt == "md":
         transcript = dict(_sections(d, answers, reviews))["Transcript"]
-        return (to_markdown(d) + "\n## Transcript\n" + "\n".join(f"- {md_escape(t)}" for t in transcript) + "\n").encode()
+        return (to_markdown(d) + chart.markdown(d.checkins)
+                + "\n## Transcript\n" + "\n".join(f"- {md_escape(t)}" for t in transcript) + "\n").encode()
     if fmt == "pdf":
         return to_pdf(d, answers, reviews)
     if fmt == "docx":
