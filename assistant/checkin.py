@@ -336,17 +336,14 @@ def cmd_checkin(args) -> int:
     from pathlib import Path
 
     from assistant.dialogue.asking import Saver
-    from assistant.frontend import talking
+    from assistant.frontend import active_student, talking
     from assistant.locks import session_lock
     from assistant.store import Store
     from assistant.store.db import now
 
     day = check_date(args.date)  # before anything is opened or said
     store = Store(Path(args.data_dir) if args.data_dir else None)
-    student = store.roster.find(args.student)
-    if student.archived:
-        raise UserError(f"{student.label} is archived: a teacher can bring them back in the review app, or with "
-                        f"iep-assistant student edit '{student.label}' --unarchive")
+    student = active_student(store, args.student)
     goals = goal_statements(store, student)
     if not goals:
         raise UserError(f"{student.label} has no goals to check in on yet: draft goals in a session (iep-assistant "

@@ -13,7 +13,7 @@ import numpy as np
 
 from assistant import __version__
 from assistant.errors import UserError
-from assistant.frontend import ENGINES, add_talk_args
+from assistant.frontend import ENGINES, active_student, add_talk_args
 from assistant.text import name_key
 
 
@@ -431,10 +431,7 @@ def cmd_session(args) -> int:
     from assistant.locks import session_lock
 
     store = _store(args)
-    student = store.roster.find(args.student)
-    if student.archived:
-        raise UserError(f"{student.label} is archived: a teacher can bring them back in the review app, or with "
-                        f"iep-assistant student edit '{student.label}' --unarchive")
+    student = active_student(store, args.student)
     # one session per student at a time; the kernel drops the lock however this process ends
     lock = session_lock(store.dir, student.id, student.label)  # noqa: F841 (held until the process ends)
     paused = store.transcripts.latest(student.id, unfinished=True)

@@ -32,6 +32,18 @@ def _err(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
+def active_student(store: Store, ref: str) -> Student:
+    """The student a conversation is with. An archived student is kept with all they
+    said, but nobody talks to them until a teacher brings them back."""
+    from assistant.errors import UserError
+
+    student = store.roster.find(ref)
+    if student.archived:
+        raise UserError(f"{student.label} is archived: a teacher can bring them back in the review app, or with "
+                        f"iep-assistant student edit '{student.label}' --unarchive")
+    return student
+
+
 def add_talk_args(p: argparse.ArgumentParser) -> None:
     """The options of every command a student talks to: who, typed or spoken, which
     devices, voice and rate, the screen, the data folder."""

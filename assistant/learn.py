@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from assistant.errors import UserError
+from assistant.text import and_list
 
 if TYPE_CHECKING:
     from assistant.lessons import Lesson, LessonBook
@@ -34,15 +34,12 @@ def passed_lessons(store, student_id: int) -> set[str]:
 
 def cmd_learn(args) -> int:
     from assistant.cli import _err, _store
-    from assistant.frontend import talking
+    from assistant.frontend import active_student, talking
     from assistant.lessons import lesson_book
     from assistant.locks import session_lock
 
     store = _store(args)
-    student = store.roster.find(args.student)
-    if student.archived:
-        raise UserError(f"{student.label} is archived: a teacher can bring them back in the review app, or with "
-                        f"iep-assistant student edit '{student.label}' --unarchive")
+    student = active_student(store, args.student)
     book = lesson_book(student.language)
     if args.lesson:
         todo = [book.lesson(args.lesson)]
@@ -156,12 +153,10 @@ class Lessons:
         passed = [ls.title for ls in self.book.lessons if ls.key in done]
         left = [ls.title for ls in self.book.lessons if ls.key not in done]
         if not left:
-            self.talk.say(f"You have done all {len(passed)} lessons: {_and(passed)}. Great work!")
+            self.talk.say(f"You have done all {len(passed)} lessons: {and_list(passed)}. Great work!")
             return
         if passed:
-            self.talk.say(f"Lessons done: {_and(passed)}.")
-        self.talk.say(f"Still to do another time: {_and(left)}.")
+            self.talk.say(f"Lessons done: {and_list(passed)}.")
+        self.talk.say(f"Still to do another time: {and_list(left)}.")
 
 
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -23,8 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assistant.errors import UserError
 from assistant.lexicon import ACCOMMODATIONS, EXPLAIN
@@ -104,29 +103,9 @@ def lessons_file(language: str = DEFAULT_LANGUAGE) -> Path:
 def load_lessons(path: str | Path) -> LessonBook:
     """Load and validate a lessons file; errors name the file, line and field
     (the dialogue loader's way: ``dialogue.schema``)."""
-    from assistant.dialogue.schema import _line_of
+    from assistant.dialogue.schema import load_yaml_model
 
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such lessons file (reinstall iep-assistant?)") from None
-    try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise UserError(f"{path}{f':{mark.line + 1}' if mark else ''}: not valid YAML: {getattr(e, 'problem', e)}") from None
-    if not isinstance(data, dict) or node is None:
-        raise UserError(f"{path}:1: a lessons file is a mapping with language, welcome, goodbye and lessons")
-    try:
-        return LessonBook(**data)
-    except ValidationError as e:
-        lines = []
-        for err in e.errors():
-            loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x.startswith("function-")))
-            lines.append(f"{path}:{_line_of(node, loc)}: {'.'.join(str(x) for x in loc) or '(top level)'}: {err['msg']}")
-        raise UserError("\n".join(lines)) from None
+    return load_yaml_model(path, LessonBook, "lessons", "language, welcome, goodbye and lessons")
 
 
 @cache

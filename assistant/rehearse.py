@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from assistant.errors import UserError
-from assistant.text import normalize_words
+from assistant.text import and_list, normalize_words
 
 COVERED_AT = 0.5
 # Words that carry no content of a part: said or not, they do not show the part was said.
@@ -102,15 +102,12 @@ def add_parser(sub) -> None:
 
 def cmd_rehearse(args) -> int:
     from assistant.cli import _err, _store
-    from assistant.frontend import talking
+    from assistant.frontend import active_student, talking
     from assistant.locks import session_lock
     from assistant.review.exports import current_draft, meeting_script
 
     store = _store(args)
-    student = store.roster.find(args.student)
-    if student.archived:
-        raise UserError(f"{student.label} is archived: a teacher can bring them back in the review app, or with "
-                        f"iep-assistant student edit '{student.label}' --unarchive")
+    student = active_student(store, args.student)
     if store.transcripts.latest(student.id) is None and store.draft_versions.latest(student.id) is None:
         raise UserError(f"{student.label} has no draft yet, so there is no meeting script to rehearse: run "
                         f"iep-assistant session --student '{student.label}' first")
@@ -206,12 +203,10 @@ class Rehearse:
         covered = [p.title for p in result.parts if p.covered]
         missed = [p.title for p in result.parts if not p.covered]
         if not missed:
-            self.talk.say(f"You covered every part of your script: {_and(covered)}. Great work!")
+            self.talk.say(f"You covered every part of your script: {and_list(covered)}. Great work!")
             return
         if covered:
-            self.talk.say(f"You covered {len(covered)} of {len(result.parts)} parts: {_and(covered)}.")
-        self.talk.say(f"Parts to practise again: {_and(missed)}.")
+            self.talk.say(f"You covered {len(covered)} of {len(result.parts)} parts: {and_list(covered)}.")
+        self.talk.say(f"Parts to practise again: {and_list(missed)}.")
 
 
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

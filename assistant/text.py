@@ -41,6 +41,13 @@ _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 _ABBREVIATIONS = {"en": {"mr": "mister", "mrs": "missus", "dr": "doctor", "st": "saint", "ms": "miss"}}
 
 
+def and_list(items: list[str]) -> str:
+    """Items as a sentence says them: "a", "a and b", "a, b and c" ("" for none)."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def number_words(n: int) -> str:
     """0..999999 spelled out in English, as a reference transcript would write it."""
     if n < 20:

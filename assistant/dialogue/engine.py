@@ -38,7 +38,7 @@ from assistant.errors import UserError
 from assistant.lexicon import yes_no
 from assistant.recordings import StudentFiles
 from assistant.store import Answer, Session, Store, Student
-from assistant.text import fill
+from assistant.text import and_list, fill
 
 __all__ = ["DialogueEngine", "Ending", "Stopped", "Utterance", "Verdict", "build_steps"]
 
@@ -157,8 +157,7 @@ class DialogueEngine:
             return "You will lead your IEP meeting, so today we will get your words ready for every part." if lead else None
         titles = [self.dialogue.sections[si].title for si in self._shown]
         titles = [t if t.startswith("I ") else t[0].lower() + t[1:] for t in titles]
-        said = titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
-        return f"Today we will talk about {said}."
+        return f"Today we will talk about {and_list(titles)}."
 
     def _session_id(self) -> int:
         assert self.session is not None  # run() sets it before any step is asked

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -135,13 +135,18 @@ def _line_of(node: yaml.Node, loc: tuple) -> int:
     return node.start_mark.line + 1
 
 
-def load_dialogue(path: str | Path) -> Dialogue:
-    """Load and validate one dialogue file; errors name the file, line and field."""
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_yaml_model(path: str | Path, model: type[M], what: str, shape: str) -> M:
+    """Load a YAML file of shipped data into ``model``; every error names the file,
+    line and field. ``what`` names the file's kind ("dialogue"), ``shape`` says what
+    its top level is."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise UserError(f"{path}: no such dialogue file") from None
+        raise UserError(f"{path}: no such {what} file") from None
     try:
         node = yaml.compose(text)
         data = yaml.safe_load(text)
@@ -150,17 +155,21 @@ def load_dialogue(path: str | Path) -> Dialogue:
         where = f":{mark.line + 1}" if mark else ""
         raise UserError(f"{path}{where}: not valid YAML: {getattr(e, 'problem', e)}") from None
     if not isinstance(data, dict) or node is None:
-        raise UserError(f"{path}:1: a dialogue is a mapping with id, language, grades, title, welcome, goodbye and sections")
+        raise UserError(f"{path}:1: a {what} is a mapping with {shape}")
     try:
-        return Dialogue(**data)
+        return model(**data)
     except ValidationError as e:
-        errors = e.errors()
         lines = []
-        for err in errors:
+        for err in e.errors():
             loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x.startswith("function-")))
             field = ".".join(str(x) for x in loc) or "(top level)"
             lines.append(f"{path}:{_line_of(node, loc)}: {field}: {err['msg']}")
         raise UserError("\n".join(lines)) from None
+
+
+def load_dialogue(path: str | Path) -> Dialogue:
+    """Load and validate one dialogue file; errors name the file, line and field."""
+    return load_yaml_model(path, Dialogue, "dialogue", "id, language, grades, title, welcome, goodbye and sections")
 
 
 def dialogue_files(language: str | None = None) -> list[Path]:

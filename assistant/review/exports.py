@@ -26,7 +26,7 @@ from assistant.draft import (
 from assistant.review import chart
 from assistant.roles import PARTS, asks
 from assistant.store import Answer, Store, Student
-from assistant.text import fill, md_escape, xml_safe
+from assistant.text import and_list, fill, md_escape, xml_safe
 
 # ReportLab's cost grows with the square of a word too long for a line and of a
 # paragraph too long for a page (a 40,000-character answer took 22 s, a 20 MiB one
@@ -65,10 +65,7 @@ def words(item: Item, mark: bool = True) -> str:
 
 
 def _join(items: list[Item], mark: bool = True) -> str:
-    texts = [words(i, mark) for i in items]
-    if len(texts) <= 1:
-        return "".join(texts)
-    return ", ".join(texts[:-1]) + " and " + texts[-1]
+    return and_list([words(i, mark) for i in items])
 
 
 def _names(items) -> str:

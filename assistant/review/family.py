@@ -26,7 +26,7 @@ from assistant.draft import IEPDraft, Item, checkins_of
 from assistant.review.exports import current_draft, pdf_text
 from assistant.roles import PARTS, ROLE_NAMES, parts_of
 from assistant.store import Store, Student
-from assistant.text import content_disposition, xml_safe
+from assistant.text import and_list, content_disposition, xml_safe
 
 MIMETYPES = {"pdf": "application/pdf",
              "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
@@ -60,9 +60,7 @@ def _quotes(items: Sequence[Item], fit: Fit) -> str:
     quoted = [_quote(i.text, fit.chars) for i in own[:fit.items]]
     if len(own) > fit.items:
         quoted.append(f"{len(own) - fit.items} more")
-    if len(quoted) <= 1:
-        return "".join(quoted)
-    return ", ".join(quoted[:-1]) + " and " + quoted[-1]
+    return and_list(quoted)
 
 
 def _date(at: str) -> str:
@@ -75,8 +73,6 @@ def _lower(text: str) -> str:
     return text if text.startswith("I ") else text[:1].lower() + text[1:]
 
 
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def summary(d: IEPDraft, student: Student, checkins: list[dict], fit: Fit) -> tuple[str, list[tuple[str, list[str]]]]:
@@ -94,7 +90,7 @@ def summary(d: IEPDraft, student: Student, checkins: list[dict], fit: Fit) -> tu
         if by_name:  # an accommodation by its IEP name, then the student's words about it
             named = [f"{getattr(i, 'accommodation', None) or i.label or 'a support'} ({_quote(i.text, fit.chars)})"
                      for i in items if not i.added_by][:fit.items]
-            quoted = _and(named) if named else ""
+            quoted = and_list(named) if named else ""
         else:
             quoted = _quotes(items, fit)
         if quoted:
@@ -107,12 +103,12 @@ def summary(d: IEPDraft, student: Student, checkins: list[dict], fit: Fit) -> tu
     # the parts by the names the student knows them by
     about = [f"\u201c{p.mine}\u201d" for p in parts if p.key != "meeting"]
     name = "" if ROLE_NAMES[role].startswith("+") else f": \u201c{ROLE_NAMES[role]}\u201d"
-    lines = [f"{first}'s role is {role} of 5{name}. {first} speaks for these parts: {_and(about)}."]
+    lines = [f"{first}'s role is {role} of 5{name}. {first} speaks for these parts: {and_list(about)}."]
     if any(p.key == "meeting" for p in parts):
         lines.append(f"{first} leads the meeting.")
     own = [_lower(p.mine) for p in PARTS if p.key in d.own_words]
     if own:
-        lines.append(f"In {first}'s own words: {_and(own)}.")
+        lines.append(f"In {first}'s own words: {and_list(own)}.")
 
     goals = []
     for n, g in enumerate((g for g in d.goals if g.statement and not g.statement.added_by), 1):
