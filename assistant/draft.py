@@ -342,13 +342,16 @@ def _goal_words(g: Goal) -> tuple:
 
 def _merge_repeats(d: IEPDraft) -> None:
     """A point said again in a later session of the IEP (the same words, once
-    normalized) is kept once, where it was first said; repeats within a session
-    stay as the student said them. Identical goals are kept once."""
+    normalized, about the same accommodation or past goal) is kept once, where it
+    was first said; repeats within a session stay as the student said them.
+    Identical goals are kept once. "yes" to extended time and "yes" to a quiet
+    room are two verdicts, not a repeat: what they are about is in the key."""
     for items in lists(d).values():
-        first: dict[str, int | None] = {}
+        first: dict[tuple[str, str], int | None] = {}
         keep = []
         for i in items:
-            key, session = normalize(i.text), i.source.session_id if i.source else None
+            about = getattr(i, "accommodation", None) or getattr(i, "goal", None) or ""
+            key, session = (normalize(about), normalize(i.text)), i.source.session_id if i.source else None
             if key in first and session is not None and first[key] not in (None, session):
                 continue
             first.setdefault(key, session)

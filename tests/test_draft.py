@@ -94,3 +94,29 @@ def test_builder_uses_confirmed_current_answers_only():
     assert [q.question for q in d.open_questions] == ["question 5"]
     assert d.accommodations.not_helpful[0].label == "extended time"
     assert d.accommodations.wanted[0].label is None and d.accommodations.wanted[0].text == "a trumpet"  # unknown: words kept
+
+
+def _said_of(i, session, text, field="accommodations", **extra):
+    a = _answer(i, field, text, **extra)
+    return a.model_copy(update={"session_id": session})
+
+
+def test_the_same_words_about_different_accommodations_or_past_goals_are_not_repeats():
+    # "yes" to extended time in one session and "yes" to a quiet room in the next are
+    # two verdicts, not one point said twice: both stay
+    s = Student(id=1, name="Sam", grade=7, language="en", rate=None, voice=None,
+                accommodations=["extended time", "a quiet room"], past_goals=["read 20 minutes a day"], created="x")
+    d = build_draft(s, [_said_of(1, 1, "yes", accommodation="extended time"),
+                        _said_of(2, 2, "yes", accommodation="a quiet room"),
+                        _said_of(3, 1, "no", accommodation="breaks"),
+                        _said_of(4, 2, "no", accommodation="read aloud"),
+                        _said_of(5, 1, "I did it", "past_goals", goal="read 20 minutes a day"),
+                        _said_of(6, 2, "I did it", "past_goals", goal="finish homework")])
+    assert [i.accommodation for i in d.accommodations.helpful] == ["extended time", "a quiet room"]
+    assert [i.accommodation for i in d.accommodations.not_helpful] == ["breaks", "read aloud"]
+    assert [g.goal for g in d.past_goals] == ["read 20 minutes a day", "finish homework"]
+    # the same words in a later session about the same accommodation are still a repeat (replaced_later
+    # keeps the latest verdict)
+    d = build_draft(s, [_said_of(1, 1, "yes", accommodation="extended time"),
+                        _said_of(2, 2, "yes", accommodation="extended time")])
+    assert [i.source.answer_id for i in d.accommodations.helpful if i.source] == [2]
