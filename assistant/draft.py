@@ -428,6 +428,79 @@ def build_draft(student: Student, answers: list[Answer]) -> IEPDraft:
     return d
 
 
+# ---------------------------------------------------------------- the teacher's work
+
+def _said(i: Item | None) -> tuple[int, str] | None:
+    """What a student's item is: the answer it came from and its words (one answer
+    gives several items: "drawing and soccer"). None for a teacher's own item."""
+    return (i.source.answer_id, i.text) if i is not None and i.source is not None and not i.added_by else None
+
+
+def _carry_item(built: Item, saved: Item) -> Item:
+    """The item as built, with the teacher's rewording and label of it."""
+    return built.model_copy(update={"edited": saved.edited, "label": saved.label})
+
+
+def _carry_goal(built: Goal, saved: Goal) -> Goal:
+    out = built.model_copy()
+    for part in ("statement", "measure", "timeframe", "support"):
+        b, s = getattr(built, part), getattr(saved, part)
+        if b is not None and s is not None and _said(b) == _said(s):
+            setattr(out, part, _carry_item(b, s))
+        elif b is None and s is not None and s.added_by:
+            setattr(out, part, s)  # a part the teacher wrote where the student said none
+    if built.statement is None or _said(built.statement) == _said(saved.statement):
+        out.area = saved.area  # the teacher's area, unless the student has since said a new goal statement
+    return out
+
+
+def _goal_said(g: Goal) -> set[tuple[int, str]]:
+    return {k for k in map(_said, (g.statement, g.measure, g.timeframe, g.support)) if k is not None}
+
+
+def carry_teacher_work(built: IEPDraft, saved: IEPDraft, settled: set[int]) -> IEPDraft:
+    """``built`` (the draft rebuilt from the answers when a session finishes) with the
+    teacher's work on ``saved`` (the latest saved version of the same IEP) carried
+    over, so a new session never undoes it: their rewordings and labels (matched by
+    answer and words), the items, goal parts and goals they added (where they put
+    them), their order, and their removals: a student's item or goal of sessions in
+    ``settled`` (sessions already in a draft the teacher could edit) that ``saved``
+    lacks was removed by the teacher and stays removed. What ``saved`` has that the
+    answers no longer give (an answer the student has since replaced) goes; what a
+    new session gives is added after, as a session adds it."""
+    out = built.model_copy(deep=True)
+    for key, items in lists(out).items():
+        by_said: dict[tuple[int, str] | None, list] = {}
+        for i in items:  # a list each: "soccer, soccer" is one answer's two items with the same words
+            by_said.setdefault(_said(i), []).append(i)
+        kept: list = []
+        for s in lists(saved)[key]:
+            if _said(s) is None:
+                kept.append(s)  # the teacher's own item
+            elif by_said.get(_said(s)):
+                kept.append(_carry_item(by_said[_said(s)].pop(0), s))
+        unmatched = {id(i) for rest in by_said.values() for i in rest}
+        kept += [i for i in items if id(i) in unmatched and not (i.source and i.source.session_id in settled)]
+        items[:] = kept
+    left = list(out.goals)
+    goals: list[Goal] = []
+    for s_goal in saved.goals:
+        said = _goal_said(s_goal)
+        if not said:
+            goals.append(s_goal)  # a goal the teacher added
+            continue
+        n = next((n for n, g in enumerate(left) if _goal_said(g) & said), None)
+        if n is not None:
+            goals.append(_carry_goal(left.pop(n), s_goal))
+    # a goal no saved one matches is new, unless all of it was in the teacher's draft already
+    out.goals = goals + [g for g in left if not _sessions_of(g) <= settled]
+    return out
+
+
+def _sessions_of(g: Goal) -> set[int]:
+    return {i.source.session_id for i in (g.statement, g.measure, g.timeframe, g.support) if i and i.source}
+
+
 # ---------------------------------------------------------------- Markdown
 
 def _md_text(i: Item) -> str:

@@ -120,3 +120,41 @@ def test_the_same_words_about_different_accommodations_or_past_goals_are_not_rep
     d = build_draft(s, [_said_of(1, 1, "yes", accommodation="extended time"),
                         _said_of(2, 2, "yes", accommodation="extended time")])
     assert [i.source.answer_id for i in d.accommodations.helpful if i.source] == [2]
+
+
+def test_a_new_session_keeps_the_teachers_work_on_the_draft():
+    from assistant.draft import Goal, Item, carry_teacher_work
+
+    s = Student(id=1, name="Sam", grade=7, language="en", rate=None, voice=None,
+                accommodations=["extended time"], past_goals=[], created="x")
+    first = [_said_of(1, 1, "drawing and soccer", "strengths"), _said_of(2, 1, "robots, trains", "interests"),
+             _said_of(3, 1, "yes", accommodation="extended time"),
+             _said_of(4, 1, "turn in my homework", "goals.statement", goal_number=1),
+             _said_of(5, 1, "my teacher checks", "goals.measure", goal_number=1)]
+    saved = build_draft(s, first)
+    # the teacher, in the editor: rewords and relabels, adds an item at the top, removes one, edits a goal
+    # and its area, writes the goal's support part, and adds a goal of their own
+    saved.strengths[1].edited, saved.strengths[1].label = "plays soccer on a team", "motor"
+    saved.strengths.insert(0, Item(text="kind to classmates", added_by="Ms T"))
+    saved.interests.pop(1)  # "trains"
+    saved.goals[0].statement.edited = "Sam will turn in 90% of homework on time"
+    saved.goals[0].area = "attention and organization"
+    saved.goals[0].support = Item(text="a planner", added_by="Ms T")
+    saved.goals.append(Goal(area="reading", statement=Item(text="read 20 minutes a day", added_by="Ms T")))
+
+    second = first + [_said_of(6, 2, "music", "interests"), _said_of(7, 2, "no", accommodation="extended time"),
+                      _said_of(8, 2, "speak up in class", "goals.statement", goal_number=1)]
+    d = carry_teacher_work(build_draft(s, second), saved, {1})
+    assert [(i.text, i.edited, i.label, i.added_by) for i in d.strengths] == [
+        ("kind to classmates", None, None, "Ms T"), ("drawing", None, area_of("drawing"), None),
+        ("soccer", "plays soccer on a team", "motor", None)]
+    assert [i.text for i in d.interests] == ["robots", "music"]  # "trains" stays removed; the new answer is added
+    # the student changed their verdict: the new one counts, the old one is gone
+    assert d.accommodations.helpful == [] and [i.text for i in d.accommodations.not_helpful] == ["no"]
+    assert [g.statement.edited if g.statement else None for g in d.goals] == [
+        "Sam will turn in 90% of homework on time", None, None]
+    assert d.goals[0].area == "attention and organization" and d.goals[0].support.added_by == "Ms T"
+    assert d.goals[0].measure.text == "my teacher checks"
+    assert d.goals[1].statement.added_by == "Ms T" and d.goals[2].statement.text == "speak up in class"
+    # nothing to carry from a draft the teacher left as it was built
+    assert carry_teacher_work(build_draft(s, second), build_draft(s, first), {1}) == build_draft(s, second)

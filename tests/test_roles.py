@@ -222,6 +222,41 @@ def test_a_bad_role_is_refused_in_one_line_and_nothing_changes(cli, data_env):
     listed = ok(cli("student", "list", env=data_env))
     assert "Zed" not in listed and "role 2 (chosen)" in listed and "grade 7" in listed  # the grade given with it too
 
+@pytest.mark.slow  # three typed sessions (~9 s)
+def test_a_teachers_edits_stay_when_the_student_does_another_session_until_the_iep_is_approved(cli, data_env, tmp_path):
+    from assistant.draft import IEPDraft, Item
+    from assistant.store import Store
+
+    ok(cli("student", "add", "Sam Reyes", "--grade", 7, "--role", 3, "--accommodation", "extended time", env=data_env))
+    typed_session(data_env, "Sam Reyes", SEVENTH_FIRST)
+    st = Store(tmp_path / "data")
+    saved = st.draft_versions.latest(1)
+    d = IEPDraft(**saved["body"])  # what the review app's editor does: a new version of the current draft
+    d.goals[0].statement.edited = "Sam will turn in 90% of homework on time"
+    d.strengths[0].edited = "draws well"
+    d.strengths.append(Item(text="kind to classmates", added_by="Ms T"))
+    d.challenges.pop(0)  # "writing essays"
+    st.draft_versions.add(1, saved["session_id"], d.model_dump(mode="json"), "in_review", "Ms T")
+    st.close()
+    typed_session(data_env, "Sam Reyes", SEVENTH_SECOND)
+    out = json.loads(ok(cli("export", "--student", "Sam Reyes", "--format", "json", env=data_env)))
+    assert out["goals"][0]["statement"]["edited"] == "Sam will turn in 90% of homework on time"
+    assert [(i["text"], i["edited"], i["added_by"]) for i in out["strengths"]] == [
+        ("drawing", "draws well", None), ("soccer", None, None), ("kind to classmates", None, "Ms T"),
+        ("math", None, None)]  # the new session's point after the teacher's
+    assert out["challenges"] == []  # removed by the teacher; the same words again in the next session are a repeat of it
+
+    # approved: the next session starts the next IEP, without this one's edits
+    st = Store(tmp_path / "data")
+    st.draft_versions.add(1, st.transcripts.latest(1).id, st.draft_versions.latest(1)["body"], "approved", "Ms T")
+    st.close()
+    typed_session(data_env, "Sam Reyes", SEVENTH_FIRST)
+    out = json.loads(ok(cli("export", "--student", "Sam Reyes", "--format", "json", env=data_env)))
+    assert [(i["text"], i["edited"], i["added_by"]) for i in out["strengths"]] == [
+        ("drawing", None, None), ("soccer", None, None)]
+    assert out["goals"][0]["statement"]["edited"] is None and out["challenges"][0]["text"] == "writing essays"
+
+
 
 # ---------------------------------------------------------------- the plan of every band and role, in-process
 

@@ -33,7 +33,7 @@ from assistant.dialogue.plan import (
 )
 from assistant.dialogue.schema import Dialogue, Prompt
 from assistant.dialogue.voice import Ears, Listen, Stopped, Utterance, Voice
-from assistant.draft import build_draft
+from assistant.draft import IEPDraft, build_draft, carry_teacher_work
 from assistant.errors import UserError
 from assistant.lexicon import yes_no
 from assistant.recordings import StudentFiles
@@ -141,9 +141,28 @@ class DialogueEngine:
         # the draft of the whole IEP: what the student said in every session since
         # the last approved draft, this one's answers latest
         draft = build_draft(self.student, self.store.transcripts.iep_answers(self.student.id))
+        if (teachers := self._teachers_draft(session.id)) is not None:
+            draft = carry_teacher_work(draft, *teachers)
         self.save(lambda: self.store.finish_session(session.id, self.student.id, draft.model_dump(mode="json")))
         self.talk.say(fill(self.dialogue.goodbye, name=self.student.name), private=True)
         return Ending.FINISHED
+
+    def _teachers_draft(self, session_id: int) -> tuple[IEPDraft, set[int]] | None:
+        """The latest saved draft of this IEP, which may hold a teacher's edits that the
+        draft rebuilt from the answers must keep, and the IEP's sessions it already
+        had (finished before this one). None when there is none, or when the latest
+        is of the IEP before: the approved draft, or versions after an approval that
+        no session of the new IEP has finished since (a teacher correcting the
+        approved one)."""
+        saved = self.store.draft_versions.latest(self.student.id)
+        versions = self.store.draft_versions.of_student(self.student.id)
+        approved = max((v["version"] for v in versions if v["status"] == "approved"), default=None)
+        if saved is None or saved["status"] == "approved" or approved is not None and not any(
+                v["version"] > approved and v["status"] == "ready_for_review" for v in versions):
+            return None
+        settled = {s.id for s in self.store.transcripts.of_iep(self.student.id)
+                   if s.status == "finished" and s.id != session_id}
+        return IEPDraft(**saved["body"]), settled
 
     def _today(self) -> str | None:
         """What the student will talk about today, in their band's words (the titles
