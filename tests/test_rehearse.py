@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from assistant.draft import build_draft
+from assistant.locks import Busy, session_lock
 from assistant.rehearse import COVERED_AT, coverage
 from assistant.review.exports import meeting_script
 from assistant.review.students import rehearsal_parts
@@ -143,3 +144,37 @@ def test_a_part_keeps_its_key_when_the_draft_gains_a_part(data_env):
         st.close()
     assert counted == {"Hello": (2, 2, True), "Strengths": (1, 2, False), "Interests": (1, 1, False),
                        "What helps me": (0, 2, False), "Goal 1": (0, 2, False), "Closing": (0, 2, False)}
+
+
+def test_a_rehearsal_while_another_conversation_runs_says_which_without_resume(data_env):
+    """The student's lock names what holds it; --resume is advice for a session that
+    waits for a session only (a lesson, rehearsal or check-in has no --resume)."""
+    with_draft(data_env)
+    data = data_env["IEP_ASSISTANT_DATA"]
+    lock = session_lock(data, 1, "Eli#1", doing="lessons")
+    try:
+        r = rehearse(data_env, ["hello"])
+    finally:
+        lock.release()
+    assert r.returncode == 2, r.stderr
+    assert "a lesson with Eli#1 is already running on this computer" in flat(r.stderr)
+    assert "then try again" in flat(r.stderr) and "--resume" not in r.stderr
+    assert stored(data_env) == []
+
+    held = session_lock(data, 1, "Eli#1")  # a session
+    try:
+        for doing in ("a rehearsal", "lessons", "check-in", "session"):
+            with pytest.raises(Busy) as refused:
+                session_lock(data, 1, "Eli#1", doing=doing)
+            assert "a session with Eli#1 is already running" in str(refused.value)
+            assert ("--resume" in str(refused.value)) is (doing == "session"), (doing, str(refused.value))
+    finally:
+        held.release()
+    held = session_lock(data, 1, "Eli#1", doing="a rehearsal")
+    try:
+        with pytest.raises(Busy) as refused:
+            session_lock(data, 1, "Eli#1")
+        assert "a rehearsal with Eli#1 is already running" in str(refused.value)
+        assert "--resume" not in str(refused.value)  # the rehearsal ends; nothing of the session to resume
+    finally:
+        held.release()
