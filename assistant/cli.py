@@ -415,7 +415,7 @@ def cmd_student(args) -> int:
         from assistant.locks import session_lock
         from assistant.recordings import StudentFiles
 
-        with session_lock(store.dir, s.id, s.label):  # never under a running session
+        with session_lock(store.dir, s.id, s.label, doing="removing the student"):  # never under a running session
             store.remove_student(s.id)
             StudentFiles(store.dir, s.id).delete_all()
         store.audit.add(_user(), "delete", f"all data of {s.label} (command line)")

@@ -63,20 +63,35 @@ class FileLock:
         self.release()
 
 
+# What each conversation with a student writes in the lock (``doing``), as a message names it.
+CONVERSATIONS = {"session": "a session", "lessons": "a lesson", "a rehearsal": "a rehearsal", "check-in": "a check-in"}
+
+
 def session_lock(data_dir: Path, student_id: int, label: str, doing: str = "session") -> FileLock:
-    """Held for the whole of a student's session (and while their data is approved or
-    deleted): a second session for the same student, or deleting or approving while
-    one runs, is refused."""
+    """Held for the whole of a conversation with a student (their session, a lesson, a
+    rehearsal, a check-in; ``doing`` says which) and while their data is approved or
+    deleted: a second one for the same student, or deleting or approving while one
+    runs, is refused."""
     folder = Path(data_dir) / "locks"
     folder.mkdir(mode=0o700, exist_ok=True)
     lock = FileLock(folder / f"student-{student_id}.lock")
     if not lock.acquire(doing):
-        h = lock.holder()
-        since = f" since {h['since']}" if h.get("since") else ""
-        who = "a session" if h.get("what", "session") == "session" else h["what"]
-        raise Busy(f"{who} for {label} is already running on this computer (process {h.get('pid', '?')}{since}); "
-                   "finish or close that one first (it saves everything), then continue with --resume")
+        raise Busy(busy_message(lock.holder(), label, doing))
     return lock
+
+
+def busy_message(holder: dict, label: str, doing: str) -> str:
+    """Why ``doing`` cannot start: what holds the student's lock. Only a session that
+    waits for a session is told to continue with --resume (then the other is paused);
+    a lesson, rehearsal or check-in has no --resume and simply starts again."""
+    what = holder.get("what", "session")
+    since = f" since {holder['since']}" if holder.get("since") else ""
+    where = f"on this computer (process {holder.get('pid', '?')}{since})"
+    if what not in CONVERSATIONS:  # the review app approving or deleting, a restore: over in a moment
+        return f"{what} for {label} is already running {where}; try again when it has finished"
+    then = "continue with --resume" if doing == what == "session" else "try again"
+    return (f"{CONVERSATIONS[what]} with {label} is already running {where}, and only one conversation with a "
+            f"student runs at a time: finish or close that one first (it saves everything), then {then}")
 
 
 def session_running(data_dir: Path, student_id: int) -> bool:

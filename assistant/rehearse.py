@@ -1,6 +1,6 @@
 """Rehearsing the meeting (``iep-assistant rehearse``): the student says their
-meeting script (``review.exports.meeting_script`` of the current draft) aloud,
-part by part.
+meeting script (``review.exports.meeting_script_parts`` of the current draft)
+aloud, part by part.
 
 Each part is shown and said first (a student who cannot read hears it), then the
 student says it in their own words. A part is covered when at least
@@ -13,7 +13,9 @@ part's sentence or a few filler words share almost none. A part not covered
 says which words were missed; "again" (or any way to say repeat) hears the part
 again and tries once more, "skip" (or "next") goes on, "stop" ends. At the end
 the covered parts are shown and said, and the rehearsal is stored
-(``store.rehearsals``), also when stopped part-way.
+(``store.rehearsals``), also when stopped part-way, each part under the script's
+key of it (not its place in the script, which moves when the draft gains or loses
+a part), so the review app counts each part across rehearsals.
 """
 
 from __future__ import annotations
@@ -30,19 +32,6 @@ a an the and or but so to of for in on at by with from as is are am was be been 
 i me my mine i'm you your we our they them their he she his her some things thing one like very really just
 do does did have has had can will would not no yes all any
 """.split())
-# How each line of the meeting script starts, and its short name (the title stored and shown).
-TITLES = (("Hello, my name is", "Hello"), ("My strengths", "Strengths"), ("I am interested in", "Interests"),
-          ("Some things are hard", "What is hard"), ("I learn best", "How I learn"),
-          ("These supports help me", "What helps me"), ("These supports do not help", "What does not help"),
-          ("I would like to ask for", "What I ask for"), ("One of my goals", "A goal"),
-          ("Thank you for listening", "Closing"))
-
-
-def title_of(line: str, n: int) -> str:
-    for start, title in TITLES:
-        if line.startswith(start):
-            return title
-    return "My message to the team" if n > 1 else f"Part {n}"
 
 
 def _stem(word: str) -> str:
@@ -104,7 +93,7 @@ def cmd_rehearse(args) -> int:
     from assistant.cli import _err, _store
     from assistant.frontend import active_student, talking
     from assistant.locks import session_lock
-    from assistant.review.exports import current_draft, meeting_script
+    from assistant.review.exports import current_draft, meeting_script_parts
 
     store = _store(args)
     student = active_student(store, args.student)
@@ -112,7 +101,7 @@ def cmd_rehearse(args) -> int:
         raise UserError(f"{student.label} has no draft yet, so there is no meeting script to rehearse: run "
                         f"iep-assistant session --student '{student.label}' first")
     draft, _ = current_draft(store, student)
-    script = meeting_script(draft)
+    script = meeting_script_parts(draft)
     lock = session_lock(store.dir, student.id, student.label, doing="a rehearsal")  # noqa: F841 (one conversation at a time)
     with talking(args, store, student) as talk:
         result = Rehearse(script, student, store, talk.voice, talk.ears).run()
@@ -125,7 +114,8 @@ def cmd_rehearse(args) -> int:
 class Rehearse:
     """One rehearsal of a meeting script through a ``Conversation``."""
 
-    def __init__(self, script: list[str], student, store, voice, ears):
+    def __init__(self, script: list[tuple[str, str, str]], student, store, voice, ears):
+        """``script``: (key, title, line) of each part, as ``meeting_script_parts`` gives them."""
         from assistant.dialogue.asking import Conversation, Saver
 
         self.script, self.student, self.store, self.voice = script, student, store, voice
@@ -141,8 +131,8 @@ class Rehearse:
                       "script. Then you say it in your own words. Say again to hear a part again, skip to go on, "
                       "or stop to end.", private=True)
         try:
-            for n, line in enumerate(self.script, 1):
-                part = PartResult(str(n - 1), title_of(line, n))
+            for n, (key, title, line) in enumerate(self.script, 1):
+                part = PartResult(key, title)
                 where = getattr(self.voice, "where", None)
                 if where is not None:
                     where(part.title, n, len(self.script))

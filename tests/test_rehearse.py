@@ -10,8 +10,10 @@ import sys
 import pytest
 
 from assistant.draft import build_draft
+from assistant.locks import Busy, session_lock
 from assistant.rehearse import COVERED_AT, coverage
 from assistant.review.exports import meeting_script
+from assistant.review.students import rehearsal_parts
 from assistant.store import Store
 from tests.conftest import ROOT
 
@@ -90,7 +92,7 @@ def test_a_typed_rehearsal_part_by_part_with_again_skip_and_stop(data_env):
     [body] = stored(data_env)
     assert body["finished"] is False
     assert [(p["key"], p["title"], p["covered"]) for p in body["parts"]] == [
-        ("0", "Hello", True), ("1", "Strengths", True), ("2", "What helps me", False)]
+        ("hello", "Hello", True), ("strengths", "Strengths", True), ("accommodations.helpful", "What helps me", False)]
     assert body["parts"][1]["said"] == "I am good at soccer, drawing and math"
     assert body["parts"][1]["coverage"] == 0.75 >= COVERED_AT
     assert body["parts"][0]["coverage"] == round(6 / 7, 2)  # all but "hello" ("thanks" is "thank")
@@ -101,7 +103,7 @@ def test_a_typed_rehearsal_part_by_part_with_again_skip_and_stop(data_env):
                             "one of my goals is to read faster", "thank you for listening, any questions for me"])
     assert r.returncode == 0, r.stderr
     out = flat(r.stdout)
-    assert ("You covered 4 of 5 parts: Hello, Strengths, A goal and Closing. Parts to practise again: What helps me."
+    assert ("You covered 4 of 5 parts: Hello, Strengths, Goal 1 and Closing. Parts to practise again: What helps me."
             in out)
     body = stored(data_env)[-1]
     assert body["finished"] is True and [p["covered"] for p in body["parts"]] == [True, True, False, True, True]
@@ -113,3 +115,66 @@ def test_no_draft_yet_is_a_clear_message(cli, data_env):
     assert r.returncode == 2
     assert "Eli#1 has no draft yet" in r.stderr and "iep-assistant session --student 'Eli#1'" in r.stderr
     assert stored(data_env) == []
+
+
+def test_a_part_keeps_its_key_when_the_draft_gains_a_part(data_env):
+    """A part is stored under its key, not its place in the script: "Interests", added
+    to the draft between two rehearsals, moves every later part one place down, yet
+    the teacher's count puts each part's results together (issue 13)."""
+    with_draft(data_env)
+    hello, strengths = "Hello my name is Eli thank you for coming to my IEP meeting", "my strengths are soccer drawing and math"
+    assert rehearse(data_env, [hello, strengths, "skip", "skip", "skip"]).returncode == 0
+    st = Store(data_env["IEP_ASSISTANT_DATA"])
+    saved = st.draft_versions.latest(1)
+    assert saved is not None
+    st.draft_versions.add(1, None, dict(saved["body"], interests=[{"text": "chess"}]), "ready_for_review", "Ms Lee")
+    st.close()
+    r = rehearse(data_env, [hello, "skip", "I am interested in chess", "skip", "skip", "skip"])
+    assert r.returncode == 0, r.stderr
+    first, second = stored(data_env)
+    assert [p["key"] for p in first["parts"]] == ["hello", "strengths", "accommodations.helpful", "goal-1", "thanks"]
+    assert [(p["key"], p["title"], p["covered"]) for p in second["parts"]] == [
+        ("hello", "Hello", True), ("strengths", "Strengths", False), ("interests", "Interests", True),
+        ("accommodations.helpful", "What helps me", False), ("goal-1", "Goal 1", False), ("thanks", "Closing", False)]
+    st = Store(data_env["IEP_ASSISTANT_DATA"])
+    try:
+        counted = {p["title"]: (p["covered"], p["rehearsed"], p["reliably"])
+                   for p in rehearsal_parts(st.rehearsals.of_student(1))}
+    finally:
+        st.close()
+    assert counted == {"Hello": (2, 2, True), "Strengths": (1, 2, False), "Interests": (1, 1, False),
+                       "What helps me": (0, 2, False), "Goal 1": (0, 2, False), "Closing": (0, 2, False)}
+
+
+def test_a_rehearsal_while_another_conversation_runs_says_which_without_resume(data_env):
+    """The student's lock names what holds it; --resume is advice for a session that
+    waits for a session only (a lesson, rehearsal or check-in has no --resume)."""
+    with_draft(data_env)
+    data = data_env["IEP_ASSISTANT_DATA"]
+    lock = session_lock(data, 1, "Eli#1", doing="lessons")
+    try:
+        r = rehearse(data_env, ["hello"])
+    finally:
+        lock.release()
+    assert r.returncode == 2, r.stderr
+    assert "a lesson with Eli#1 is already running on this computer" in flat(r.stderr)
+    assert "then try again" in flat(r.stderr) and "--resume" not in r.stderr
+    assert stored(data_env) == []
+
+    held = session_lock(data, 1, "Eli#1")  # a session
+    try:
+        for doing in ("a rehearsal", "lessons", "check-in", "session"):
+            with pytest.raises(Busy) as refused:
+                session_lock(data, 1, "Eli#1", doing=doing)
+            assert "a session with Eli#1 is already running" in str(refused.value)
+            assert ("--resume" in str(refused.value)) is (doing == "session"), (doing, str(refused.value))
+    finally:
+        held.release()
+    held = session_lock(data, 1, "Eli#1", doing="a rehearsal")
+    try:
+        with pytest.raises(Busy) as refused:
+            session_lock(data, 1, "Eli#1")
+        assert "a rehearsal with Eli#1 is already running" in str(refused.value)
+        assert "--resume" not in str(refused.value)  # the rehearsal ends; nothing of the session to resume
+    finally:
+        held.release()

@@ -445,3 +445,27 @@ def test_a_teacher_manages_students_in_the_browser_and_the_cli_sees_them(tmp_pat
                      "view: student list (grade=0)"):
         assert expected in actions, (expected, actions, out)
     st.close()
+
+
+def test_rehearsal_parts_are_counted_by_key_and_earlier_rows_by_title(web, st):
+    """Parts are counted by their key, not their place in the script ("Interests", new
+    in the latest rehearsal, was counted with the part before it); rehearsals stored
+    before parts had keys (their place as the key) are counted by their title."""
+    eli = st.roster.add("Eli", 4)
+
+    def rehearsal(*parts):
+        return {"parts": [{"key": k, "title": t, "covered": c, "coverage": 1.0 if c else 0.0, "said": ""}
+                          for k, t, c in parts], "finished": True}
+
+    st.rehearsals.add(eli.id, rehearsal(("0", "Hello", True), ("1", "Strengths", True), ("2", "A goal", True),
+                                        ("3", "A goal", False), ("4", "Closing", True)))  # before keys
+    st.rehearsals.add(eli.id, rehearsal(("hello", "Hello", True), ("strengths", "Strengths", True),
+                                        ("goal-1", "Goal 1", True), ("thanks", "Closing", False)))
+    st.rehearsals.add(eli.id, rehearsal(("hello", "Hello", True), ("strengths", "Strengths", False),
+                                        ("interests", "Interests", True), ("goal-1", "Goal 1", True),
+                                        ("thanks", "Closing", True)))
+    page = text_of(web.client.get(f"/students/{eli.id}").text)
+    table = page[page.index("Each part of the meeting script"):]
+    assert ("Hello 3 of 3 covered reliably Strengths 2 of 3 not yet Interests 1 of 1 not yet "
+            "Goal 1 2 of 2 covered reliably Closing 2 of 3 not yet "
+            "A goal (earlier rehearsals) 0 of 1 not yet") in table

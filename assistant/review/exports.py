@@ -77,10 +77,15 @@ def _points(d: IEPDraft, templates: dict[str, str], mark: bool = True) -> list[s
     """One sentence per section of the draft the student spoke about, in the draft's
     order, from ``templates`` by section key ({name} is the student's first name, {x}
     the student's points; accommodations the IEP lists, by their names)."""
+    return [line for _, line in _keyed_points(d, templates, mark)]
+
+
+def _keyed_points(d: IEPDraft, templates: dict[str, str], mark: bool = True) -> list[tuple[str, str]]:
+    """``_points`` with each sentence's section key."""
     name = d.student.name.split()[0]
     by_name = {s.key for s in under("accommodations") if s.fill is Fill.NONE}
     parts = [(s.key, _names(s.items(d)) if s.key in by_name else _join(s.items(d), mark)) for s in LISTS if s.key in templates]
-    return [fill(templates[key], name=name, x=x) for key, x in parts if x]
+    return [(key, fill(templates[key], name=name, x=x)) for key, x in parts if x]
 
 
 def present_levels(d: IEPDraft) -> str:
@@ -98,19 +103,34 @@ def present_levels(d: IEPDraft) -> str:
 
 
 def meeting_script(d: IEPDraft) -> list[str]:
-    """Short sentences the student can read or hear to lead the meeting: the parts
-    of their role in their words; the parts outside it are named as the team's to
-    talk about, never said as the student's. A student who leads the meeting (role
-    5) opens by saying so."""
+    """The lines of ``meeting_script_parts``."""
+    return [line for _, _, line in meeting_script_parts(d)]
+
+
+# The short name of each part of the meeting script (the rehearsal shows, says and stores it).
+SCRIPT_TITLES = {"hello": "Hello", "strengths": "Strengths", "interests": "Interests", "challenges": "What is hard",
+                 "learning_preferences": "How I learn", "accommodations.helpful": "What helps me",
+                 "accommodations.not_helpful": "What does not help", "accommodations.wanted": "What I ask for",
+                 "team": "What my team will talk about", "thanks": "Closing"}
+
+
+def meeting_script_parts(d: IEPDraft) -> list[tuple[str, str, str]]:
+    """Short sentences the student can read or hear to lead the meeting, as (key,
+    title, line): the parts of their role in their words; the parts outside it are
+    named as the team's to talk about, never said as the student's. A student who
+    leads the meeting (role 5) opens by saying so. Parts with nothing to say are left
+    out, so a part's place in the script changes with the draft: its key ("hello",
+    a section key, "goal-1" by the goal's number, "message-1", "team", "thanks")
+    does not, and is what rehearsals are counted by."""
     first = d.student.name.split()[0]
     role = d.role
 
     def mine(key: str) -> bool:  # a draft from before roles: every part
         return role is None or asks(role, key)
 
-    lines = [f"Hello, my name is {first}. "
-             + ("I am leading my IEP meeting today. Thank you for coming." if (d.role or 0) >= 5
-                else "Thank you for coming to my IEP meeting.")]
+    lines = [("hello", f"Hello, my name is {first}. "
+              + ("I am leading my IEP meeting today. Thank you for coming." if (d.role or 0) >= 5
+                 else "Thank you for coming to my IEP meeting."))]
     templates = {
         "strengths": "My strengths: {x}.",
         "interests": "I am interested in: {x}.",
@@ -120,18 +140,28 @@ def meeting_script(d: IEPDraft) -> list[str]:
         "accommodations.not_helpful": "These supports do not help me: {x}.",
         "accommodations.wanted": "I would like to ask for: {x}.",
     }
-    lines += _points(d, {k: v for k, v in templates.items() if mine(k)}, mark=False)
+    lines += _keyed_points(d, {k: v for k, v in templates.items() if mine(k)}, mark=False)
     if mine("goals"):
-        lines += [f"One of my goals: {words(g.statement, mark=False)}." for g in d.goals if g.statement]
-    lines += [f"{words(m, mark=False)}." for m in d.message_to_team]
+        lines += [(f"goal-{n}", f"One of my goals: {words(g.statement, mark=False)}.")
+                  for n, g in enumerate(d.goals, 1) if g.statement]
+    lines += [(f"message-{n}", f"{words(m, mark=False)}.") for n, m in enumerate(d.message_to_team, 1)]
     # what the draft has of parts outside the role (a teacher's items, or what the
     # student said before a teacher changed the role) is the team's to present
     theirs = [p.title[0].lower() + p.title[1:] for p in PARTS
               if d.role is not None and p.number > d.role and any(_has(d, f) for f in p.fields)]
     if theirs:
-        lines.append("My team will talk about " + "; ".join(theirs) + ".")
-    lines.append("Thank you for listening. Do you have questions for me?")
-    return lines
+        lines.append(("team", "My team will talk about " + "; ".join(theirs) + "."))
+    lines.append(("thanks", "Thank you for listening. Do you have questions for me?"))
+    return [(key, _script_title(key), line) for key, line in lines]
+
+
+def _script_title(key: str) -> str:
+    kind, _, n = key.partition("-")
+    if kind == "goal":
+        return f"Goal {n}"
+    if kind == "message":
+        return "My message to the team" + (f" ({n})" if n != "1" else "")
+    return SCRIPT_TITLES[key]
 
 
 def _has(d: IEPDraft, key: str) -> bool:

@@ -166,20 +166,36 @@ def lessons_of(sid: int) -> list[dict]:
 
 
 def rehearsal_parts(rows: list[dict]) -> list[dict]:
-    """For each part of the meeting script (by its key), how many rehearsals covered it,
-    and whether it is covered reliably: in each of the last ``RELIABLY`` or more
-    rehearsals that had it."""
+    """For each part of the meeting script (by its key), in how many rehearsals that had
+    it the student covered it, and whether it is covered reliably: in each of the last
+    ``RELIABLY`` or more rehearsals that had it. In the script's order (the latest
+    rehearsal's, then parts it no longer has).
+
+    Rehearsals stored before parts had keys numbered them by their place in the script,
+    which moves as the draft changes: those parts are counted by their stored title
+    (the same part's title then and now), and the titles several parts shared ("A goal",
+    "My message to the team") are a row of their own, said to be from earlier rehearsals."""
+    by_title = {title: key for key, title in exports.SCRIPT_TITLES.items()}
     parts: dict[str, dict] = {}
     for r in rows:
+        seen: dict[str, bool] = {}
         for p in r["body"].get("parts", []):
-            key = str(p.get("key", ""))
-            part = parts.setdefault(key, {"title": "", "covered": 0, "streak": 0})
-            part["title"] = p.get("title") or part["title"] or f"Part {key}"  # the latest title
-            covered = bool(p.get("covered"))
+            key, title = str(p.get("key", "")), p.get("title") or ""
+            if key.isdigit():  # an earlier rehearsal's place in the script: its title says which part
+                key = by_title.get(title, f"title:{title}")
+                if title in ("A goal", "My message to the team"):  # what several parts were called then
+                    title += " (earlier rehearsals)"
+            part = parts.setdefault(key, {"title": title, "covered": 0, "rehearsed": 0, "streak": 0})
+            part["title"] = title or part["title"]  # the latest title
+            seen[key] = seen.get(key, True) and bool(p.get("covered"))  # a shared title: covered if all were
+        for key, covered in seen.items():
+            part = parts[key]
+            part["rehearsed"] += 1
             part["covered"] += covered
             part["streak"] = part["streak"] + 1 if covered else 0
-    ordered = sorted(parts.items(), key=lambda kv: (not kv[0].isdigit(), int(kv[0]) if kv[0].isdigit() else 0, kv[0]))
-    return [{**p, "reliably": p["streak"] >= RELIABLY} for _, p in ordered]
+    latest = [str(p.get("key", "")) for p in rows[-1]["body"].get("parts", [])] if rows else []
+    order = {key: n for n, key in enumerate(latest + [k for k in parts if k not in latest])}
+    return [{**p, "reliably": p["streak"] >= RELIABLY} for _, p in sorted(parts.items(), key=lambda kv: order[kv[0]])]
 
 
 def _student_page(s: Student, message: str | None = None) -> str:
