@@ -300,12 +300,9 @@ def _role_of(s) -> str:
 
 
 def _language(code: str) -> str:
-    """A language as the dialogues name theirs (dialogues/LANG/): two lowercase letters."""
-    code = code.strip().lower()
-    if not (len(code) == 2 and code.isascii() and code.isalpha()):
-        raise UserError(f"'{code[:20]}' is not a language code: use two letters, as the dialogues' folders are "
-                        "named (en, es, ...)")
-    return code
+    from assistant.store.students import check_language
+
+    return check_language(code)
 
 
 def _student_edits(args) -> dict:

@@ -58,7 +58,7 @@ def rows_of(st: Store, text: str) -> list[roster_import.Row]:
 def test_class_list_rows_are_checked_one_by_one(st):
     st.roster.add("Maya Lopez", 4)
     rows = rows_of(st, "\ufeffName,Grade,Language,Role,Accommodations,Past goals\n"
-                       "Ana Ruiz,K,es,2,extended time; read aloud ;,read 20 minutes a day\n"
+                       "Ana Ruiz,K,EN,2,extended time; read aloud ;,read 20 minutes a day\n"
                        ",3,,,,\n"
                        "Ben,13,,,,\n"
                        "Cy,4,,7,,\n"
@@ -69,7 +69,7 @@ def test_class_list_rows_are_checked_one_by_one(st):
                        "=HYPERLINK(\"http://evil\"),2,,,,\n"
                        "Zed,3,english,,,\n")
     said = {r.line: r.errors for r in rows}
-    assert said[2] == [] and rows[0].grade == 0 and rows[0].language == "es" and rows[0].role == 2
+    assert said[2] == [] and rows[0].grade == 0 and rows[0].language == "en" and rows[0].role == 2
     assert rows[0].accommodations == ["extended time", "read aloud"] and rows[0].past_goals == ["read 20 minutes a day"]
     assert said[3] == ["missing name"]
     assert said[4] == ["bad grade '13': use K or 0 to 12"]
@@ -78,7 +78,7 @@ def test_class_list_rows_are_checked_one_by_one(st):
     assert said[7] == [] and said[8] == ["duplicate of row 7 (same name and grade)"]
     assert said[9][0].startswith("too long: an accommodation can have at most 500 characters")
     assert said[10] == [] and rows[8].name == '=HYPERLINK("http://evil")'  # a formula is a name like any other text
-    assert said[11] == ["bad language 'english': use a language code such as en or es"]
+    assert said[11] == ["bad language 'english': use en (the languages the dialogues are in)"]
 
 
 def test_excel_semicolons_and_quoted_fields(st):
@@ -87,9 +87,41 @@ def test_excel_semicolons_and_quoted_fields(st):
         ("Lopez, Maya", 4, ["breaks", "a quiet room"], [])]
 
 
+def test_multi_line_cells_split_and_rows_keep_the_files_line_numbers(st):
+    # two blank lines at the top, cells with Alt-Enter in Excel (quoted, over lines 4 to 6), a blank line, a bad row
+    rows = rows_of(st, '\n\nname,grade,accommodations,past_goals\r\n'
+                       'Ana,4,"extended time\r\nread aloud","read daily\nwrite; spell"\r\n'
+                       '\r\n'
+                       'Ben,13,,\r\n')
+    assert [(r.line, r.name, r.accommodations, r.past_goals) for r in rows] == [
+        (4, "Ana", ["extended time", "read aloud"], ["read daily", "write", "spell"]), (8, "Ben", [], [])]
+    assert rows[1].errors == ["bad grade '13': use K or 0 to 12"]
+
+
+def test_only_languages_that_have_dialogues(web, st, cli, base_env, tmp_path):
+    """en has dialogues (dialogues/en/); "en-US", "eng" and a language without dialogues
+    would be stored, and the student's session would then fail: all three are refused
+    alike by the class list, the form and the command line."""
+    from assistant.dialogue.schema import dialogue_files
+
+    assert "es" not in {f.parent.name for f in dialogue_files()}, "this test takes es as a language without dialogues"
+    rows = rows_of(st, "name,grade,language\nA,4,en-US\nB,4,eng\nC,4,es\nD,4,EN\n")
+    assert [r.errors for r in rows] == [[f"bad language '{x}': use en (the languages the dialogues are in)"]
+                                        for x in ("en-us", "eng", "es")] + [[]]
+    assert rows[3].language == "en"
+    r = web.post("/students/new", name="Ana", grade="4", language="en-US")
+    assert r.status_code == 400 and "Problem: 'en-us' is not a language the dialogues are in: use en" in text_of(r.text)
+    assert st.roster.count() == 0
+    env = dict(base_env, IEP_ASSISTANT_DATA=str(tmp_path / "cli"))
+    for code in ("en-US", "es"):
+        r = cli("student", "add", "Kim", "--grade", 4, "--language", code, env=env)
+        assert r.returncode != 0 and f"'{code.lower()}' is not a language the dialogues are in: use en" in r.stderr
+
+
 @pytest.mark.parametrize("text, message", [
     ("", "The file is empty"),
     ("\ufeff\n\n", "The file is empty"),
+    ("\n,,\n", "The file has no header row"),
     ("name,grade\n", "a header row but no students"),
     ("name,class\nAna,4\n", "Wrong column names in the header row (unknown column 'class'; no column 'grade'). "
                             "The columns are: name, grade, and optionally language"),
@@ -121,15 +153,15 @@ def test_add_with_mistakes_keeps_what_was_typed_then_adds(web, st):
     page = r.text
     assert 'value="Ana Ruiz"' in page and "extended time\nread aloud</textarea>" in page and 'value="english!"' in page
     assert 'aria-describedby="grade-error"' in page and "Problem: Choose a grade: K or 1 to 12." in text_of(page)
-    assert "Problem: Use a language code such as en" in text_of(page)
-    r = web.post("/students/new", name="Ana Ruiz", grade="0", language="es", role="2",
+    assert "Problem: 'english!' is not a language the dialogues are in: use en." in text_of(page)
+    r = web.post("/students/new", name="Ana Ruiz", grade="0", language=" EN", role="2",
                  accommodations="extended time\n\nread aloud", past_goals="read 20 minutes a day")
     assert r.status_code == 303
     ana = st.roster.find("Ana Ruiz")
     assert (ana.grade, ana.language, ana.role_set, ana.accommodations, ana.past_goals) == (
-        0, "es", 2, ["extended time", "read aloud"], ["read 20 minutes a day"])
+        0, "en", 2, ["extended time", "read aloud"], ["read 20 minutes a day"])
     assert r.headers["Location"] == f"/students/{ana.id}"
-    assert last_log(st) == [("edit", f"new student {ana.label} (grade K, es, role 2; 2 accommodations, 1 past goals)")]
+    assert last_log(st) == [("edit", f"new student {ana.label} (grade K, en, role 2; 2 accommodations, 1 past goals)")]
     # the same name in the same grade again is refused, beside the name
     r = web.post("/students/new", name="ana ruiz", grade="0", language="en")
     assert r.status_code == 400 and f"{ana.label} is already a student in grade K" in text_of(r.text)
@@ -167,6 +199,70 @@ def test_edit_everything_then_archive_and_unarchive(web, st):
     assert "Eli Stone" in web.client.get("/").text
     # without the form's token, nothing changes
     assert web.client.post(f"/students/{eli.id}/archive").status_code == 403 and not st.roster.get(eli.id).archived
+
+
+def _form_fields(page: str) -> dict[str, str]:
+    """The edit form's fields as the page sends them (inputs, hidden ones too, and textareas)."""
+    fields = {m[0]: html.unescape(m[1]) for m in re.findall(r'<input[^>]*?name="([^"]+)"[^>]*?value="([^"]*)"', page)}
+    fields.update({m[0]: html.unescape(m[1]) for m in re.findall(r'<textarea[^>]*?name="([^"]+)"[^>]*>(.*?)</textarea>',
+                                                                    page, re.S)})
+    for name, options in re.findall(r'<select[^>]*?name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.search(r'<option value="([^"]*)"[^>]*selected', options)
+        fields[name] = chosen.group(1) if chosen else ""
+    for name, value in re.findall(r'<input[^>]*?name="([^"]+)"[^>]*?value="([^"]*)"[^>]*?checked', page):
+        fields[name] = value
+    fields.pop("csrf", None)
+    return fields
+
+
+def test_edit_and_archive_wait_for_a_running_session(web, st):
+    from assistant.locks import session_lock
+
+    ana = st.roster.add("Ana", 5)
+    page = web.client.get(f"/students/{ana.id}/edit").text
+    form = {**_form_fields(page), "name": "Ana Ruiz", "role": "1"}
+    with session_lock(st.dir, ana.id, ana.label):
+        r = web.post(f"/students/{ana.id}/edit", **form)
+        assert r.status_code == 409 and ("Not saved: Ana is in a session right now, so editing their data must wait. "
+                                         "Try again when the session has ended. Everything you typed is still here."
+                                         ) in text_of(r.text)
+        assert _form_fields(r.text) == form  # kept, hidden fields too, to save again later
+        r = web.post(f"/students/{ana.id}/archive")
+        assert r.status_code == 409 and "so archiving their data must wait" in text_of(r.text)
+    s = st.roster.get(ana.id)
+    assert (s.name, s.role_set, s.archived) == ("Ana", None, None)  # nothing changed
+    assert web.post(f"/students/{ana.id}/archive").status_code == 303 and st.roster.get(ana.id).archived
+    with session_lock(st.dir, ana.id, ana.label):  # (an archived student has no session; a stale one might)
+        assert web.post(f"/students/{ana.id}/unarchive").status_code == 409 and st.roster.get(ana.id).archived
+    assert web.post(f"/students/{ana.id}/edit", **form).status_code == 303
+    assert (st.roster.get(ana.id).name, st.roster.get(ana.id).role_set) == ("Ana Ruiz", 1)
+
+
+def test_saving_the_form_keeps_what_the_student_changed_meanwhile(web, st):
+    ana = st.roster.add("Ana", 5)
+    st.roster.set_voice(ana.id, rate=150, voice="espeak:en-us")
+    st.roster.set_display(ana.id, {"text_size": 150})
+    form = _form_fields(web.client.get(f"/students/{ana.id}/edit").text)
+    assert (form["rate"], form["text_size"]) == ("150", "150")
+    # meanwhile, in a session, the student says "slower" and makes the text bigger
+    st.roster.set_voice(ana.id, rate=125)
+    st.roster.set_display(ana.id, {"text_size": 200})
+    r = web.post(f"/students/{ana.id}/edit", **{**form, "accommodations": "extended time"})
+    assert r.status_code == 303
+    s = st.roster.get(ana.id)
+    assert (s.accommodations, s.rate, s.voice, s.display["text_size"]) == (["extended time"], 125, "espeak:en-us", 200)
+    # a field the teacher did change is written, over the student's
+    r = web.post(f"/students/{ana.id}/edit", **{**form, "rate": "140", "voice": "espeak:en-gb"})
+    s = st.roster.get(ana.id)
+    assert (s.rate, s.voice, s.display["text_size"]) == (140, "espeak:en-gb", 200)
+    # a form with a problem keeps the values it was loaded with, so its second save is as careful
+    r = web.post(f"/students/{ana.id}/edit", **{**form, "grade": "13"})
+    assert r.status_code == 400
+    again = _form_fields(r.text)
+    assert again["rate"] == "150" and again["rate_loaded"] == "150"
+    st.roster.set_voice(ana.id, rate=110)
+    assert web.post(f"/students/{ana.id}/edit", **{**again, "grade": "5"}).status_code == 303
+    assert st.roster.get(ana.id).rate == 110
 
 
 # ---------------------------------------------------------------- importing
@@ -372,8 +468,12 @@ def test_a_teacher_manages_students_in_the_browser_and_the_cli_sees_them(tmp_pat
         assert "Role 2: + how I learn and my accommodations (chosen by a teacher)" in page()
         listed = cli("student", "list", env=env)
         assert f"{maya.label}" in listed.stdout and "grade 5" in listed.stdout, listed.stdout
-        # edit: the screen's text size and theme, the role back to the grade's default
+        # edit: the screen's text size and theme, the role back to the grade's default; the speech
+        # rate, left as the form showed it, keeps what Maya said meanwhile in a session ("slower")
+        st.roster.set_voice(maya.id, rate=150)
         click(By.PARTIAL_LINK_TEXT, "Edit Maya Lopez")
+        assert b.find_element(By.ID, "rate").get_attribute("value") == "150"
+        st.roster.set_voice(maya.id, rate=125)
         size = b.find_element(By.ID, "text_size")
         size.clear()
         size.send_keys("250")
@@ -382,6 +482,7 @@ def test_a_teacher_manages_students_in_the_browser_and_the_cli_sees_them(tmp_pat
         click(By.CSS_SELECTOR, "button.primary")
         maya = st.roster.get(maya.id)
         assert maya.display == {"text_size": 250, "theme": "contrast"} and maya.role_set is None and maya.role == 3
+        assert maya.rate == 125
         # archive: marked on the page, off the list unless "Show archived", and no session
         click(By.XPATH, "//button[normalize-space()='Archive Maya Lopez']")
         assert "archived" in b.find_element(By.TAG_NAME, "h1").text and st.roster.get(maya.id).archived

@@ -199,10 +199,10 @@ def test_student_edit_and_show(cli, data_env, tmp_path):
     show = ok(cli("student", "show", "Kim Li", env=data_env))
     assert "role 3: + my goals (default for grade 7)" in show and "active (not archived)" in show
     assert "lessons done: 2 (1 with the check answered), rehearsals: 1, check-ins: 1" in show
-    ok(cli("student", "edit", "Kim Li", "--name", "Kim Lee", "--grade", 9, "--language", "es", "--role", 5,
+    ok(cli("student", "edit", "Kim Li", "--name", "Kim Lee", "--grade", 9, "--language", "EN", "--role", 5,
            "--accommodation", "breaks", "--accommodation", "a quiet room", "--past-goal", "read daily", env=data_env))
     show = ok(cli("student", "show", "Kim Lee", env=data_env))
-    assert "Kim Lee#1: grade 9, language es" in show and "role 5: I lead my meeting (chosen by the teacher)" in show
+    assert "Kim Lee#1: grade 9, language en" in show and "role 5: I lead my meeting (chosen by the teacher)" in show
     assert "accommodations in the IEP: breaks; a quiet room" in show and "last year's goals: read daily" in show
     assert "Leading the meeting" in show
     ok(cli("student", "edit", "Kim Lee", "--accommodation", "breaks", "--role", "default", env=data_env))

@@ -15,13 +15,12 @@ import csv
 import hashlib
 import hmac
 import io
-import re
 from dataclasses import dataclass, field
 
 from assistant.errors import UserError
 from assistant.roles import ROLE_NAMES, check_role, default_role
 from assistant.store import Store, Student
-from assistant.store.students import MAX_ITEM, check_name
+from assistant.store.students import MAX_ITEM, check_language, check_name
 from assistant.text import name_key, one_line
 
 MAX_BYTES = 256 * 1024  # a class list of 1,000 students with long accommodations is well under this
@@ -29,8 +28,8 @@ MAX_ROWS = 1000  # a school's whole roster at most; a bigger file is likely the 
 COLUMNS = ("name", "grade", "language", "role", "accommodations", "past_goals")
 REQUIRED = ("name", "grade")
 EXPECTED = ("name, grade, and optionally language (default en), role (1 to 5; empty: the grade's default), "
-            "accommodations and past_goals (several separated by ;)")
-LANGUAGE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})?")
+            "accommodations and past_goals (several separated by ; or on lines of their own in the cell)")
+ITEMS = ("accommodations", "past_goals")
 
 
 class ImportError_(UserError):
@@ -39,7 +38,7 @@ class ImportError_(UserError):
 
 @dataclass
 class Row:
-    line: int  # the row's line in the file (the header is line 1), as a spreadsheet numbers it
+    line: int  # the line of the file the row starts on (as a text editor counts, blank lines too), to find it
     values: dict[str, str]  # as written in the file, for the preview
     name: str = ""
     grade: int = 0
@@ -90,18 +89,29 @@ def parse(text: str) -> list[Row]:
     if len(text.encode("utf-8")) > MAX_BYTES:
         raise ImportError_(f"The text is too long: a class list can have at most {MAX_BYTES // 1024} KiB and "
                            f"{MAX_ROWS} students. Split it into smaller files.")
-    lines = text.lstrip("\ufeff").splitlines()
-    while lines and not lines[0].strip():
-        lines.pop(0)
-    if not lines:
+    text = text.lstrip("\ufeff")
+    first = next((line for line in text.splitlines() if line.strip()), None)
+    if first is None:
         raise ImportError_(f"The file is empty. A class list has a header row with the columns {EXPECTED}, "
                            "then one row per student.")
-    reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=_delimiter(lines[0]))
+    # The reader reads the file itself (universal newlines), so each record's number is the
+    # file's line it starts on, counting blank lines and the lines of a cell with line breaks.
+    reader = csv.reader(io.StringIO(text, newline=None), delimiter=_delimiter(first))
+    records = []
     try:
-        header = [_column(c) for c in next(reader)]
-        records = [(reader.line_num, r) for r in reader]
+        while True:
+            start = reader.line_num + 1
+            record = next(reader, None)
+            if record is None:
+                break
+            if any(v.strip() for v in record):
+                records.append((start, record))
     except csv.Error as e:
         raise ImportError_(f"The file cannot be read as CSV ({e}).") from None
+    if not records:  # only empty cells: ",,,"
+        raise ImportError_(f"The file has no header row: a class list has one with the columns {EXPECTED}, then "
+                           "one row per student.")
+    header = [_column(c) for c in records.pop(0)[1]]
     unknown = [c for c in header if c and c not in COLUMNS]
     missing = [c for c in REQUIRED if c not in header]
     if unknown or missing:
@@ -114,7 +124,6 @@ def parse(text: str) -> list[Row]:
     repeated = sorted({c for c in header if c and header.count(c) > 1})
     if repeated:
         raise ImportError_(f"The column {', '.join(repeated)} is in the header row more than once.")
-    records = [(n, r) for n, r in records if any(v.strip() for v in r)]
     if not records:
         raise ImportError_("The file has a header row but no students: add one row per student below it.")
     if len(records) > MAX_ROWS:
@@ -122,7 +131,9 @@ def parse(text: str) -> list[Row]:
                            "Split it into smaller files.")
     rows = []
     for line, record in records:
-        values = {c: one_line(v) for c, v in zip(header, record, strict=False) if c}
+        # A cell with several lines (Alt-Enter in Excel) holds one item a line, as ";" separates them.
+        values = {c: one_line(v.replace("\n", ";") if c in ITEMS else v)
+                  for c, v in zip(header, record, strict=False) if c}
         row = Row(line, {c: values.get(c, "") for c in COLUMNS if c in header})
         if len(record) > len(header) and any(v.strip() for v in record[len(header):]):
             row.errors.append(f"more values than columns ({len(record)} for {len(header)}): is a comma missing quotes?")
@@ -150,17 +161,18 @@ def _check_row(row: Row, values: dict[str, str]) -> None:
     else:
         row.errors.append(f"bad grade '{grade[:20]}': use K or 0 to 12")
     language = values.get("language", "").lower() or "en"
-    if LANGUAGE.fullmatch(language):
-        row.language = language
-    else:
-        row.errors.append(f"bad language '{language[:20]}': use a language code such as en or es")
+    try:
+        row.language = check_language(language)
+    except UserError as e:
+        row.errors.append(f"bad language '{language[:20]}': use{str(e).rsplit(': use', 1)[1]} (the languages the "
+                          "dialogues are in)")
     role = values.get("role", "")
     if role:
         try:
             row.role = check_role(role)
         except UserError:
             row.errors.append(f"bad role '{role[:20]}': use 1 to 5, or leave it empty for the grade's default")
-    for key in ("accommodations", "past_goals"):
+    for key in ITEMS:
         items = [one_line(x) for x in values.get(key, "").split(";")]
         items = [x for x in items if x]
         long = [x for x in items if len(x) > MAX_ITEM]

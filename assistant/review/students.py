@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from werkzeug.exceptions import Conflict
 
 from assistant.errors import UserError
 from assistant.lessons import lesson_book
@@ -27,7 +28,7 @@ from assistant.roles import ROLE_NAMES, ROLES, default_role, parts_of
 from assistant.screen.hub import DEFAULTS, FONTS, RANGES, THEMES
 from assistant.store import Session, Student
 from assistant.store.db import MAX_ID
-from assistant.store.students import MAX_ITEM, MAX_NAME, check_name
+from assistant.store.students import MAX_ITEM, MAX_NAME, check_language, check_name
 from assistant.text import clean_input, name_key, one_line
 
 bp = Blueprint("students", __name__)
@@ -230,24 +231,29 @@ def delete(sid: int):
 
 @bp.post("/students/<id:sid>/archive")
 def archive(sid: int):
-    s = store().roster.set_archived(student_or_404(sid).id, True)
+    with no_session_meanwhile(student_or_404(sid), "archiving"):
+        s = store().roster.set_archived(sid, True)
     log("archive", f"student {s.label} (kept with all their data; off the list, no new sessions)")
     return redirect(url_for("students.student", sid=sid), code=303)
 
 
 @bp.post("/students/<id:sid>/unarchive")
 def unarchive(sid: int):
-    s = store().roster.set_archived(student_or_404(sid).id, False)
+    with no_session_meanwhile(student_or_404(sid), "unarchiving"):
+        s = store().roster.set_archived(sid, False)
     log("unarchive", f"student {s.label}")
     return redirect(url_for("students.student", sid=sid), code=303)
 
 
 # ---------------------------------------------------------------- adding and editing
 
-LANGUAGE = roster_import.LANGUAGE
 LABELS = {"name": "Name", "grade": "Grade", "language": "Language", "role": "Role", "accommodations": "Accommodations",
           "past_goals": "Last year's goals", "rate": "Speech rate", "voice": "Voice", "text_size": "Text size",
           "font": "Font", "theme": "Theme"}
+# What the student also changes themselves (by voice: "slower"; on their screen). The form
+# carries the values it was loaded with ("rate_loaded", ...) and writes only those the
+# teacher changed, so a field left as it was never overwrites the student's own change.
+THEIRS = ("rate", "voice", "text_size", "font", "theme")
 
 
 def _values_of(s: Student | None) -> dict[str, str]:
@@ -284,11 +290,10 @@ def _read_form(s: Student | None) -> tuple[dict[str, str], dict[str, str], dict]
         out["grade"] = int(typed["grade"])
     else:
         errors["grade"] = "Choose a grade: K or 1 to 12."
-    language = one_line(typed["language"]).lower() or "en"
-    if LANGUAGE.fullmatch(language):
-        out["language"] = language
-    else:
-        errors["language"] = "Use a language code such as en (English) or es (Spanish)."
+    try:
+        out["language"] = check_language(typed["language"] or "en")
+    except UserError as e:
+        errors["language"] = str(e) + "."
     if typed["role"] in ("", *map(str, ROLES)):
         out["role"] = int(typed["role"]) if typed["role"] else None
     else:
@@ -321,8 +326,19 @@ def _read_form(s: Student | None) -> tuple[dict[str, str], dict[str, str], dict]
     return typed, errors, out
 
 
-def _form_page(s: Student | None, values: dict[str, str], errors: dict[str, str], status: int = 200):
+def _loaded(s: Student) -> dict[str, str]:
+    """The student's own settings as the form showed them when it was loaded (the current
+    ones for a form without them)."""
+    now = _values_of(s)
+    return {k: one_line(request.form.get(f"{k}_loaded", now[k])) for k in THEIRS}
+
+
+def _form_page(s: Student | None, values: dict[str, str], errors: dict[str, str], status: int = 200,
+               loaded: dict[str, str] | None = None, message: str = ""):
+    if s is not None and loaded is None:
+        loaded = {k: values[k] for k in THEIRS}
     return render_template("student_form.html", s=s, v=values, errors=errors, labels=LABELS, role_names=ROLE_NAMES,
+                           loaded=loaded, theirs=THEIRS, message=message,
                            fonts=FONTS, themes=THEMES, ranges=RANGES, grade_name=grade_name,
                            default_role=default_role), status
 
@@ -349,22 +365,30 @@ def edit(sid: int):
         log("view", f"student {s.label} (edit form)")
         return _form_page(s, _values_of(s), {})
     typed, errors, out = _read_form(s)
+    loaded = _loaded(s)
     if errors:
-        return _form_page(s, typed, errors, 400)
-    before = _values_of(s)
+        return _form_page(s, typed, errors, 400, loaded)
     st = store()
-    with st.transaction():
-        st.roster.edit(s.id, name=out["name"], grade=out["grade"], language=out["language"],
-                       accommodations=out["accommodations"], past_goals=out["past_goals"], role=out["role"],
-                       default_role=out["role"] is None)
-        # An empty rate or voice keeps what the student has (the store cannot clear them: the
-        # student changes their own speed by voice, and a blank field is most often untouched).
-        st.roster.set_voice(s.id, rate=out["rate"], voice=out["voice"])
-        shown = {**DEFAULTS, **s.display}
-        display = {k: out[k] for k in ("text_size", "font", "theme") if out[k] != shown[k]}
-        if display:
-            st.roster.set_display(s.id, display)
-    after = _values_of(st.roster.get(s.id))
+    try:
+        lock = no_session_meanwhile(s, "editing")
+    except Conflict as e:  # the form again, with what the teacher typed, to save when the session ends
+        log("edit refused", f"student {s.label}: in a session")
+        return _form_page(s, typed, {}, 409, loaded, f"Not saved: {e.description} Everything you typed is still here.")
+    with lock:
+        s = student_or_404(sid)  # as it is now, under the lock
+        before = _values_of(s)
+        changed_by_teacher = {k for k in THEIRS if one_line(typed[k]) != loaded[k]}
+        with st.transaction():
+            st.roster.edit(s.id, name=out["name"], grade=out["grade"], language=out["language"],
+                           accommodations=out["accommodations"], past_goals=out["past_goals"], role=out["role"],
+                           default_role=out["role"] is None)
+            # An emptied rate or voice keeps what the student has (the store cannot clear them).
+            st.roster.set_voice(s.id, rate=out["rate"] if "rate" in changed_by_teacher else None,
+                                voice=out["voice"] if "voice" in changed_by_teacher else None)
+            display = {k: out[k] for k in ("text_size", "font", "theme") if k in changed_by_teacher}
+            if display:
+                st.roster.set_display(s.id, display)
+        after = _values_of(st.roster.get(s.id))
     changed = [LABELS[k].lower() for k in before if before[k] != after[k]]
     log("edit", f"student {after['name']}#{s.id}: " + (", ".join(changed) + " changed" if changed else "nothing changed"))
     return redirect(url_for("students.student", sid=s.id), code=303)

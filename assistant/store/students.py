@@ -75,6 +75,25 @@ def check_grade(grade: int) -> int:
     return grade
 
 
+def languages() -> list[str]:
+    """The languages a session can use: those the dialogues are in (dialogues/LANG/)."""
+    # imported here: the dialogues' models import the store (a cycle at import time)
+    from assistant.dialogue.schema import dialogue_files
+
+    return sorted({f.parent.name for f in dialogue_files()})
+
+
+def check_language(code: str) -> str:
+    """A student's language, checked once for the command line, the review app's form and
+    the class list: a language with dialogues (two letters, as their folders are named).
+    "en-US" or "eng" would be stored and then fail at the student's first session."""
+    code = one_line(code).lower()
+    have = languages()
+    if code not in have:
+        raise UserError(f"'{code[:20]}' is not a language the dialogues are in: use {' or '.join(have)}")
+    return code
+
+
 def clean_items(items: Sequence[str]) -> list[str]:
     """Accommodations or goals a teacher entered: one line each, empty ones dropped."""
     return [a for a in (one_line(a)[:MAX_ITEM] for a in items) if a]
