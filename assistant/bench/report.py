@@ -221,8 +221,9 @@ def screen_section(sc: dict | None) -> list[str]:
              "microphone 0.5 s after the session starts listening.", "",
              "| measure | median (s) | spread |", "|---|---|---|",
              f"| command to the first line shown in the page, first run (empty speech cache) | {sc['first_shown_cold']:.3f} | |",
-             f"| command to the first line shown in the page, later runs | {sc['first_shown_warm']['median']:.3f} "
-             f"| {_span(sc['first_shown_warm'])} |",
+             # one run (``bench --quick``) has no later runs
+             *([f"| command to the first line shown in the page, later runs | {sc['first_shown_warm']['median']:.3f} "
+                f"| {_span(sc['first_shown_warm'])} |"] if sc["first_shown_warm"]["median"] is not None else []),
              f"| end of the student's answer to the read-back shown in the page | {sc['readback_shown']['median']:.3f} "
              f"| {_span(sc['readback_shown'])} |",
              f"| end of the student's answer to the read-back heard | {sc['readback_heard']['median']:.3f} "
