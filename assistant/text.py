@@ -41,11 +41,20 @@ _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 _ABBREVIATIONS = {"en": {"mr": "mister", "mrs": "missus", "dr": "doctor", "st": "saint", "ms": "miss"}}
 
 
-def and_list(items: list[str]) -> str:
-    """Items as a sentence says them: "a", "a and b", "a, b and c" ("" for none)."""
+def and_list(items: list[str], language: str = "en") -> str:
+    """Items as a sentence says them: "a", "a and b", "a, b and c" ("" for none);
+    in Spanish "a, b y c", and "e" before a word that starts with the sound i
+    ("lectura e inglés")."""
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    last = items[-1]
+    if language == "es":
+        head = unicodedata.normalize("NFD", last.casefold())
+        sound_i = head.startswith("i") or (head.startswith("hi") and not head.startswith(("hia", "hie", "hio", "hiu")))
+        conj = " e " if sound_i else " y "
+    else:
+        conj = " and "
+    return ", ".join(items[:-1]) + conj + last
 
 
 def number_words(n: int) -> str:

@@ -9,8 +9,8 @@ of near-commands ("next all": did you mean "that's all"?) and the benchmark
 (``phrases``). A phrase has exactly one meaning; a table where one does not is
 refused when this module is imported.
 
-Only English is filled in; another language is one more entry of ``VOCABULARY``
-(the classifiers fall back to English until it has one).
+English and Spanish are filled in; another language is one more entry of
+``VOCABULARY`` (the classifiers fall back to English until it has one).
 """
 
 from __future__ import annotations
@@ -84,6 +84,22 @@ VOCABULARY: dict[str, dict[Meaning, tuple[str, ...]]] = {
         Meaning.STOP: (
             "stop", "stop please", "take a break", "i need a break", "can i take a break", "break", "pause",
             "i want to stop", "let's take a break"),
+    },
+    # Spanish: a first table (the canonical phrases the dialogues name and their
+    # commonest variants); see the module's doc for how phrases are compared.
+    "es": {
+        Meaning.YES: ("sí", "claro", "correcto", "es correcto", "está bien", "vale", "ajá", "sí es correcto"),
+        Meaning.NO: ("no", "no es correcto", "incorrecto", "para nada", "no ayuda"),
+        Meaning.NOT_SURE: ("no estoy seguro", "no estoy segura", "tal vez", "a veces", "quizás"),
+        Meaning.REPEAT: ("repite", "repítelo", "otra vez", "puedes repetir", "repite por favor"),
+        Meaning.SLOWER: ("más despacio", "más lento", "despacio"),
+        Meaning.FASTER: ("más rápido", "rápido"),
+        Meaning.SKIP: ("salta", "sáltala", "siguiente", "paso"),
+        Meaning.BACK: ("atrás", "regresa", "vuelve atrás", "anterior"),
+        Meaning.HELP: ("ayuda", "ayúdame", "no entiendo"),
+        Meaning.DONT_KNOW: ("no sé", "no lo sé", "ni idea"),
+        Meaning.THATS_ALL: ("eso es todo", "nada más", "ya terminé", "nada"),
+        Meaning.STOP: ("para", "un descanso", "necesito un descanso", "pausa", "detente"),
     },
 }
 
