@@ -17,7 +17,7 @@ messages): those stay English. A text a teacher reads about a Spanish-speaking s
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -57,7 +57,7 @@ def _read(language: str) -> dict[str, str]:
     return texts
 
 
-@lru_cache(maxsize=None)
+@cache
 def table(language: str) -> dict[str, str]:
     """Every text of ``language``, checked against English: the same keys, and in
     each the same placeholders. Errors name the file and key."""

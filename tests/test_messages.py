@@ -34,7 +34,8 @@ def test_every_language_with_dialogues_has_messages():
 def test_every_message_the_code_names_exists_in_english():
     areas = {p.stem for p in messages.messages_dir("en").glob("*.yaml")}
     # a key is written out whole where it is used ("session.heard"), so it can be found
-    named = re.compile(r"""["']((?:%s)\.[a-z0-9_]+)["']""" % "|".join(map(re.escape, sorted(areas))))
+    alternatives = "|".join(map(re.escape, sorted(areas)))
+    named = re.compile(r"""["']((?:""" + alternatives + r""")\.[a-z0-9_]+)["']""")
     used = {(path, m.group(1)) for path in (ROOT / "assistant").rglob("*.py")
             for m in named.finditer(path.read_text(encoding="utf-8"))}
     english = messages.table("en")
