@@ -58,3 +58,15 @@ def test_a_missing_text_or_placeholder_is_refused_naming_the_file(tmp_path, monk
         assert messages.message("en", "greet.hello", name="{x}") == "Hello {x}."  # a value is never a template
     finally:
         messages.table.cache_clear()
+
+
+def test_the_english_names_of_the_drafts_parts_and_roles_are_the_codes():
+    from assistant.draft import SECTIONS
+    from assistant.roles import PARTS, ROLE_NAMES
+
+    for s in SECTIONS:
+        assert messages.message("en", "sections." + s.key.replace(".", "_")) == s.mine, s.key
+    for p in PARTS:
+        assert messages.message("en", "roles.part_" + p.key) == p.mine, p.key
+    for n, name in ROLE_NAMES.items():
+        assert messages.message("en", f"roles.role_{n}") == name
