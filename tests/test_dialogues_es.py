@@ -192,3 +192,22 @@ def test_a_spanish_student_gets_the_spanish_band(cli, data_env, band, grade):
     assert flat(en.sections[0].prompts[0].text) not in shown
     r = cli("student", "show", name, env=data_env)  # the session stored with the Spanish band's id
     assert r.returncode == 0 and f": es-{band}, " in r.stdout, r.stdout + r.stderr
+
+
+@pytest.mark.slow  # a typed lesson through the command line, about five seconds
+def test_a_spanish_student_learns_in_spanish(cli, data_env):
+    """``learn`` gives a first grader the Spanish lessons in their younger words, and
+    "sí" answers the yes/no check: the attempt is stored as answered."""
+    name = "Ana López"
+    r = cli("student", "add", name, "--grade", "1", "--language", "es", env=data_env)
+    assert r.returncode == 0, r.stderr
+    r = cli("learn", "--student", name, "--text", "--no-voice", input="sí\n", env=data_env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    book = lesson_book("es")
+    first = book.lessons[0]
+    shown = flat(r.stdout)
+    assert flat(book.welcome.replace("{name}", name)) in shown
+    assert first.younger and flat(first.younger) in shown and flat(first.text) not in shown
+    assert flat(first.check.right) in shown and flat(first.check.explain or "") not in shown
+    r = cli("student", "show", name, env=data_env)
+    assert "lessons done: 1 (1 with the check answered)" in r.stdout, r.stdout + r.stderr
