@@ -134,7 +134,7 @@ class _Stop(Exception):
     """The student said stop."""
 
 
-def checkin_talk(*args, language: str = "en") -> Conversation:
+def checkin_talk(voice, ears, save, save_rate, language: str = "en") -> Conversation:
     """A Conversation whose questions take "one" as 1: a short answer that nearly is
     a command is otherwise asked about ("one" is close to "done": "Did you mean
     'that's all'?"), and at "from 1 to 5" a number is what was meant."""
@@ -146,7 +146,7 @@ def checkin_talk(*args, language: str = "en") -> Conversation:
                 return None
             return super()._did_you_mean(u)
 
-    return CheckinTalk(*args, language=language)
+    return CheckinTalk(voice, ears, save, save_rate, language=language)
 
 
 @dataclass

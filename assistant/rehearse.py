@@ -175,6 +175,8 @@ class Rehearse:
             cmd = cmd if cmd is not None else command_of(u.text, self.student.language)
             if cmd is Command.STOP:
                 return False
+            if cmd is Command.REPEAT:  # "otra vez": read by the conversation in English only, heard here
+                return Again(question.text)
             if cmd in (Command.SKIP, Command.THATS_ALL, Command.BACK, Command.DONT_KNOW):
                 return True
             share, missed = coverage(line, u.text, self.student.language)
