@@ -755,6 +755,7 @@ def test_a_spanish_check_in_on_the_page(browser, cli, data_env):
     the check-in stops and keeps what was said, as said."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
 
     from tests.test_checkin import add_student
 
@@ -784,6 +785,8 @@ def test_a_spanish_check_in_on_the_page(browser, cli, data_env):
         answer.send_keys("un tres", Keys.ENTER)
         now = next_turn(browser, now["lastId"], s)
         assert now["text"] == "¿Qué te ayudó?", now
+        # the field empties when the answer's POST is answered, which may come after the next question
+        WebDriverWait(browser, 10).until(lambda d: answer.get_attribute("value") == "")
         answer.send_keys("mis amigos", Keys.ENTER)
         now = next_turn(browser, now["lastId"], s)
         assert now["text"] == "Escuché: mis amigos. ¿Es correcto?" and now["yesNo"], now
