@@ -113,14 +113,20 @@ def accommodation_of(text: str) -> str | None:
 
 # Yes, no and not sure, with their variants, are in ``dialogue.vocabulary``: the
 # grammar of a yes/no question, the hot words and this classifier all come from there.
+_ASKS_AGAIN = (Meaning.REPEAT, Meaning.SLOWER, Meaning.FASTER, Meaning.HELP)
 
 
-def verdict(text: str) -> str | None:
+# What ends the first clause of a verdict, beside punctuation ("yes, but ...", "sí, pero ...")
+_BUT = {"en": " but ", "es": " pero "}
+
+
+def verdict(text: str, language: str = "en") -> str | None:
     """What an answer to "Does it help you? Yes, no, or not sure?" means, taken from
     its first clause when that says it ("Yes, I don't know what I'd do without it"
     is yes), else from the whole answer."""
-    first = re.split(r"[,.;!?]| but ", text.strip(), maxsplit=1)[0]
-    return yes_no(first) or yes_no(text)
+    but = _BUT.get(language, _BUT["en"])
+    first = re.split(rf"[,.;!?¿¡]|{but}", text.strip(), maxsplit=1)[0]
+    return yes_no(first, language) or yes_no(text, language)
 
 
 def yes_no(text: str, language: str = "en") -> str | None:
@@ -132,6 +138,8 @@ def yes_no(text: str, language: str = "en") -> str | None:
     whole = meaning_of(text, language)
     if whole in ANSWERS:
         return whole.value
+    if whole in _ASKS_AGAIN:
+        return None  # "no entiendo", "no te escuché" ask for the question again: they say no to nothing
     if whole is Meaning.DONT_KNOW:
         return Meaning.NOT_SURE.value
     misheard = misheard_answer(text, language)
