@@ -133,3 +133,19 @@ def test_a_spanish_answer_with_que_is_no_question_about_a_word(said):
 def test_english_is_unchanged_by_the_spanish_table():
     assert meaning_of("ya") is Meaning.YES and meaning_of("para") is None and meaning_of("sí") is None
     assert meaning_of("Si.", "en") is None  # English keeps its accents and its own words
+
+
+@pytest.mark.parametrize("said", ["CC", "C.", "Eh, CC."])
+def test_a_si_misheard_as_cc_is_yes_only_as_the_whole_reply(said):
+    """whisper-base, decoding Spanish, wrote espeak-ng's "sí, sí" as "CC" (es-419 and es voices)."""
+    assert yes_no(heard(said), ES) == "yes"
+    for sentence in ("la vitamina C", "CC de la clase"):
+        assert yes_no(heard(sentence), ES) is None, sentence
+    assert "cc" not in yes_no_grammar(ES) and yes_no("CC") is None  # not steered to it; English knows no CC
+
+
+def test_what_whisper_wrote_for_espeak_spanish_is_understood():
+    """Free transcripts of whisper-base (Spanish) for espeak-ng es-419/es: accents dropped, a word lost."""
+    assert meaning_of("mas rapido.", ES) is Meaning.FASTER
+    assert meaning_of("es todo", ES) is Meaning.THATS_ALL and meaning_of("esto es todo", ES) is Meaning.THATS_ALL
+    assert meaning_of("¡Pasala!", ES) is Meaning.SKIP and meaning_of("¡Sí!", ES) is Meaning.YES

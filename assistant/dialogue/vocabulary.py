@@ -139,7 +139,7 @@ VOCABULARY: dict[str, dict[Meaning, tuple[str, ...]]] = {
             "no sé", "no lo sé", "yo no sé", "no sé qué decir", "ni idea", "no tengo idea", "quién sabe",
             "no me acuerdo", "no recuerdo", "no se me ocurre nada"),
         Meaning.THATS_ALL: (
-            "eso es todo", "es todo", "ya es todo", "eso fue todo", "eso sería todo", "nada más", "nada más eso",
+            "eso es todo", "es todo", "esto es todo", "ya es todo", "eso fue todo", "eso sería todo", "nada más", "nada más eso",
             "solo eso", "nomás eso", "eso nomás", "ya terminé", "terminé", "ya acabé", "acabé", "ya está", "ya",
             "nada", "ninguno", "ninguna", "no hay más", "ya no hay más", "ya no tengo más"),
         Meaning.STOP: (
@@ -153,7 +153,10 @@ DEFAULT_LANGUAGE = "en"
 # child's "no" as "Now." in the spoken tests): a whole reply to a yes/no question
 # only, never a phrase looked for inside an answer ("I use it now" is not no), and
 # not in the grammar (a recognizer with one must not be steered to these words).
-MISHEARD_ANSWERS: dict[str, dict[str, Meaning]] = {"en": {"now": Meaning.NO, "know": Meaning.NO}}
+# whisper-base decoding Spanish wrote espeak-ng's "sí, sí" as "CC" with both Spanish voices (the letter C is
+# said "ce", as "sí" sounds): a short yes. "C" alone is the same letter for one "sí".
+MISHEARD_ANSWERS: dict[str, dict[str, Meaning]] = {"en": {"now": Meaning.NO, "know": Meaning.NO},
+                                                   "es": {"cc": Meaning.YES, "c c": Meaning.YES, "c": Meaning.YES}}
 # Said before or after a command without changing it ("um, repeat", "skip it please")
 # (a filler may be several words: "por favor", "o sea").
 FILLERS: dict[str, tuple[str, ...]] = {
