@@ -149,3 +149,29 @@ def test_what_whisper_wrote_for_espeak_spanish_is_understood():
     assert meaning_of("mas rapido.", ES) is Meaning.FASTER
     assert meaning_of("es todo", ES) is Meaning.THATS_ALL and meaning_of("esto es todo", ES) is Meaning.THATS_ALL
     assert meaning_of("¡Pasala!", ES) is Meaning.SKIP and meaning_of("¡Sí!", ES) is Meaning.YES
+
+
+@pytest.fixture(scope="module")
+def whisper_es():
+    """The multilingual Whisper a Spanish session uses, decoding in Spanish."""
+    from assistant.models import choose_model
+    from assistant.speech.asr import load_recognizer
+
+    with load_recognizer(choose_model(language=ES)) as recognizer:
+        yield recognizer
+
+
+@pytest.mark.slow  # whisper-base loaded, two short decodes (~20 s; 40 s on a busy 2-core machine)
+def test_spanish_commands_said_by_espeak_are_heard_as_their_meaning(whisper_es, speech):
+    """Real speech (espeak-ng's Latin American voice) through real Whisper with the
+    Spanish hot words, then the live yes/no path: what Whisper writes ("mas rapido",
+    without accents) still means the command."""
+    from assistant.audio.wav import read_wav
+    from assistant.dialogue.vocabulary import hints
+    from assistant.speech.asr import transcribe_pcm
+
+    for phrase, meaning in (("más rápido", Meaning.FASTER), ("no estoy seguro", Meaning.NOT_SURE)):
+        pcm = read_wav(speech(phrase, voice="roa/es-419", speed=150)).to_pcm16()
+        t = transcribe_pcm(whisper_es, pcm, hints=hints(ES))
+        text = heard_at_yes_no(t.text, t.words, GRAMMAR, ES)[0]
+        assert meaning_of(text, ES) is meaning, (phrase, t.text, text)
