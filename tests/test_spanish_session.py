@@ -153,6 +153,16 @@ def test_a_spanish_did_you_mean_and_a_note_for_the_teacher(store):
     assert english_in(voice.texts()) == []
 
 
+def test_a_spanish_question_is_read_back_without_an_unclosed_mark(store):
+    ana = store.roster.add("Ana López", 4, "es", [], [])
+    voice = RecordingVoice()
+    ears = Student(voice, script("¿Puedo dibujar?", "sí", "¡Me encanta el fútbol!"))
+    DialogueEngine(dialogue_for(4, "es"), ana, store, voice, ears, log=lambda line: None).run()
+    assert ears.after(0) == ["Escuché: Puedo dibujar. ¿Es correcto?"]
+    assert ears.after(2) == ["Escuché: Me encanta el fútbol. ¿Es correcto?"]
+    assert [a.text for a in store.transcripts.answers(1)][:2] == ["¿Puedo dibujar?", "¡Me encanta el fútbol!"]
+
+
 def test_a_spanish_students_role_names_their_part_in_spanish(store):
     ana = store.roster.add("Ana López", 4, "es", [], [], role=1)
     voice = RecordingVoice()

@@ -57,6 +57,19 @@ READ_BACK_TITLE = message(REFERENCE, "session.read_back_title")
 REVIEW_INTRO = message(REFERENCE, "session.read_back_intro")
 
 
+def _inside_a_sentence(answer: str) -> str:
+    """An answer read back inside a sentence ("I heard: ... Is that right?"): without
+    its final . ! or ? (the sentence goes on), and then without the Spanish ¿ or ¡
+    that opened that last question or exclamation, which would be left unclosed
+    ("¿Puedo dibujar?" is read back "Puedo dibujar"). What is stored is as said."""
+    said = answer.strip()
+    text = said.rstrip(".!?")
+    opened = max(text.rfind("¿"), text.rfind("¡"))
+    if len(text) < len(said) and opened >= 0 and not any(mark in text[opened:] for mark in "?!"):
+        text = text[:opened] + text[opened + 1:]
+    return text
+
+
 class Verdict(Enum):
     """The student's answer to a read-back ("I heard: ... Is that right?", or a part of the draft)."""
 
@@ -367,7 +380,7 @@ class DialogueEngine:
         replies are kept (``note(question, replies)``) and the answer stays
         unconfirmed: it is not in the draft, the teacher sees it in the transcript
         and the replies among the open questions."""
-        question = self.m("session.heard", answer=heard.strip().rstrip(".!?"))
+        question = self.m("session.heard", answer=_inside_a_sentence(heard))
         self._show("heard", heard.strip())
 
         def give_up(replies: list[Utterance]) -> Verdict:
