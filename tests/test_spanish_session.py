@@ -302,3 +302,54 @@ def test_a_whole_spanish_session_through_the_cli_and_an_english_one_beside_it(cl
     code, out, err = s.finish()
     assert code == 0, err
     assert "Okay, let's take a break. Everything you said is saved." in " ".join(out.split())
+
+
+# ---------------------------------------------------------------- waits the student hears about
+
+
+def test_a_full_disk_is_explained_in_spanish(store, monkeypatch):
+    from assistant.dialogue import asking
+    from assistant.errors import StorageFull
+
+    monkeypatch.setattr(asking, "STORAGE_RETRY_SECONDS", 0)
+    ana = store.roster.add("Ana López", 4, "es", [], [])
+    real, tries = store.transcripts.add_answer, iter(range(10**6))
+
+    def add_answer(*a, **kw):  # the disk is full for the first three writes of an answer
+        if next(tries) < 3:
+            raise StorageFull("the disk is full")
+        return real(*a, **kw)
+
+    monkeypatch.setattr(store.transcripts, "add_answer", add_answer)
+    voice = RecordingVoice()
+    ears = Student(voice, script("Soy buena para dibujar", "sí", "para"))
+    engine = DialogueEngine(dialogue_for(4, "es"), ana, store, voice, ears, log=lambda line: None)
+    assert engine.run() is Ending.PAUSED
+    full = [t for t in voice.texts() if t.startswith("Ahora no puedo guardar")]
+    assert len(full) == 1 and asking.STORAGE_PROBLEM not in voice.texts()
+    assert [(a.text, a.confirmed) for a in store.transcripts.answers(engine.session.id)] == [
+        ("Soy buena para dibujar", True)]
+    assert english_in(voice.texts()) == []
+
+
+def test_a_lost_microphone_is_explained_in_spanish(monkeypatch):
+    import io
+    from types import SimpleNamespace
+
+    from assistant import session
+
+    now = [0.0]
+    back = iter([None, None, "the headset"])  # lost for two minutes (a reminder after each), then back
+
+    def wait_for_input(name, timeout, poll, pause):
+        now[0] += timeout
+        return next(back)
+
+    monkeypatch.setattr(session, "time", SimpleNamespace(monotonic=lambda: now[0], sleep=None))
+    monkeypatch.setattr(session, "wait_for_input", wait_for_input)
+    said: list[str] = []
+    session.wait_for_microphone(None, said.append, session.Screen(io.StringIO()), None, "es")
+    assert said == ["No te oigo: el micrófono dejó de funcionar. Revisa que los audífonos estén conectados. "
+                    "Voy a esperar."] + ["Sigo esperando el micrófono. Revisa que los audífonos estén conectados."] * 2 + [
+                    "El micrófono ya funciona. Sigamos."]
+    assert english_in(said) == []
