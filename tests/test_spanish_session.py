@@ -163,6 +163,16 @@ def test_a_spanish_question_is_read_back_without_an_unclosed_mark(store):
     assert [a.text for a in store.transcripts.answers(1)][:2] == ["¿Puedo dibujar?", "¡Me encanta el fútbol!"]
 
 
+def test_a_part_of_the_read_back_named_by_its_question_leaves_no_mark_unclosed():
+    """(The grades 3-5 dialogue names every part by its section's title; a band with
+    two lists in one section names them by their questions.)"""
+    from assistant.dialogue.engine import _inside_a_sentence
+
+    assert _inside_a_sentence("¿Qué quieres estudiar después de la prepa?", "?") == "Qué quieres estudiar después de la prepa"
+    assert _inside_a_sentence("¿Dónde? Quiero vivir cerca.", "?") == "¿Dónde? Quiero vivir cerca."
+    assert _inside_a_sentence("What kind of job are you interested in?", "?") == "What kind of job are you interested in"
+
+
 def test_a_spanish_students_role_names_their_part_in_spanish(store):
     ana = store.roster.add("Ana López", 4, "es", [], [], role=1)
     voice = RecordingVoice()

@@ -57,13 +57,13 @@ READ_BACK_TITLE = message(REFERENCE, "session.read_back_title")
 REVIEW_INTRO = message(REFERENCE, "session.read_back_intro")
 
 
-def _inside_a_sentence(answer: str) -> str:
-    """An answer read back inside a sentence ("I heard: ... Is that right?"): without
-    its final . ! or ? (the sentence goes on), and then without the Spanish ¿ or ¡
-    that opened that last question or exclamation, which would be left unclosed
-    ("¿Puedo dibujar?" is read back "Puedo dibujar"). What is stored is as said."""
+def _inside_a_sentence(answer: str, ends: str = ".!?") -> str:
+    """An answer (or a question) read back inside a sentence ("I heard: ... Is that
+    right?"): without its final ``ends`` (the sentence goes on), and then without the
+    Spanish ¿ or ¡ that opened that last question or exclamation, which would be left
+    unclosed ("¿Puedo dibujar?" is read back "Puedo dibujar"). What is stored is as said."""
     said = answer.strip()
-    text = said.rstrip(".!?")
+    text = said.rstrip(ends)
     opened = max(text.rfind("¿"), text.rfind("¡"))
     if len(text) < len(said) and opened >= 0 and not any(mark in text[opened:] for mark in "?!"):
         text = text[:opened] + text[opened + 1:]
@@ -448,7 +448,7 @@ class DialogueEngine:
                            if a.field == prompt.field and a.confirmed and not a.superseded and a.kind == "answer"]
                 if not answers:
                     continue
-                label = self.dialogue.sections[si].title if len(prompts) == 1 else prompt.text.rstrip("?")
+                label = self.dialogue.sections[si].title if len(prompts) == 1 else _inside_a_sentence(prompt.text, "?")
                 parts.append((si, prompt, label, ". ".join(a.text.strip().rstrip(".") for a in answers), answers))
         return parts
 
