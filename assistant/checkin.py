@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from assistant import lexicon
 from assistant.errors import UserError
 from assistant.text import normalize_words
 
@@ -93,16 +94,6 @@ def rating_of(text: str, language: str = "en") -> int | None:
         if len(rest) == 1 and rest[0] in r.sounds_like:
             return r.sounds_like[rest[0]]
     return None
-
-
-def verdict(text: str, language: str) -> str | None:
-    """``lexicon.verdict`` in ``language``: yes, no or not sure from an answer's first
-    clause when that says it ("Sí, me ayudó mucho, pero..."), else from the whole answer.
-    Here because lexicon.verdict reads English only."""
-    from assistant.lexicon import yes_no
-
-    first = re.split(r"[,.;!?¿¡]| but | pero ", text.strip(), maxsplit=1)[0]
-    return yes_no(first, language) or yes_no(text, language)
 
 
 def goal_statements(store, student) -> list[str]:
@@ -345,7 +336,7 @@ class Checkin:
                 return None
             if cmd is Command.HELP:
                 return Again(help_text)
-            v = verdict(u.text, self.language)
+            v = lexicon.verdict(u.text, self.language)
             if v is not None:
                 said.append(u.text.strip())
                 return v
@@ -400,7 +391,7 @@ def cmd_checkin(args) -> int:
     lock = session_lock(store.dir, student.id, student.label, doing="check-in")  # noqa: F841 (held until the end)
     at = f"{day}T{now()[11:]}" if day else None
     with talking(args, store, student) as talk:
-        save = Saver(store.dir, talk.voice)
+        save = Saver(store.dir, talk.voice, language=student.language)
         conversation = checkin_talk(talk.voice, talk.ears, save,
                                    lambda rate: store.roster.set_voice(student.id, rate=rate), language=student.language)
         started: dict[str, int] = {}

@@ -67,7 +67,7 @@ class Lessons:
         from assistant.dialogue.asking import Conversation, Saver
 
         self.book, self.student, self.store, self.voice, self.typed = book, student, store, voice, typed
-        self.save = Saver(store.dir, voice)
+        self.save = Saver(store.dir, voice, language=student.language)
         self.talk = Conversation(voice, ears, self.save, lambda rate: store.roster.set_voice(student.id, rate=rate),
                                  language=student.language)
         from assistant.messages import Messages

@@ -127,7 +127,7 @@ class Rehearse:
         from assistant.dialogue.asking import Conversation, Saver
 
         self.script, self.student, self.store, self.voice = script, student, store, voice
-        self.save = Saver(store.dir, voice)
+        self.save = Saver(store.dir, voice, language=student.language)
         self.talk = Conversation(voice, ears, self.save, lambda rate: store.roster.set_voice(student.id, rate=rate),
                                  language=student.language)
         from assistant.messages import Messages
