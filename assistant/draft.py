@@ -239,23 +239,31 @@ def under(key: str) -> list[Section]:
 
 # ---------------------------------------------------------------- splitting
 
-_SPLIT = re.compile(r"\s*[,;]\s*|\s+(?:and also|and|also|but|plus)\s+", re.IGNORECASE)
-_LEAD = re.compile(r"^(?:and|also|but|plus|or)\s+", re.IGNORECASE)
+# The joining words an answer's points are cut at, per language (a language without
+# its own is cut at commas and semicolons only). Spanish "e" is "y" before the sound i.
+_SPLIT = {"en": re.compile(r"\s*[,;]\s*|\s+(?:and also|and|also|but|plus)\s+", re.IGNORECASE),
+          "es": re.compile(r"\s*[,;]\s*|\s+(?:y también|y además|y|e|también|además|pero)\s+", re.IGNORECASE)}
+_LEAD = {"en": re.compile(r"^(?:and|also|but|plus|or)\s+", re.IGNORECASE),
+         "es": re.compile(r"^(?:y|e|también|además|pero|o)\s+", re.IGNORECASE)}
+_COMMAS = re.compile(r"\s*[,;]\s*")
+_NO_LEAD = re.compile(r"^(?!)")
 
 
-def split_items(text: str) -> list[tuple[str, int]]:
+def split_items(text: str, language: str = "en") -> list[tuple[str, int]]:
     """Split an answer into items: (verbatim text, character offset).
 
-    "I'm good at drawing and building with Lego, and I like math" gives three.
-    Pieces are cut at commas, semicolons and joining words; each keeps the
-    student's exact words (only the joining word and trailing punctuation go).
+    "I'm good at drawing and building with Lego, and I like math" gives three
+    ("dibujo y juego fútbol" two). Pieces are cut at commas, semicolons and joining
+    words; each keeps the student's exact words (only the joining word and trailing
+    punctuation go).
     """
+    split, leading = _SPLIT.get(language, _COMMAS), _LEAD.get(language, _NO_LEAD)
     items: list[tuple[str, int]] = []
     pos = 0
-    for m in [*_SPLIT.finditer(text), None]:
+    for m in [*split.finditer(text), None]:
         end = m.start() if m else len(text)
         piece = text[pos:end]
-        lead = _LEAD.match(piece.strip())
+        lead = leading.match(piece.strip())
         start = pos + (len(piece) - len(piece.lstrip())) + (lead.end() if lead else 0)
         clean = text[start:end].strip().rstrip(".!?")
         if clean:
@@ -283,9 +291,19 @@ def _source(a: Answer, offset: int = 0, length: int | None = None) -> Source:
                   audio_path=a.audio_path)
 
 
-def _items(a: Answer, section: Section) -> list[Item]:
+def _items(a: Answer, section: Section, language: str = "en") -> list[Item]:
     label = section.labeler or (lambda t: None)
-    return [section.item(text=t, label=label(t), source=_source(a, off, len(t))) for t, off in split_items(a.text)]
+    return [section.item(text=t, label=label(t), source=_source(a, off, len(t)))
+            for t, off in split_items(a.text, language)]
+
+
+def _verdict(text: str, language: str) -> str | None:
+    """``lexicon.verdict`` in ``language``: yes, no or not sure, from the answer's first
+    clause when that says it ("Sí, pero a veces no" is yes), else from the whole answer."""
+    if language == "en":
+        return verdict(text)
+    first = re.split(r"[,.;!?¿¡]| pero ", text.strip(), maxsplit=1)[0]
+    return yes_no(first, language) or yes_no(text, language)
 
 
 # ---------------------------------------------------------------- the builder
@@ -395,16 +413,16 @@ def build_draft(student: Student, answers: list[Answer]) -> IEPDraft:
         section = SECTION.get(a.field)
         if a.kind != "answer" or not a.confirmed or section is None or not section.answered:
             continue
-        if section.fill is not Fill.BY_VERDICT and yes_no(a.text) == "no" and len(a.text.split()) <= 3:
+        if section.fill is not Fill.BY_VERDICT and yes_no(a.text, d.language) == "no" and len(a.text.split()) <= 3:
             continue  # "Is there something that would help you?" "No." : nothing to add
         part = part_of_field(a.field)
         if part is not None:
             spoke.add(part.key)
         if section.fill is Fill.ITEMS:
-            section.items(d).extend(_items(a, section))
+            section.items(d).extend(_items(a, section, d.language))
         elif section.fill is Fill.BY_VERDICT:
             listed = a.extra.get("accommodation", "")
-            said = verdict(a.text) or "not sure"
+            said = _verdict(a.text, d.language) or "not sure"
             item = AccommodationItem(text=a.text, label=accommodation_of(listed) or listed.lower() or None,
                                      accommodation=listed, source=_source(a))
             acc = d.accommodations

@@ -209,7 +209,8 @@ def png(chart: GoalChart, scale: int = 2, language: str = "en") -> bytes:
     draw.line([(s(LEFT), s(TOP - 6)), (s(LEFT), s(plot_bottom))], fill=INK, width=2 * scale)
     draw.line([(s(LEFT), s(plot_bottom)), (s(WIDTH - RIGHT), s(plot_bottom))], fill=INK, width=2 * scale)
     label = Image.new("RGBA", (int(s(80)), int(s(24))), (255, 255, 255, 0))
-    ImageDraw.Draw(label).text((label.width / 2, label.height / 2), message(language, "documents.chart_axis"), fill=INK, font=font, anchor="mm")
+    axis = message(language, "documents.chart_axis")
+    ImageDraw.Draw(label).text((label.width / 2, label.height / 2), axis, fill=INK, font=font, anchor="mm")
     label = label.rotate(90, expand=True)
     img.paste(label, (int(s(18) - label.width / 2), int(s((TOP + plot_bottom) / 2) - label.height / 2)), label)
     for x, date in g.xticks:
