@@ -40,6 +40,11 @@ MONTHS = ("family.month_1", "family.month_2", "family.month_3", "family.month_4"
           "family.month_7", "family.month_8", "family.month_9", "family.month_10", "family.month_11", "family.month_12")
 
 
+# the parts the student spoke to, as a sentence about the student names them (keys written out whole)
+OWN = {"strengths_needs": "family.part_strengths_needs", "learning": "family.part_learning", "goals": "family.part_goals",
+       "after_school": "family.part_after_school", "meeting": "family.part_meeting"}
+
+
 @dataclass(frozen=True)
 class Fit:
     items: int  # the most items of a list quoted
@@ -72,13 +77,6 @@ def _quotes(items: Sequence[Item], fit: Fit, say: Messages) -> str:
 def _date(at: str, say: Messages) -> str:
     year, month, day = at[:10].split("-")
     return say("family.date", month=say(MONTHS[int(month) - 1]), day=int(day), year=year)
-
-
-def _lower(text: str) -> str:
-    """The first letter small ("My goals" inside a sentence), "I" kept."""
-    return text if text.startswith("I ") else text[:1].lower() + text[1:]
-
-
 
 
 def summary(d: IEPDraft, student: Student, checkins: list[dict], fit: Fit,
@@ -115,7 +113,7 @@ def summary(d: IEPDraft, student: Student, checkins: list[dict], fit: Fit,
              else say("family.role_named", first=first, role=role, name=role_name, parts=and_list(about, language))]
     if any(p.key == "meeting" for p in parts):
         lines.append(say("family.leads", first=first))
-    own = [_lower(say(PART_MINE[p.key])) for p in PARTS if p.key in d.own_words]
+    own = [say(OWN[p.key]) for p in PARTS if p.key in d.own_words]
     if own:
         lines.append(say("family.own_words", first=first, parts=and_list(own, language)))
 
