@@ -133,16 +133,17 @@ def test_the_teachers_copy_has_english_titles_the_spanish_words_and_english_labe
     saved = st.draft_versions.latest(st.ana)["body"]
     saved["accommodations"]["helpful"][0]["label"] = "extended time"
     saved["strengths"][0]["label"] = "art"
+    saved["strengths"][1]["label"] = "motor"
     st.draft_versions.add(st.ana, None, saved, "in_review", "Ms Lee")
     md = export(run, st, "Ana López", "--format", "md", "--copy", "teacher")
     assert md.startswith("# My IEP input: Ana López (grade 4)\n")
     assert "_The student's words are in Spanish, quoted as they were said; titles and labels are in English" in md
     assert "Role: 3, + my goals. In Ana's own words: strengths and needs" in md
-    assert "## My strengths\n- soy buena para dibujar  _[art]_\n- el fútbol\n" in md
+    assert "## My strengths\n- soy buena para dibujar  _[art]_\n- el fútbol  _[motor]_\n" in md
     assert "### Help me\n- tiempo extra  _[extended time]_: \"sí, me ayuda mucho\"" in md
     assert "## Check-ins" in md and "4 out of 5" in md and "## Transcript" in md
     student = export(run, st, "Ana López", "--format", "md")
-    assert "[art]" not in student and "[extended time]" not in student  # English labels: the team's, not the student's
+    assert "[art]" not in student and "[motor]" not in student and "[extended time]" not in student  # English labels: the team's, not the student's
     ana = st.roster.get(st.ana)
     text = " ".join(pdf_text(exports.export(st, ana, "pdf", "teacher")))
     assert "About me: Ana López" in text and "Help me: tiempo extra [extended time] — “sí, me ayuda mucho”" in text
