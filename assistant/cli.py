@@ -500,9 +500,9 @@ def cmd_export(args) -> int:
         if family:
             from assistant.review.family import family_summary
 
-            body = family_summary(store, student, args.format.removeprefix("family-"))
+            body = family_summary(store, student, args.format.removeprefix("family-"), args.copy)
         else:
-            body = export(store, student, args.format)
+            body = export(store, student, args.format, args.copy)
         if out:
             try:
                 write_private(Path(out), body)  # student data: 0600, whatever the umask
@@ -823,6 +823,9 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--student", required=True)
     ex.add_argument("--format", choices=["json", "md", "pdf", "docx", "family-pdf", "family-docx"], default="md",
                     help="family-pdf, family-docx: a one-page plain-language summary for the family")
+    ex.add_argument("--copy", choices=["student", "teacher"], default="student",
+                    help="student: in the student's language (default); teacher: in English, with the student's "
+                         "words as they said them (the same for a student who speaks English)")
     ex.add_argument("--out", help="write to this file (default: standard output for md and json)")
     ex.add_argument("--data-dir")
     ex.set_defaults(func=cmd_export)

@@ -15,7 +15,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from assistant.lexicon import accommodation_of, area_of, verdict, yes_no
-from assistant.roles import ROLE_NAMES, part_of_field, parts_of
+from assistant.messages import Messages, message
+from assistant.roles import part_of_field, parts_of
 from assistant.store import Answer, Student
 from assistant.text import md_escape as md
 from assistant.text import normalize
@@ -118,6 +119,9 @@ class IEPDraft(BaseModel):
     """A student's own input to their IEP, built from their voice sessions."""
 
     student: StudentInfo
+    language: str = Field(default="en", pattern=r"^[a-z]{2}$",
+                          description="the language the student spoke and their documents are in (the student's "
+                                      "language, ISO 639-1: en, es); the keys of this JSON stay English")
     role: int | None = Field(default=None, ge=1, le=5, description="the student's role on the continuum when the draft "
                                                                        "was made (assistant.roles), 1 to 5")
     own_words: list[str] = Field(default=[], description="the parts of the IEP the student spoke to in their own words "
@@ -236,23 +240,31 @@ def under(key: str) -> list[Section]:
 
 # ---------------------------------------------------------------- splitting
 
-_SPLIT = re.compile(r"\s*[,;]\s*|\s+(?:and also|and|also|but|plus)\s+", re.IGNORECASE)
-_LEAD = re.compile(r"^(?:and|also|but|plus|or)\s+", re.IGNORECASE)
+# The joining words an answer's points are cut at, per language (a language without
+# its own is cut at commas and semicolons only). Spanish "e" is "y" before the sound i.
+_SPLIT = {"en": re.compile(r"\s*[,;]\s*|\s+(?:and also|and|also|but|plus)\s+", re.IGNORECASE),
+          "es": re.compile(r"\s*[,;]\s*|\s+(?:y también|y además|y|e|también|además|pero)\s+", re.IGNORECASE)}
+_LEAD = {"en": re.compile(r"^(?:and|also|but|plus|or)\s+", re.IGNORECASE),
+         "es": re.compile(r"^(?:y|e|también|además|pero|o)\s+", re.IGNORECASE)}
+_COMMAS = re.compile(r"\s*[,;]\s*")
+_NO_LEAD = re.compile(r"^(?!)")
 
 
-def split_items(text: str) -> list[tuple[str, int]]:
+def split_items(text: str, language: str = "en") -> list[tuple[str, int]]:
     """Split an answer into items: (verbatim text, character offset).
 
-    "I'm good at drawing and building with Lego, and I like math" gives three.
-    Pieces are cut at commas, semicolons and joining words; each keeps the
-    student's exact words (only the joining word and trailing punctuation go).
+    "I'm good at drawing and building with Lego, and I like math" gives three
+    ("dibujo y juego fútbol" two). Pieces are cut at commas, semicolons and joining
+    words; each keeps the student's exact words (only the joining word and trailing
+    punctuation go).
     """
+    split, leading = _SPLIT.get(language, _COMMAS), _LEAD.get(language, _NO_LEAD)
     items: list[tuple[str, int]] = []
     pos = 0
-    for m in [*_SPLIT.finditer(text), None]:
+    for m in [*split.finditer(text), None]:
         end = m.start() if m else len(text)
         piece = text[pos:end]
-        lead = _LEAD.match(piece.strip())
+        lead = leading.match(piece.strip())
         start = pos + (len(piece) - len(piece.lstrip())) + (lead.end() if lead else 0)
         clean = text[start:end].strip().rstrip(".!?")
         if clean:
@@ -283,7 +295,7 @@ def _source(a: Answer, offset: int = 0, length: int | None = None) -> Source:
 def _items(a: Answer, section: Section, language: str = "en") -> list[Item]:
     label = section.labeler or (lambda t, language: None)
     return [section.item(text=t, label=label(t, language), source=_source(a, off, len(t)))
-            for t, off in split_items(a.text)]
+            for t, off in split_items(a.text, language)]
 
 
 # ---------------------------------------------------------------- the builder
@@ -375,7 +387,8 @@ def build_draft(student: Student, answers: list[Answer]) -> IEPDraft:
     becomes an open question. Goals of different sessions stay separate goals;
     points said again in a later session are kept once. ``role`` is the student's,
     ``own_words`` the parts of it the student answered."""
-    d = IEPDraft(student=StudentInfo(name=student.name, grade=student.grade), role=student.role)
+    d = IEPDraft(student=StudentInfo(name=student.name, grade=student.grade), language=student.language,
+                 role=student.role)
     replaced = replaced_later(answers)
     by_id = {a.id: a for a in answers}
     goals: dict[tuple[int, int], Goal] = {}
@@ -506,87 +519,149 @@ def _sessions_of(g: Goal) -> set[int]:
 
 # ---------------------------------------------------------------- Markdown
 
-def _md_text(i: Item) -> str:
-    """An item as the document shows it: a teacher's rewording (with the student's
-    words beside it), and a teacher's own item marked as such."""
-    if i.added_by:
-        return f"{md(i.edited or i.text)} _(added by {md(i.added_by)})_"
-    if i.edited:
-        return f"{md(i.edited)} _(the student said: \"{md(i.text)}\")_"
-    return md(i.text)
+def words_in(d: IEPDraft) -> str | None:
+    """For a copy in English of a draft in another language (the teacher's copy), the
+    line that says so; None when the document is in the draft's own language."""
+    if d.language == "en":
+        return None
+    language = message(d.language, "common.language_in_english")
+    return (f"The student's words are in {language}, quoted as they were said; titles and labels are in English "
+            "for the IEP team.")
 
 
-def _md_items(items: list[Item]) -> list[str]:
-    if not items:
-        return ["- (nothing yet)"]
-    return [f"- {_md_text(i)}" + (f"  _[{md(i.label)}]_" if i.label else "") for i in items]
+class _Doc:
+    """What the Markdown draft says around the student's words, in ``language``. A
+    document in another language than the draft's is the teacher's copy: English titles,
+    and the English labels (areas, accommodation names) beside the student's words. A
+    student's copy in a language other than English leaves the labels out: they are
+    English words, suggestions for the team, and the teacher's copy has them."""
+
+    def __init__(self, d: IEPDraft, language: str | None):
+        self.language = language or d.language
+        self.say = Messages(self.language)
+        self.labels = self.language == "en"
+        self.teacher = self.language != d.language
+
+    def title(self, s: Section) -> str:
+        return self.say("sections." + s.key.replace(".", "_"))
+
+    def text(self, i: Item) -> str:
+        """An item as the document shows it: a teacher's rewording (with the student's
+        words beside it), and a teacher's own item marked as such."""
+        if i.added_by:
+            return f"{md(i.edited or i.text)} _{self.say('documents.added_by', name=md(i.added_by))}_"
+        if i.edited:
+            return f"{md(i.edited)} _{self.say('documents.student_said', words=md(i.text))}_"
+        return md(i.text)
+
+    def label(self, label: str | None) -> str:
+        return f"  _[{md(label)}]_" if label and self.labels else ""
+
+    def items(self, items: list[Item]) -> list[str]:
+        if not items:
+            return [f"- {self.say('documents.nothing_yet')}"]
+        return [f"- {self.text(i)}" + self.label(i.label) for i in items]
+
+    def accommodation(self, i: AccommodationItem) -> str:
+        name = i.accommodation or i.label
+        # the teacher's copy of a Spanish draft: the IEP's name for it may be Spanish too
+        beside = i.label if self.teacher and i.accommodation and i.label and normalize(i.label) != normalize(
+            i.accommodation) else None
+        return (f"- {md(name) + self.label(beside) + ': ' if name and i.accommodation else ''}\"{self.text(i)}\""
+                + (self.label(i.label) if i.label and not i.accommodation else ""))
 
 
-def _md_accommodation(i: AccommodationItem) -> str:
-    name = i.accommodation or i.label
-    return (f"- {md(name) + ': ' if name and i.accommodation else ''}\"{_md_text(i)}\""
-            + (f"  _[{md(i.label)}]_" if i.label and not i.accommodation else ""))
-
-
-def _md_section(d: IEPDraft, s: Section) -> list[str]:
+def _md_section(d: IEPDraft, s: Section, doc: _Doc) -> list[str]:
     """One section of the student's document, with the sections listed under it."""
+    say = doc.say
     if s.is_list:
-        return [f"## {s.mine}", *_md_items(s.items(d)), ""]
+        return [f"## {doc.title(s)}", *doc.items(s.items(d)), ""]
     if s.fill is Fill.BY_VERDICT:
-        out = [f"## {s.mine}", ""]
+        out = [f"## {doc.title(s)}", ""]
         for sub in under(s.key):
-            out += [f"### {sub.mine}", *([_md_accommodation(i) for i in sub.items(d)] or ["- (none)"]), ""]
+            out += [f"### {doc.title(sub)}", *([doc.accommodation(i) for i in sub.items(d)]
+                                                or [f"- {say('documents.none')}"]), ""]
         return out
     if s.fill is Fill.PAST_GOAL:
-        return [f"## {s.mine}", *[f"- {md(g.goal)}: \"{md(g.text)}\"" for g in d.past_goals], ""] if d.past_goals else []
+        return [f"## {doc.title(s)}", *[f"- {md(g.goal)}: \"{md(g.text)}\"" for g in d.past_goals], ""] \
+            if d.past_goals else []
     if s.fill is Fill.DONT_KNOW:
-        return [f"## {s.mine}",
-                *([f"- {md(q.question)} " + (f"(the student said neither yes nor no: \"{md(q.said or '')}\")"
-                                              if q.reason == "unclear" else "(the student said they did not know)")
-                   for q in d.open_questions] or ["- (none)"])]
+        return [f"## {doc.title(s)}",
+                *([f"- {md(q.question)} " + (say("documents.open_unclear", said=md(q.said or ""))
+                                              if q.reason == "unclear" else say("documents.open_dont_know"))
+                   for q in d.open_questions] or [f"- {say('documents.none')}"])]
     parts = under(s.key)
     if parts and parts[0].fill is Fill.GOAL_PART:
-        out = [f"## {s.mine}"]
+        out = [f"## {doc.title(s)}"]
         if not d.goals:
-            out.append("- (none yet)")
+            out.append(f"- {say('documents.none_yet')}")
         for n, g in enumerate(d.goals, 1):
-            out.append(f"{n}. **{_md_text(g.statement) if g.statement else '(no goal statement)'}**"
-                       + (f"  _[{md(g.area)}]_" if g.area else ""))
+            out.append(f"{n}. **{doc.text(g.statement) if g.statement else say('documents.no_goal_statement')}**"
+                       + doc.label(g.area))
             for part in parts[1:]:  # the statement is the line itself
                 if getattr(g, part.path[-1]):
-                    out.append(f"   - {part.mine}: {_md_text(getattr(g, part.path[-1]))}")
+                    out.append(f"   - {doc.title(part)}: {doc.text(getattr(g, part.path[-1]))}")
         return out + [""]
     if any(sub.items(d) for sub in parts):
-        out = [f"## {s.mine}"]
+        out = [f"## {doc.title(s)}"]
         for sub in parts:
-            out += [f"### {sub.mine}", *_md_items(sub.items(d))]
+            out += [f"### {doc.title(sub)}", *doc.items(sub.items(d))]
         return out + [""]
     return []
 
 
-def role_line(d: IEPDraft, escape: Callable[[str], str] = lambda t: t) -> str | None:
+# the parts of a role as the documents name them, by part key (the keys written out whole: assistant.messages)
+PART_NAMES = {"strengths_needs": "documents.part_strengths_needs", "learning": "documents.part_learning",
+              "goals": "documents.part_goals", "after_school": "documents.part_after_school",
+              "meeting": "documents.part_meeting"}
+# the parts and roles as the student knows them (the foundation's "roles" area)
+PART_MINE = {"strengths_needs": "roles.part_strengths_needs", "learning": "roles.part_learning",
+             "goals": "roles.part_goals", "after_school": "roles.part_after_school", "meeting": "roles.part_meeting"}
+ROLE_MINE = {1: "roles.role_1", 2: "roles.role_2", 3: "roles.role_3", 4: "roles.role_4", 5: "roles.role_5"}
+
+
+def part_name(key: str, language: str) -> str:
+    """A part of the role as the documents name it inside a sentence ("strengths and
+    needs"), its first letter small."""
+    name = message(language, PART_NAMES[key])
+    return name[0].lower() + name[1:]
+
+
+def role_line(d: IEPDraft, escape: Callable[[str], str] = lambda t: t, language: str | None = None) -> str | None:
     """ "Role: 3, + my goals. In Sam's own words: strengths and needs; goals." : the
     student's role and the parts of it they spoke to (None for a draft made before
-    roles, which does not know them). ``escape``: for the student's name, the one
-    part not ours (Markdown escapes it; the rest has nothing to escape)."""
+    roles, which does not know them), in ``language`` (the draft's by default).
+    ``escape``: for the student's name, the one part not ours (Markdown escapes it;
+    the rest has nothing to escape)."""
     if d.role is None:
         return None
+    language = language or d.language
     parts = [p for p in parts_of(d.role) if p.key in d.own_words]
-    said = "; ".join(p.title[0].lower() + p.title[1:] for p in parts) or "nothing yet"
-    name = ROLE_NAMES[d.role]
-    return f"Role: {d.role}, {name[0].lower() + name[1:]}. In {escape(d.student.name.split()[0])}'s own words: {said}."
+    said = "; ".join(part_name(p.key, language) for p in parts) or message(language, "documents.role_nothing")
+    name = message(language, ROLE_MINE[d.role])
+    return message(language, "documents.role_line", role=d.role, name=name[0].lower() + name[1:],
+                   first=escape(d.student.name.split()[0]), parts=said)
 
 
-def to_markdown(d: IEPDraft) -> str:
-    """The draft as Markdown, section by section as ``SECTIONS`` declares them. Every
-    word from a student or teacher goes through ``md_escape``: an answer "<script>"
-    or "[x](javascript:...)" is shown as text."""
-    grade = "kindergarten" if d.student.grade == 0 else f"grade {d.student.grade}"
-    out = [f"# My IEP input: {md(d.student.name)} ({grade})", "",
-           "_The student's own words; labels in brackets are suggestions for the IEP team._", ""]
-    if (line := role_line(d, md)) is not None:
+def grade_name(grade: int, language: str) -> str:
+    """ "grade 4", "kindergarten" (as a document says it, in ``language``)."""
+    return message(language, "documents.grade_k") if grade == 0 else message(language, "documents.grade_n", grade=grade)
+
+
+def to_markdown(d: IEPDraft, language: str | None = None) -> str:
+    """The draft as Markdown, section by section as ``SECTIONS`` declares them, in
+    ``language`` (by default the draft's: the student's copy; "en" for a draft in
+    another language is the teacher's copy). Every word from a student or teacher goes
+    through ``md_escape``: an answer "<script>" or "[x](javascript:...)" is shown as text."""
+    doc = _Doc(d, language)
+    say = doc.say
+    out = [f"# {say('documents.md_title', name=md(d.student.name), grade=grade_name(d.student.grade, doc.language))}",
+           "", f"_{say('documents.md_note')}_", ""]
+    if doc.teacher and (note := words_in(d)):
+        out[3:3] = ["", f"_{note}_"]
+    if (line := role_line(d, md, doc.language)) is not None:
         out[1:1] = ["", line]
     for s in SECTIONS:
         if s.under is None:
-            out += _md_section(d, s)
+            out += _md_section(d, s, doc)
     return "\n".join(out) + "\n"

@@ -73,7 +73,7 @@ def site(tmp_path_factory, base_env):
     draft = build_draft(eli, st.transcripts.answers(session.id))
     st.finish_session(session.id, eli.id, draft.model_dump(mode="json"))
     noor = st.roster.add("Noor", 11, language="es")  # a session under way, in Spanish
-    noor_session = st.transcripts.start(noor.id, "en-9-12")
+    noor_session = st.transcripts.start(noor.id, "es-9-12")  # a session's language is its dialogue's
     st.transcripts.add_answer(noor_session.id, "s", "strengths", "What are you good at?", "answer", "me gusta dibujar",
                               words=words("me gusta dibujar"), engine="whisper base")
     ana = st.roster.add("Ana", 0)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 from assistant.draft import Checkin, checkins_of
+from assistant.messages import message
 from assistant.text import md_escape
 
 WIDTH, HEIGHT = 380, 300  # the chart's own units (SVG viewBox; the PNG is drawn at twice this)
@@ -130,11 +131,11 @@ def geometry(chart: GoalChart) -> Geometry:
                     lines, [xs[i] for i, p in enumerate(chart.points) if p.rating is None])
 
 
-def summary(chart: GoalChart) -> str:
+def summary(chart: GoalChart, language: str = "en") -> str:
     """The chart in words (its text alternative's short form; the table has it all)."""
-    said = "; ".join(f"{p.date}: {p.rating if p.rating is not None else 'no rating'}" for p in chart.points)
-    return (f"Ratings from 1 (not well at all) to 5 (really well), by check-in date: {said}. A hollow circle on the "
-            "axis is a check-in without a rating.")
+    none = message(language, "documents.no_rating")
+    said = "; ".join(f"{p.date}: {p.rating if p.rating is not None else none}" for p in chart.points)
+    return message(language, "documents.chart_summary", said=said)
 
 
 # ---------------------------------------------------------------- SVG (the review app)
@@ -178,7 +179,7 @@ def svg(chart: GoalChart, ident: str) -> str:
 # ---------------------------------------------------------------- PNG (the PDF and DOCX)
 
 
-def png(chart: GoalChart, scale: int = 2) -> bytes:
+def png(chart: GoalChart, scale: int = 2, language: str = "en") -> bytes:
     """The same chart as a PNG (Pillow), ``scale`` times the chart's units."""
     from PIL import Image, ImageDraw, ImageFont
 
@@ -208,7 +209,8 @@ def png(chart: GoalChart, scale: int = 2) -> bytes:
     draw.line([(s(LEFT), s(TOP - 6)), (s(LEFT), s(plot_bottom))], fill=INK, width=2 * scale)
     draw.line([(s(LEFT), s(plot_bottom)), (s(WIDTH - RIGHT), s(plot_bottom))], fill=INK, width=2 * scale)
     label = Image.new("RGBA", (int(s(80)), int(s(24))), (255, 255, 255, 0))
-    ImageDraw.Draw(label).text((label.width / 2, label.height / 2), "Rating", fill=INK, font=font, anchor="mm")
+    axis = message(language, "documents.chart_axis")
+    ImageDraw.Draw(label).text((label.width / 2, label.height / 2), axis, fill=INK, font=font, anchor="mm")
     label = label.rotate(90, expand=True)
     img.paste(label, (int(s(18) - label.width / 2), int(s((TOP + plot_bottom) / 2) - label.height / 2)), label)
     for x, date in g.xticks:
@@ -236,56 +238,85 @@ def png(chart: GoalChart, scale: int = 2) -> bytes:
 # ---------------------------------------------------------------- the exports' section
 
 
-def _quote(text: str | None) -> str:
-    return f"\u201c{text}\u201d" if text else "(not said)"
+def _quote(text: str | None, language: str = "en") -> str:
+    return f"\u201c{text}\u201d" if text else message(language, "documents.not_said")
 
 
-def rating_text(p: Point) -> str:
+def rating_text(p: Point, language: str = "en") -> str:
     if p.rating is None:
-        return "no rating" + (f" ({_quote(p.said)})" if p.said else "")
-    return f"{p.rating} out of 5" + (f" ({_quote(p.said)})" if p.said and p.said.strip() != str(p.rating) else "")
+        return message(language, "documents.no_rating") + (f" ({_quote(p.said)})" if p.said else "")
+    return (message(language, "documents.rating", rating=p.rating)
+            + (f" ({_quote(p.said)})" if p.said and p.said.strip() != str(p.rating) else ""))
 
 
-def _status(p: Point) -> str:
-    return "" if p.status == "finished" else " (stopped part-way)"
+def _status(p: Point, language: str = "en") -> str:
+    return "" if p.status == "finished" else " " + message(language, "documents.stopped")
 
 
-def rows(chart: GoalChart) -> list[list[str]]:
+def rows(chart: GoalChart, language: str = "en") -> list[list[str]]:
     """The table of a goal: date, rating, what helped, what got in the way."""
-    return [[p.date + _status(p), rating_text(p), _quote(p.helped), _quote(p.in_the_way)] for p in chart.points]
+    return [[p.date + _status(p, language), rating_text(p, language), _quote(p.helped, language),
+             _quote(p.in_the_way, language)] for p in chart.points]
 
 
-HEADERS = ["Date", "Rating (1 to 5)", "What helped", "What got in the way"]
+HEADERS = ["Date", "Rating (1 to 5)", "What helped", "What got in the way"]  # the review app's page (English)
 ACC_HEADERS = ["Date", "Used it", "It helped", "The student's words"]
 
 
-def acc_rows(items: list[AccommodationRow]) -> list[list[str]]:
-    return [[r.date, r.used or "(not said)", r.helped or ("(not asked)" if r.used != "yes" else "(not said)"),
-             _quote(r.said)] for r in items]
+def headers(language: str) -> list[str]:
+    return [message(language, "documents.header_date"), message(language, "documents.header_rating"),
+            message(language, "documents.header_helped"), message(language, "documents.header_in_the_way")]
 
 
-def markdown(checkins: list[Checkin]) -> str:
-    """The "Check-ins" section of the Markdown export ("" when there is none)."""
+def acc_headers(language: str) -> list[str]:
+    return [message(language, "documents.header_date"), message(language, "documents.header_used"),
+            message(language, "documents.header_it_helped"), message(language, "documents.header_words")]
+
+
+# a check-in stores yes, no and not sure as these words (assistant.checkin), whatever the language it was said in
+_ANSWERS = {"yes": "documents.answer_yes", "no": "documents.answer_no", "not sure": "documents.answer_not_sure"}
+
+
+def _answer(value: str, language: str) -> str:
+    return message(language, _ANSWERS[value]) if value in _ANSWERS else value
+
+
+def acc_rows(items: list[AccommodationRow], language: str = "en") -> list[list[str]]:
+    not_said = message(language, "documents.not_said")
+    return [[r.date, _answer(r.used, language) if r.used else not_said,
+             _answer(r.helped, language) if r.helped else (
+                 message(language, "documents.not_asked") if r.used != "yes" else not_said),
+             _quote(r.said, language)] for r in items]
+
+
+def markdown(checkins: list[Checkin], language: str = "en") -> str:
+    """The "Check-ins" section of the Markdown export ("" when there is none), in ``language``."""
     if not checkins:
         return ""
-    lines = ["", "## Check-ins", ""]
+
+    def say(key: str, **fields: object) -> str:
+        return message(language, key, **fields)
+
+    lines = ["", f"## {say('documents.checkins')}", ""]
     for chart in by_goal(checkins):
-        lines += [f"### Goal: {md_escape(chart.goal)}", ""]
+        lines += [f"### {say('documents.checkins_goal', goal=md_escape(chart.goal))}", ""]
         for p in chart.points:
-            lines.append(f"- {p.date}{_status(p)}: {md_escape(rating_text(p))}; what helped: {md_escape(_quote(p.helped))}; "
-                         f"what got in the way: {md_escape(_quote(p.in_the_way))}")
+            lines.append(f"- {p.date}{_status(p, language)}: {md_escape(rating_text(p, language))}; "
+                         f"{say('documents.what_helped')}: {md_escape(_quote(p.helped, language))}; "
+                         f"{say('documents.in_the_way')}: {md_escape(_quote(p.in_the_way, language))}")
         lines.append("")
     accommodations = by_accommodation(checkins)
     if accommodations:
-        lines += ["### Accommodations", ""]
+        lines += [f"### {say('documents.checkins_accommodations')}", ""]
         for name, items in accommodations:
-            for date, used, helped, said in acc_rows(items):
-                lines.append(f"- {md_escape(name)}, {date}: used: {used}; helped: {helped}; {md_escape(said)}")
+            for date, used, helped, said in acc_rows(items, language):
+                lines.append(f"- {md_escape(name)}, {date}: {say('documents.used')}: {used}; "
+                             f"{say('documents.helped')}: {helped}; {md_escape(said)}")
         lines.append("")
     return "\n".join(lines)
 
 
-def pdf_story(checkins: list[Checkin]) -> list:
+def pdf_story(checkins: list[Checkin], language: str = "en") -> list:
     """The "Check-ins" section of the PDF: per goal its chart (an image) and its table."""
     from reportlab.lib import colors
     from reportlab.lib.styles import getSampleStyleSheet
@@ -305,20 +336,21 @@ def pdf_story(checkins: list[Checkin]) -> list:
         t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
         return t
 
-    story: list = [Paragraph("Check-ins", styles["Heading2"])]
+    story: list = [Paragraph(pdf_text(message(language, "documents.checkins")), styles["Heading2"])]
     for chart in by_goal(checkins):
-        story.append(Paragraph(pdf_text(f"Goal: {chart.goal}"), styles["Heading3"]))
-        story.append(Image(io.BytesIO(png(chart)), width=WIDTH * 0.9, height=HEIGHT * 0.9))
-        story.append(Paragraph(pdf_text(summary(chart)), styles["BodyText"]))
-        story.append(table(HEADERS, rows(chart)))
+        story.append(Paragraph(pdf_text(message(language, "documents.checkins_goal", goal=chart.goal)), styles["Heading3"]))
+        story.append(Image(io.BytesIO(png(chart, language=language)), width=WIDTH * 0.9, height=HEIGHT * 0.9))
+        story.append(Paragraph(pdf_text(summary(chart, language)), styles["BodyText"]))
+        story.append(table(headers(language), rows(chart, language)))
         story.append(Spacer(1, 8))
     for name, items in by_accommodation(checkins):
-        story.append(Paragraph(pdf_text(f"Accommodation: {name}"), styles["Heading3"]))
-        story.append(table(ACC_HEADERS, acc_rows(items)))
+        story.append(Paragraph(pdf_text(message(language, "documents.checkins_accommodation", name=name)),
+                               styles["Heading3"]))
+        story.append(table(acc_headers(language), acc_rows(items, language)))
     return story
 
 
-def docx_section(doc, checkins: list[Checkin]) -> None:
+def docx_section(doc, checkins: list[Checkin], language: str = "en") -> None:
     """The "Check-ins" section of the DOCX: per goal its chart (a picture, with its text
     alternative) and its table."""
     from docx.shared import Inches
@@ -337,14 +369,14 @@ def docx_section(doc, checkins: list[Checkin]) -> None:
             for cell, text in zip(t.add_row().cells, row, strict=True):
                 cell.text = xml_safe(text)
 
-    doc.add_heading("Check-ins", level=2)
+    doc.add_heading(message(language, "documents.checkins"), level=2)
     for chart in by_goal(checkins):
-        doc.add_heading(xml_safe(f"Goal: {chart.goal}"), level=3)
-        doc.add_picture(io.BytesIO(png(chart)), width=Inches(5.5))
+        doc.add_heading(xml_safe(message(language, "documents.checkins_goal", goal=chart.goal)), level=3)
+        doc.add_picture(io.BytesIO(png(chart, language=language)), width=Inches(5.5))
         picture = doc.inline_shapes[-1]
-        picture._inline.docPr.set("descr", xml_safe(summary(chart)))  # the picture's alt text
-        doc.add_paragraph(xml_safe(summary(chart)))
-        table(HEADERS, rows(chart))
+        picture._inline.docPr.set("descr", xml_safe(summary(chart, language)))  # the picture's alt text
+        doc.add_paragraph(xml_safe(summary(chart, language)))
+        table(headers(language), rows(chart, language))
     for name, items in by_accommodation(checkins):
-        doc.add_heading(xml_safe(f"Accommodation: {name}"), level=3)
-        table(ACC_HEADERS, acc_rows(items))
+        doc.add_heading(xml_safe(message(language, "documents.checkins_accommodation", name=name)), level=3)
+        table(acc_headers(language), acc_rows(items, language))

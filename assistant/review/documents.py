@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, Response, abort, render_template, send_file
+from flask import Blueprint, Response, abort, render_template, request, send_file
 
 from assistant.errors import UserError
 from assistant.recordings import StudentFiles
@@ -20,14 +20,19 @@ bp = Blueprint("documents", __name__)
 def export(sid: int, fmt: str):
     if fmt not in exports.FORMATS:
         abort(404, "Documents come as pdf, docx, md or json.")
+    copy = request.args.get("copy", "student")
+    if copy not in exports.COPIES:
+        abort(404, "The copy is the student's (copy=student) or the teacher's (copy=teacher).")
     s = student_or_404(sid)
+    what = fmt + (" (teacher's copy)" if copy == "teacher" else "")
+    name = f"iep-input-{s.name}" + ("-teacher" if copy == "teacher" else "")
     try:
-        body = exports.export(store(), s, fmt)
-        headers = {"Content-Disposition": content_disposition(f"iep-input-{s.name}.{fmt}")}
+        body = exports.export(store(), s, fmt, copy)
+        headers = {"Content-Disposition": content_disposition(f"{name}.{fmt}")}
     except Exception as e:
-        log("export failed", f"{fmt} of {s.label}: {type(e).__name__}")
+        log("export failed", f"{what} of {s.label}: {type(e).__name__}")
         raise
-    log("export", f"{fmt} of {s.label}")
+    log("export", f"{what} of {s.label}")
     return Response(body, mimetype=exports.FORMATS[fmt], headers=headers)
 
 
@@ -36,7 +41,8 @@ def script(sid: int):
     s = student_or_404(sid)
     d, _ = exports.current_draft(store(), s)
     log("view", f"meeting script of {s.label}")
-    return render_template("script.html", s=s, lines=exports.meeting_script(d))
+    # the student reads it (and hears it, below) in their language
+    return render_template("script.html", s=s, lines=exports.meeting_script(d, d.language), language=d.language)
 
 
 @bp.get("/students/<id:sid>/script.wav")
@@ -49,7 +55,7 @@ def script_audio(sid: int):
     # there (an approved draft's speech must not come back by listening to it)
     speaker = Speaker(rate=s.rate or 150, language=s.language, private_cache=StudentFiles(store().dir, s.id).speech_cache())
     try:
-        path = speaker.render(" ".join(exports.meeting_script(d)), private=True)
+        path = speaker.render(" ".join(exports.meeting_script(d, d.language)), private=True)
         audio = path.read_bytes()
         path.unlink(missing_ok=True)
     except UserError as e:

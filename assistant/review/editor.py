@@ -11,6 +11,7 @@ from assistant.draft import lists as draft_lists
 from assistant.recordings import StudentFiles
 from assistant.review import exports
 from assistant.review.security import form_int, form_text
+from assistant.review.transcript import language_name
 from assistant.review.web import log, no_session_meanwhile, store, student_or_404
 from assistant.store import Student
 
@@ -35,7 +36,8 @@ def page(sid: int):
     s = student_or_404(sid)
     d, saved = exports.current_draft(store(), s)
     log("view", f"draft of {s.label}")
-    return render_template("draft.html", s=s, d=d, saved=saved, sections=LIST_SECTIONS, lists=lists(d))
+    return render_template("draft.html", s=s, d=d, saved=saved, sections=LIST_SECTIONS, lists=lists(d),
+                           language_name=language_name(d.language))
 
 
 def _edit_goal(d: IEPDraft) -> None:

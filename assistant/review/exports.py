@@ -1,7 +1,14 @@
 """Documents for the IEP meeting, from a draft: an "About me" page in the student's
 words, a Present Levels paragraph, every section of the draft (``draft.SECTIONS``)
 and the transcript with times; and the student's meeting script. Markdown, JSON, PDF
-(ReportLab) and DOCX (python-docx)."""
+(ReportLab) and DOCX (python-docx).
+
+Two copies: the student's, in the draft's language (what the student or family reads
+comes from ``dialogues/<language>/messages/documents.yaml``), and the teacher's, in
+English with the student's words as they said them (``COPIES``). For a student who
+speaks English they are the same document. The Present Levels paragraph is written
+for the IEP team and stays English in both, quoting the student's words. JSON is data:
+its keys are English, and ``language`` says what the words are in."""
 
 from __future__ import annotations
 
@@ -18,11 +25,14 @@ from assistant.draft import (
     Item,
     Section,
     build_draft,
+    part_name,
     replaced_later,
     role_line,
     to_markdown,
     under,
+    words_in,
 )
+from assistant.messages import Messages, message
 from assistant.review import chart
 from assistant.roles import PARTS, asks
 from assistant.store import Answer, Store, Student
@@ -37,6 +47,8 @@ LONGEST_PARAGRAPH = 1500
 
 FORMATS = {"md": "text/markdown; charset=utf-8", "json": "application/json",
            "pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+# "student": in the draft's language; "teacher": in English, with the student's words
+COPIES = ("student", "teacher")
 
 
 def current_draft(store: Store, student: Student) -> tuple[IEPDraft, dict | None]:
@@ -45,27 +57,39 @@ def current_draft(store: Store, student: Student) -> tuple[IEPDraft, dict | None
     from the IEP's sessions so far."""
     saved = store.draft_versions.latest(student.id)
     if saved is not None:
-        return IEPDraft(**saved["body"]), saved
+        d = IEPDraft(**saved["body"])
+        if "language" not in saved["body"]:
+            d.language = student.language  # saved before drafts said their language: the student's words are in theirs
+        return d, saved
     return build_draft(student, store.transcripts.iep_answers(student.id)), None
 
 
-def export(store: Store, student: Student, fmt: str) -> bytes:
+def document_language(d: IEPDraft, copy: str = "student") -> str:
+    """The language of a copy of ``d``: the student's copy in the draft's, the teacher's in English."""
+    if copy not in COPIES:
+        raise ValueError(copy)
+    return d.language if copy == "student" else "en"
+
+
+def export(store: Store, student: Student, fmt: str, copy: str = "student") -> bytes:
     """The student's current draft as a document in ``fmt`` (md, json, pdf, docx),
-    with the transcript of every session of the IEP."""
+    with the transcript of every session of the IEP; ``copy``: the student's (in the
+    draft's language) or the teacher's (English around the student's words)."""
     d, _ = current_draft(store, student)
     d.checkins = chart.checkins(store, student)  # the year's check-ins: exported, never stored in a version
-    return render(fmt, d, store.transcripts.iep_answers(student.id), store.transcripts.iep_reviews(student.id))
+    return render(fmt, d, store.transcripts.iep_answers(student.id), store.transcripts.iep_reviews(student.id),
+                  document_language(d, copy))
 
 
-def words(item: Item, mark: bool = True) -> str:
+def words(item: Item, mark: bool = True, language: str = "en") -> str:
     """What to show for an item: the teacher's rewording if any, else the student's
     words; an item a teacher added is marked (``mark``), never passed off as the student's."""
     text = (item.edited or item.text).strip().rstrip(".")
-    return f"{text} (added by {item.added_by})" if mark and item.added_by else text
+    return f"{text} {message(language, 'documents.added_by', name=item.added_by)}" if mark and item.added_by else text
 
 
-def _join(items: list[Item], mark: bool = True) -> str:
-    return and_list([words(i, mark) for i in items])
+def _join(items: list[Item], mark: bool = True, language: str = "en") -> str:
+    return and_list([words(i, mark, language) for i in items], language)
 
 
 def _names(items) -> str:
@@ -73,24 +97,41 @@ def _names(items) -> str:
     return ", ".join(i.accommodation or words(i) for i in items)
 
 
-def _points(d: IEPDraft, templates: dict[str, str], mark: bool = True) -> list[str]:
+def _points(d: IEPDraft, templates: dict[str, str], mark: bool = True, language: str = "en",
+            quote: bool = False) -> list[str]:
     """One sentence per section of the draft the student spoke about, in the draft's
     order, from ``templates`` by section key ({name} is the student's first name, {x}
     the student's points; accommodations the IEP lists, by their names)."""
-    return [line for _, line in _keyed_points(d, templates, mark)]
+    return [line for _, line in _keyed_points(d, templates, mark, language, quote)]
 
 
-def _keyed_points(d: IEPDraft, templates: dict[str, str], mark: bool = True) -> list[tuple[str, str]]:
-    """``_points`` with each sentence's section key."""
+def _keyed_points(d: IEPDraft, templates: dict[str, str], mark: bool = True, language: str = "en",
+                  quote: bool = False) -> list[tuple[str, str]]:
+    """``_points`` with each sentence's section key; ``quote``: each point in quotation
+    marks (the student's words in another language than the sentence's)."""
     name = d.student.name.split()[0]
     by_name = {s.key for s in under("accommodations") if s.fill is Fill.NONE}
-    parts = [(s.key, _names(s.items(d)) if s.key in by_name else _join(s.items(d), mark)) for s in LISTS if s.key in templates]
+
+    def points(s: Section) -> str:
+        if s.key in by_name:
+            return _names(s.items(d))
+        if quote:
+            return and_list([f"\u201c{words(i, False)}\u201d" + (f" (added by {i.added_by})" if mark and i.added_by else "")
+                             for i in s.items(d)], language)
+        return _join(s.items(d), mark, language)
+
+    parts = [(s.key, points(s)) for s in LISTS if s.key in templates]
     return [(key, fill(templates[key], name=name, x=x)) for key, x in parts if x]
 
 
 def present_levels(d: IEPDraft) -> str:
+    """For the IEP team, in English in every copy; the words of a student who spoke
+    another language are quoted as they said them, and the paragraph says which language."""
     grade = "kindergarten" if d.student.grade == 0 else f"grade {d.student.grade}"
-    return " ".join([f"{d.student.name} is a student in {grade} who shared the following in a student-led interview."]
+    other = d.language != "en"
+    spoke = f" (in {message(d.language, 'common.language_in_english')}; their words are quoted)" if other else ""
+    return " ".join([f"{d.student.name} is a student in {grade} who shared the following in a student-led interview"
+                     f"{spoke}."]
                     + _points(d, {
                         "strengths": "{name} describes these strengths: {x}.",
                         "interests": "{name}'s interests include {x}.",
@@ -99,12 +140,12 @@ def present_levels(d: IEPDraft) -> str:
                         "accommodations.helpful": "{name} finds these accommodations helpful: {x}.",
                         "accommodations.not_helpful": "{name} says these do not help: {x}.",
                         "accommodations.wanted": "{name} asked for support not yet in the IEP: {x}.",
-                    }))
+                    }, quote=other))
 
 
-def meeting_script(d: IEPDraft) -> list[str]:
+def meeting_script(d: IEPDraft, language: str = "en") -> list[str]:
     """The lines of ``meeting_script_parts``."""
-    return [line for _, _, line in meeting_script_parts(d)]
+    return [line for _, _, line in meeting_script_parts(d, language)]
 
 
 # The short name of each part of the meeting script (the rehearsal shows, says and stores it).
@@ -114,54 +155,66 @@ SCRIPT_TITLES = {"hello": "Hello", "strengths": "Strengths", "interests": "Inter
                  "team": "What my team will talk about", "thanks": "Closing"}
 
 
-def meeting_script_parts(d: IEPDraft) -> list[tuple[str, str, str]]:
+def meeting_script_parts(d: IEPDraft, language: str = "en") -> list[tuple[str, str, str]]:
     """Short sentences the student can read or hear to lead the meeting, as (key,
     title, line): the parts of their role in their words; the parts outside it are
     named as the team's to talk about, never said as the student's. A student who
     leads the meeting (role 5) opens by saying so. Parts with nothing to say are left
     out, so a part's place in the script changes with the draft: its key ("hello",
     a section key, "goal-1" by the goal's number, "message-1", "team", "thanks")
-    does not, and is what rehearsals are counted by."""
+    does not, and is what rehearsals are counted by. ``language``: the student's (the
+    lines and titles are said and shown to them), the student's words as they said them."""
+    say = Messages(language)
     first = d.student.name.split()[0]
     role = d.role
 
     def mine(key: str) -> bool:  # a draft from before roles: every part
         return role is None or asks(role, key)
 
-    lines = [("hello", f"Hello, my name is {first}. "
-              + ("I am leading my IEP meeting today. Thank you for coming." if (d.role or 0) >= 5
-                 else "Thank you for coming to my IEP meeting."))]
+    lines = [("hello", say("documents.script_hello_leader", name=first) if (d.role or 0) >= 5
+              else say("documents.script_hello", name=first))]
     templates = {
-        "strengths": "My strengths: {x}.",
-        "interests": "I am interested in: {x}.",
-        "challenges": "Some things are hard for me: {x}.",
-        "learning_preferences": "I learn best like this: {x}.",
-        "accommodations.helpful": "These supports help me: {x}.",
-        "accommodations.not_helpful": "These supports do not help me: {x}.",
-        "accommodations.wanted": "I would like to ask for: {x}.",
+        "strengths": say("documents.script_strengths"),
+        "interests": say("documents.script_interests"),
+        "challenges": say("documents.script_challenges"),
+        "learning_preferences": say("documents.script_learning_preferences"),
+        "accommodations.helpful": say("documents.script_accommodations_helpful"),
+        "accommodations.not_helpful": say("documents.script_accommodations_not_helpful"),
+        "accommodations.wanted": say("documents.script_accommodations_wanted"),
     }
-    lines += _keyed_points(d, {k: v for k, v in templates.items() if mine(k)}, mark=False)
+    lines += _keyed_points(d, {k: v for k, v in templates.items() if mine(k)}, mark=False, language=language)
     if mine("goals"):
-        lines += [(f"goal-{n}", f"One of my goals: {words(g.statement, mark=False)}.")
+        lines += [(f"goal-{n}", say("documents.script_goal", x=words(g.statement, mark=False)))
                   for n, g in enumerate(d.goals, 1) if g.statement]
     lines += [(f"message-{n}", f"{words(m, mark=False)}.") for n, m in enumerate(d.message_to_team, 1)]
     # what the draft has of parts outside the role (a teacher's items, or what the
     # student said before a teacher changed the role) is the team's to present
-    theirs = [p.title[0].lower() + p.title[1:] for p in PARTS
+    theirs = [part_name(p.key, language) for p in PARTS
               if d.role is not None and p.number > d.role and any(_has(d, f) for f in p.fields)]
     if theirs:
-        lines.append(("team", "My team will talk about " + "; ".join(theirs) + "."))
-    lines.append(("thanks", "Thank you for listening. Do you have questions for me?"))
-    return [(key, _script_title(key), line) for key, line in lines]
+        lines.append(("team", say("documents.script_team", parts="; ".join(theirs))))
+    lines.append(("thanks", say("documents.script_thanks")))
+    return [(key, _script_title(key, language), line) for key, line in lines]
 
 
-def _script_title(key: str) -> str:
+# each part's short name, by its key (for the key written out whole; see assistant.messages)
+_TITLE_KEYS = {"hello": "documents.script_title_hello", "strengths": "documents.script_title_strengths",
+               "interests": "documents.script_title_interests", "challenges": "documents.script_title_challenges",
+               "learning_preferences": "documents.script_title_learning_preferences",
+               "accommodations.helpful": "documents.script_title_accommodations_helpful",
+               "accommodations.not_helpful": "documents.script_title_accommodations_not_helpful",
+               "accommodations.wanted": "documents.script_title_accommodations_wanted",
+               "team": "documents.script_title_team", "thanks": "documents.script_title_thanks"}
+
+
+def _script_title(key: str, language: str = "en") -> str:
     kind, _, n = key.partition("-")
     if kind == "goal":
-        return f"Goal {n}"
+        return message(language, "documents.script_title_goal", n=n)
     if kind == "message":
-        return "My message to the team" + (f" ({n})" if n != "1" else "")
-    return SCRIPT_TITLES[key]
+        return message(language, "documents.script_title_message_n", n=n) if n != "1" else \
+            message(language, "documents.script_title_message")
+    return message(language, _TITLE_KEYS[key])
 
 
 def _has(d: IEPDraft, key: str) -> bool:
@@ -172,46 +225,51 @@ def _has(d: IEPDraft, key: str) -> bool:
     return bool(s.items(d)) if s.is_list or s.fill is Fill.PAST_GOAL else any(sub.items(d) for sub in under(key))
 
 
-def _section(d: IEPDraft, s: Section) -> list[str]:
+def _section(d: IEPDraft, s: Section, language: str = "en") -> list[str]:
     """The paragraphs of one section of ``SECTIONS`` (and those listed under it), as
     the Markdown draft has them; an empty list leaves the section out."""
+    say = Messages(language)
+
+    def title(sub: Section) -> str:
+        return say("sections." + sub.key.replace(".", "_"))
+
+    def said(i: Item) -> str:
+        return words(i, language=language)
+
+    # the teacher's copy of a draft in another language: the accommodation's English name beside the IEP's
+    teacher = language == "en" and d.language != "en"
     if s.is_list:
-        return [f"• {words(i)}" for i in s.items(d)] or ["• (none)"]
+        return [f"• {said(i)}" for i in s.items(d)] or [f"• {say('documents.none')}"]
     if s.fill is Fill.BY_VERDICT:
-        lines = [f"{sub.mine}: {i.accommodation or i.label or ''} — \u201c{words(i)}\u201d"
+        lines = [f"{title(sub)}: {i.accommodation or i.label or ''}"
+                 + (f" [{i.label}]" if teacher and i.accommodation and i.label and i.label != i.accommodation else "")
+                 + f" — \u201c{said(i)}\u201d"
                  for sub in under(s.key) for i in sub.items(d)]
-        return lines or ["(none)"]
+        return lines or [say("documents.none")]
     if s.fill is Fill.PAST_GOAL:
-        return [f"• {g.goal}: \u201c{words(g)}\u201d" for g in d.past_goals]
+        return [f"• {g.goal}: \u201c{said(g)}\u201d" for g in d.past_goals]
     if s.fill is Fill.DONT_KNOW:
-        return [f"• {q.question}" + (f" \u2014 \u201c{q.said}\u201d" if q.said else "") for q in d.open_questions] or ["• (none)"]
+        return [f"• {q.question}" + (f" \u2014 \u201c{q.said}\u201d" if q.said else "") for q in d.open_questions] \
+            or [f"• {say('documents.none')}"]
     parts = under(s.key)
     if parts and parts[0].fill is Fill.GOAL_PART:
         lines = []
         for n, g in enumerate(d.goals, 1):
-            lines.append(f"Goal {n}" + (f" ({g.area})" if g.area else "")
-                         + f": {words(g.statement) if g.statement else '(no statement)'}")
+            # the area is an English label: for the team, so in the English copy
+            lines.append(say("documents.goal_n", n=n) + (f" ({g.area})" if g.area and language == "en" else "")
+                         + f": {said(g.statement) if g.statement else say('documents.no_statement')}")
             for part in parts[1:]:  # the statement is the line itself
                 value = getattr(g, part.path[-1])
-                lines.append(f"    {part.mine}: {words(value) if value else '(not said)'}")
-        return lines or ["(none)"]
+                lines.append(f"    {title(part)}: {said(value) if value else say('documents.not_said')}")
+        return lines or [say("documents.none")]
     if any(sub.items(d) for sub in parts):
-        return [f"{sub.mine}: {_join(sub.items(d)) or '(not said)'}" for sub in parts]
+        return [f"{title(sub)}: {_join(sub.items(d), language=language) or say('documents.not_said')}" for sub in parts]
     return []
 
 
-def _sections(d: IEPDraft, answers: list[Answer], reviews: dict[int, dict]) -> list[tuple[str, list[str]]]:
-    """The document as (heading, paragraphs); both renderers use this. A one-page
-    "About me", the Present Levels paragraph, then every section of the draft as
-    ``SECTIONS`` declares them, then the transcript."""
-    acc = d.accommodations
-    about = []
-    for title, items in (("I am good at", d.strengths), ("I like", d.interests), ("Hard for me", d.challenges),
-                         ("I learn best", d.learning_preferences)):
-        about.append(f"{title}: " + (_join(items) or "(not said)"))
-    about.append("What helps me: " + (_names(acc.helpful) or "(not said)"))
-    about.append("What does not help me: " + (_names(acc.not_helpful) or "(not said)"))
-    about.append("My goals: " + ("; ".join(words(g.statement) for g in d.goals if g.statement) or "(not said)"))
+def transcript_lines(answers: list[Answer], reviews: dict[int, dict], language: str = "en") -> list[str]:
+    """Each answer of the IEP's sessions with its time, question and words, and what became of it."""
+    say = Messages(language)
     transcript = []
     replaced = replaced_later(answers)
     for a in answers:
@@ -221,18 +279,41 @@ def _sections(d: IEPDraft, answers: list[Answer], reviews: dict[int, dict]) -> l
         when = a.created.replace("T", " ")
         line = f"[{when}] {a.prompt} — \u201c{a.text}\u201d"
         if review.get("correction"):
-            line += f" (teacher's correction: \u201c{review['correction']}\u201d)"
+            line += " " + say("documents.correction", words=review["correction"])
         if not a.confirmed:
-            line += " (not confirmed by the student)"
+            line += " " + say("documents.not_confirmed")
         if a.superseded or a.id in replaced:
-            line += " (replaced later)"
+            line += " " + say("documents.replaced")
         transcript.append(line)
-    body = [(s.mine, paragraphs) for s in SECTIONS if s.under is None and (paragraphs := _section(d, s))]
-    role = role_line(d)
+    return transcript or [say("documents.no_answers")]
+
+
+def _sections(d: IEPDraft, answers: list[Answer], reviews: dict[int, dict],
+              language: str = "en") -> list[tuple[str, list[str]]]:
+    """The document as (heading, paragraphs); both renderers use this. A one-page
+    "About me", the Present Levels paragraph, then every section of the draft as
+    ``SECTIONS`` declares them, then the transcript. ``language``: the copy's (the
+    student's words stay as they said them)."""
+    say = Messages(language)
+    acc = d.accommodations
+    not_said = say("documents.not_said")
+    about = []
+    for title, items in ((say("documents.about_good_at"), d.strengths), (say("documents.about_like"), d.interests),
+                         (say("documents.about_hard"), d.challenges), (say("documents.about_learn"), d.learning_preferences)):
+        about.append(f"{title}: " + (_join(items, language=language) or not_said))
+    about.append(f"{say('documents.about_helps')}: " + (_names(acc.helpful) or not_said))
+    about.append(f"{say('documents.about_not_help')}: " + (_names(acc.not_helpful) or not_said))
+    about.append(f"{say('documents.about_goals')}: "
+                 + ("; ".join(words(g.statement, language=language) for g in d.goals if g.statement) or not_said))
+    body = [(say("sections." + s.key.replace(".", "_")), paragraphs) for s in SECTIONS
+            if s.under is None and (paragraphs := _section(d, s, language))]
+    role = role_line(d, language=language)
     if role is not None:
         about.insert(0, role)
-    return [(f"About me: {d.student.name}", about), ("Present levels (student input)", [present_levels(d)]), *body,
-            ("Transcript", transcript or ["(no answers)"])]
+    if language != d.language and (note := words_in(d)):
+        about.insert(0, note)
+    return [(say("documents.about", name=d.student.name), about), (say("documents.present_levels"), [present_levels(d)]),
+            *body, (say("documents.transcript"), transcript_lines(answers, reviews, language))]
 
 
 def pdf_text(text: str) -> str:
@@ -263,16 +344,17 @@ def pdf_paragraphs(text: str) -> list[str]:
     return out
 
 
-def to_pdf(d: IEPDraft, answers: list[Answer], reviews: dict[int, dict]) -> bytes:
+def to_pdf(d: IEPDraft, answers: list[Answer], reviews: dict[int, dict], language: str = "en") -> bytes:
     from reportlab.lib.pagesizes import letter
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer
 
     styles = getSampleStyleSheet()
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=letter, title=xml_safe(f"IEP input: {d.student.name}"), author="iep-assistant")
+    doc = SimpleDocTemplate(buf, pagesize=letter, title=xml_safe(message(language, "documents.title", name=d.student.name)),
+                            author="iep-assistant", lang=language)
     story = []
-    for n, (heading, paragraphs) in enumerate(_sections(d, answers, reviews)):
+    for n, (heading, paragraphs) in enumerate(_sections(d, answers, reviews, language)):
         if n == 1:
             story.append(PageBreak())  # "About me" is a page of its own
         story.append(Paragraph(pdf_text(heading), styles["Heading1"] if n == 0 else styles["Heading2"]))
@@ -281,23 +363,24 @@ def to_pdf(d: IEPDraft, answers: list[Answer], reviews: dict[int, dict]) -> byte
             for n, piece in enumerate(pdf_paragraphs(p.strip() if indent else p)):
                 story.append(Paragraph((indent if n == 0 else "") + piece, styles["BodyText"]))
         story.append(Spacer(1, 8))
-    story += chart.pdf_story(d.checkins)  # per goal: the chart (an image) and its table
+    story += chart.pdf_story(d.checkins, language)  # per goal: the chart (an image) and its table
     doc.build(story)
     return buf.getvalue()
 
 
-def to_docx(d: IEPDraft, answers: list[Answer], reviews: dict[int, dict]) -> bytes:
+def to_docx(d: IEPDraft, answers: list[Answer], reviews: dict[int, dict], language: str = "en") -> bytes:
     from docx import Document
 
     doc = Document()
-    doc.core_properties.title = xml_safe(f"IEP input: {d.student.name}")
-    for n, (heading, paragraphs) in enumerate(_sections(d, answers, reviews)):
+    doc.core_properties.title = xml_safe(message(language, "documents.title", name=d.student.name))
+    doc.core_properties.language = language
+    for n, (heading, paragraphs) in enumerate(_sections(d, answers, reviews, language)):
         if n == 1:
             doc.add_page_break()
         doc.add_heading(xml_safe(heading), level=1 if n == 0 else 2)
         for p in paragraphs:
             doc.add_paragraph(xml_safe(p))
-    chart.docx_section(doc, d.checkins)  # per goal: the chart (a picture) and its table
+    chart.docx_section(doc, d.checkins, language)  # per goal: the chart (a picture) and its table
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
@@ -313,17 +396,20 @@ def _xml_safe_all(value):
     return value
 
 
-def render(fmt: str, d: IEPDraft, answers: list[Answer], reviews: dict[int, dict]) -> bytes:
+def render(fmt: str, d: IEPDraft, answers: list[Answer], reviews: dict[int, dict], language: str | None = None) -> bytes:
+    """``d`` as a document in ``fmt``, in ``language`` (by default the draft's)."""
+    language = language or d.language
     if fmt == "json":
         # JSON can carry any character escaped, but the systems it goes to are often
         # XML inside: the same characters are replaced as in every other export
         return (json.dumps(_xml_safe_all(d.model_dump(mode="json")), indent=2, ensure_ascii=False) + "\n").encode()
     if fmt == "md":
-        transcript = dict(_sections(d, answers, reviews))["Transcript"]
-        return (to_markdown(d) + chart.markdown(d.checkins)
-                + "\n## Transcript\n" + "\n".join(f"- {md_escape(t)}" for t in transcript) + "\n").encode()
+        transcript = transcript_lines(answers, reviews, language)
+        return (to_markdown(d, language) + chart.markdown(d.checkins, language)
+                + f"\n## {message(language, 'documents.transcript')}\n" + "\n".join(f"- {md_escape(t)}" for t in transcript)
+                + "\n").encode()
     if fmt == "pdf":
-        return to_pdf(d, answers, reviews)
+        return to_pdf(d, answers, reviews, language)
     if fmt == "docx":
-        return to_docx(d, answers, reviews)
+        return to_docx(d, answers, reviews, language)
     raise ValueError(fmt)

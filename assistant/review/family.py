@@ -10,6 +10,10 @@ with the most it can hold and, while it runs over a page, again with fewer
 items, shorter quotes and a smaller type (``FITS``); the DOCX uses what the PDF
 needed. A quote cut short ends in "…" inside its quotation marks.
 
+The page is in the student's language (``dialogues/<language>/messages/family.yaml``:
+plain words, and in Spanish "usted" to the family); ``language="en"`` gives a teacher
+an English copy of it, with the student's words as they said them.
+
 PDF (ReportLab) and DOCX (python-docx), from ``export --format family-pdf|family-docx``
 and the review app's ``/students/<id>/family.pdf`` and ``.docx``.
 """
@@ -22,16 +26,23 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort
 
-from assistant.draft import IEPDraft, Item, checkins_of
-from assistant.review.exports import current_draft, pdf_text
-from assistant.roles import PARTS, ROLE_NAMES, parts_of
+from assistant.draft import PART_MINE, ROLE_MINE, IEPDraft, Item, checkins_of, grade_name
+from assistant.messages import Messages
+from assistant.review.exports import COPIES, current_draft, document_language, pdf_text
+from assistant.roles import PARTS, parts_of
 from assistant.store import Store, Student
 from assistant.text import and_list, content_disposition, xml_safe
 
 MIMETYPES = {"pdf": "application/pdf",
              "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
+# the months by number, for the key written out whole (assistant.messages)
+MONTHS = ("family.month_1", "family.month_2", "family.month_3", "family.month_4", "family.month_5", "family.month_6",
+          "family.month_7", "family.month_8", "family.month_9", "family.month_10", "family.month_11", "family.month_12")
+
+
+# the parts the student spoke to, as a sentence about the student names them (keys written out whole)
+OWN = {"strengths_needs": "family.part_strengths_needs", "learning": "family.part_learning", "goals": "family.part_goals",
+       "after_school": "family.part_after_school", "meeting": "family.part_meeting"}
 
 
 @dataclass(frozen=True)
@@ -54,71 +65,70 @@ def _quote(text: str, chars: int) -> str:
     return f"\u201c{text}\u201d"
 
 
-def _quotes(items: Sequence[Item], fit: Fit) -> str:
+def _quotes(items: Sequence[Item], fit: Fit, say: Messages) -> str:
     """The student's own items, quoted: "“a”, “b” and “c”" (and "and 2 more")."""
     own = [i for i in items if not i.added_by and i.text.strip()]
     quoted = [_quote(i.text, fit.chars) for i in own[:fit.items]]
     if len(own) > fit.items:
-        quoted.append(f"{len(own) - fit.items} more")
-    return and_list(quoted)
+        quoted.append(say("family.more", n=len(own) - fit.items))
+    return and_list(quoted, say.language)
 
 
-def _date(at: str) -> str:
+def _date(at: str, say: Messages) -> str:
     year, month, day = at[:10].split("-")
-    return f"{MONTHS[int(month) - 1]} {int(day)}, {year}"
+    return say("family.date", month=say(MONTHS[int(month) - 1]), day=int(day), year=year)
 
 
-def _lower(text: str) -> str:
-    """The first letter small ("My goals" inside a sentence), "I" kept."""
-    return text if text.startswith("I ") else text[:1].lower() + text[1:]
-
-
-
-
-def summary(d: IEPDraft, student: Student, checkins: list[dict], fit: Fit) -> tuple[str, list[tuple[str, list[str]]]]:
-    """The page: its title and (heading, short paragraphs)."""
+def summary(d: IEPDraft, student: Student, checkins: list[dict], fit: Fit,
+            language: str = "en") -> tuple[str, list[tuple[str, list[str]]]]:
+    """The page: its title and (heading, short paragraphs), in ``language``."""
+    say = Messages(language)
     first = student.name.split()[0]
-    grade = "kindergarten" if student.grade == 0 else f"grade {student.grade}"
+    grade = grade_name(student.grade, language)
     said: list[str] = []
     acc = d.accommodations
     lists: list[tuple[str, Sequence[Item], bool]] = [  # (label, items, by the IEP's name)
-        (f"{first} is good at", d.strengths, False), (f"{first} likes", d.interests, False),
-        ("Hard at school", d.challenges, False), (f"{first} learns best with", d.learning_preferences, False),
-        ("Supports that help", acc.helpful, True), ("Supports that do not help", acc.not_helpful, True),
-        (f"{first} would like to ask for", acc.wanted, False)]
+        (say("family.good_at", first=first), d.strengths, False), (say("family.likes", first=first), d.interests, False),
+        (say("family.hard"), d.challenges, False), (say("family.learns", first=first), d.learning_preferences, False),
+        (say("family.helps"), acc.helpful, True), (say("family.not_help"), acc.not_helpful, True),
+        (say("family.ask_for", first=first), acc.wanted, False)]
     for label, items, by_name in lists:
         if by_name:  # an accommodation by its IEP name, then the student's words about it
-            named = [f"{getattr(i, 'accommodation', None) or i.label or 'a support'} ({_quote(i.text, fit.chars)})"
+            named = [f"{getattr(i, 'accommodation', None) or i.label or say('family.a_support')} ({_quote(i.text, fit.chars)})"
                      for i in items if not i.added_by][:fit.items]
-            quoted = and_list(named) if named else ""
+            quoted = and_list(named, language) if named else ""
         else:
-            quoted = _quotes(items, fit)
+            quoted = _quotes(items, fit, say)
         if quoted:
             said.append(f"{label}: {quoted}.")
     if not said:
-        said.append(f"{first} has not talked about this yet.")
+        said.append(say("family.not_yet", first=first))
 
     role = student.role
     parts = parts_of(role)
     # the parts by the names the student knows them by
-    about = [f"\u201c{p.mine}\u201d" for p in parts if p.key != "meeting"]
-    name = "" if ROLE_NAMES[role].startswith("+") else f": \u201c{ROLE_NAMES[role]}\u201d"
-    lines = [f"{first}'s role is {role} of 5{name}. {first} speaks for these parts: {and_list(about)}."]
+    about = [f"\u201c{say(PART_MINE[p.key])}\u201d" for p in parts if p.key != "meeting"]
+    role_name = say(ROLE_MINE[role])
+    lines = [say("family.role", first=first, role=role, parts=and_list(about, language)) if role_name.startswith("+")
+             else say("family.role_named", first=first, role=role, name=role_name, parts=and_list(about, language))]
     if any(p.key == "meeting" for p in parts):
-        lines.append(f"{first} leads the meeting.")
-    own = [_lower(p.mine) for p in PARTS if p.key in d.own_words]
+        lines.append(say("family.leads", first=first))
+    own = [say(OWN[p.key]) for p in PARTS if p.key in d.own_words]
     if own:
-        lines.append(f"In {first}'s own words: {and_list(own)}.")
+        lines.append(say("family.own_words", first=first, parts=and_list(own, language)))
 
     goals = []
     for n, g in enumerate((g for g in d.goals if g.statement and not g.statement.added_by), 1):
         if n > fit.items:
             break
         assert g.statement is not None
-        when = f" By: {_quote(g.timeframe.text, fit.chars)}." if g.timeframe and not g.timeframe.added_by else ""
-        goals.append(f"Goal {n}: {_quote(g.statement.text, fit.chars)}.{when}")
+        goal = _quote(g.statement.text, fit.chars)
+        if g.timeframe and not g.timeframe.added_by:
+            goals.append(say("family.goal_by", n=n, goal=goal, when=_quote(g.timeframe.text, fit.chars)))
+        else:
+            goals.append(say("family.goal", n=n, goal=goal))
     if not goals:
-        goals.append("No goals yet: they come from the next session.")
+        goals.append(say("family.no_goals"))
 
     latest: dict[str, tuple[str, int, str | None, int]] = {}  # goal -> (date, rating, helped, count)
     for c in checkins_of(checkins):
@@ -130,23 +140,22 @@ def summary(d: IEPDraft, student: Student, checkins: list[dict], fit: Fit) -> tu
                 latest[cg.goal] = (*latest[cg.goal][:3], count)
     progress = []
     for goal, (date, rating, helped, count) in list(latest.items())[:fit.items]:
-        line = f"{_quote(goal, fit.chars)}: {rating} out of 5 on {_date(date)}"
-        line += f" ({count} check-ins)." if count > 1 else "."
+        fields = {"goal": _quote(goal, fit.chars), "rating": rating, "date": _date(date, say)}
+        line = say("family.progress_many", count=count, **fields) if count > 1 else say("family.progress", **fields)
         if helped:
-            line += f" What helped: {_quote(helped, fit.chars)}."
+            line += " " + say("family.progress_helped", helped=_quote(helped, fit.chars))
         progress.append(line)
     if not progress:
-        progress.append("No check-ins yet. During the year, " + first + " tells how each goal is going, from 1 to 5.")
+        progress.append(say("family.no_checkins", first=first))
 
-    intro = (f"{student.name} ({grade}) is getting ready for the IEP meeting. This page tells you what {first} said, "
-             f"in {first}'s own words (in quotation marks). 5 out of 5 means it is going very well.")
-    return (f"{first}'s IEP: a summary for the family",
-            [("", [intro]), (f"What {first} said", said), (f"{first}'s part in the meeting", lines),
-             (f"{first}'s goals", goals), ("How the goals are going", progress),
-             ("", [f"Questions? Please talk with {first}'s teacher. We are glad to hear from you."])])
+    intro = say("family.intro", name=student.name, grade=grade, first=first)
+    return (say("family.title", first=first),
+            [("", [intro]), (say("family.said_title", first=first), said), (say("family.part_title", first=first), lines),
+             (say("family.goals_title", first=first), goals), (say("family.progress_title"), progress),
+             ("", [say("family.questions", first=first)])])
 
 
-def to_pdf(title: str, sections: list[tuple[str, list[str]]], fit: Fit) -> tuple[bytes, int]:
+def to_pdf(title: str, sections: list[tuple[str, list[str]]], fit: Fit, language: str = "en") -> tuple[bytes, int]:
     """The PDF and its number of pages."""
     from reportlab.lib.pagesizes import letter
     from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
@@ -160,7 +169,8 @@ def to_pdf(title: str, sections: list[tuple[str, list[str]]], fit: Fit) -> tuple
                              leading=(fit.size + 2.5) * 1.25, spaceBefore=6, spaceAfter=3)
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=letter, title=xml_safe(title), author="iep-assistant",
-                            leftMargin=0.8 * inch, rightMargin=0.8 * inch, topMargin=0.7 * inch, bottomMargin=0.7 * inch)
+                            leftMargin=0.8 * inch, rightMargin=0.8 * inch, topMargin=0.7 * inch, bottomMargin=0.7 * inch,
+                            lang=language)
     story = [Paragraph(pdf_text(title), ParagraphStyle("family-t", parent=styles["Title"], fontSize=fit.size + 7,
                                                        leading=(fit.size + 7) * 1.2))]
     for head, paragraphs in sections:
@@ -173,12 +183,13 @@ def to_pdf(title: str, sections: list[tuple[str, list[str]]], fit: Fit) -> tuple
     return buf.getvalue(), doc.page
 
 
-def to_docx(title: str, sections: list[tuple[str, list[str]]], fit: Fit) -> bytes:
+def to_docx(title: str, sections: list[tuple[str, list[str]]], fit: Fit, language: str = "en") -> bytes:
     from docx import Document
     from docx.shared import Inches, Pt
 
     doc = Document()
     doc.core_properties.title = xml_safe(title)
+    doc.core_properties.language = language
     for s in doc.sections:
         s.left_margin = s.right_margin = Inches(0.8)
         s.top_margin = s.bottom_margin = Inches(0.7)
@@ -194,18 +205,20 @@ def to_docx(title: str, sections: list[tuple[str, list[str]]], fit: Fit) -> byte
     return buf.getvalue()
 
 
-def family_summary(store: Store, student: Student, fmt: str) -> bytes:
-    """The one-page family summary of ``student`` as "pdf" or "docx"."""
+def family_summary(store: Store, student: Student, fmt: str, copy: str = "student") -> bytes:
+    """The one-page family summary of ``student`` as "pdf" or "docx": in the student's
+    language (``copy="student"``, what the family gets), or a teacher's copy in English."""
     if fmt not in MIMETYPES:
         raise ValueError(fmt)
     d, _ = current_draft(store, student)
+    language = document_language(d, copy)
     checkins = store.checkins.of_student(student.id)
     for fit in FITS:
-        title, sections = summary(d, student, checkins, fit)
-        pdf, pages = to_pdf(title, sections, fit)
+        title, sections = summary(d, student, checkins, fit, language)
+        pdf, pages = to_pdf(title, sections, fit, language)
         if pages == 1:
             break
-    return pdf if fmt == "pdf" else to_docx(title, sections, fit)
+    return pdf if fmt == "pdf" else to_docx(title, sections, fit, language)
 
 
 # ---------------------------------------------------------------- the review app
@@ -215,16 +228,22 @@ bp = Blueprint("family", __name__)
 
 @bp.get("/students/<id:sid>/family.<fmt>")
 def download(sid: int, fmt: str):
+    from flask import request
+
     from assistant.review.web import log, store, student_or_404
 
     if fmt not in MIMETYPES:
         abort(404, "The family summary comes as family.pdf or family.docx.")
+    copy = request.args.get("copy", "student")
+    if copy not in COPIES:
+        abort(404, "The copy is the student's (copy=student) or the teacher's (copy=teacher).")
     s = student_or_404(sid)
+    what = f"family summary {fmt}" + (" (teacher's copy)" if copy == "teacher" else "")
     try:
-        body = family_summary(store(), s, fmt)
+        body = family_summary(store(), s, fmt, copy)
     except Exception as e:
-        log("export failed", f"family summary {fmt} of {s.label}: {type(e).__name__}")
+        log("export failed", f"{what} of {s.label}: {type(e).__name__}")
         raise
-    log("export", f"family summary {fmt} of {s.label}")
+    log("export", f"{what} of {s.label}")
     return Response(body, mimetype=MIMETYPES[fmt],
                     headers={"Content-Disposition": content_disposition(f"family-summary-{s.name}.{fmt}")})

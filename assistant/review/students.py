@@ -23,6 +23,7 @@ from assistant.lessons import lesson_book
 from assistant.recordings import StudentFiles
 from assistant.review import exports, roster_import
 from assistant.review.security import form_text
+from assistant.review.transcript import language_name, session_language
 from assistant.review.web import log, no_session_meanwhile, store, student_or_404
 from assistant.roles import ROLE_NAMES, ROLES, default_role, parts_of
 from assistant.screen.hub import DEFAULTS, FONTS, RANGES, THEMES
@@ -146,7 +147,7 @@ def index():
     log("view", "student list" + (f" ({', '.join(f'{k}={v}' for k, v in filters.items())})" if filters else ""))
     return render_template("students.html", rows=rows, total=total, hidden=hidden, view=view, filters=filters, sorts=SORTS,
                            sort_link=sort_link, statuses=STATUSES, role_names=ROLE_NAMES, lessons=len(lesson_titles()),
-                           grade_name=grade_name)
+                           grade_name=grade_name, language_name=language_name)
 
 
 # ---------------------------------------------------------------- a student's page
@@ -206,7 +207,8 @@ def _student_page(s: Student, message: str | None = None) -> str:
                            versions=st.draft_versions.of_student(s.id), formats=list(exports.FORMATS), message=message,
                            role_name=ROLE_NAMES[s.role], parts=parts_of(s.role), default_role=s.role_set is None,
                            lessons=lessons_of(s.id), rehearsals=rehearsals, rehearsal_parts=rehearsal_parts(rehearsals),
-                           reliably=RELIABLY, grade_name=grade_name)
+                           reliably=RELIABLY, grade_name=grade_name, language_name=language_name,
+                           session_language=lambda sess: session_language(sess, s))
 
 
 @bp.get("/students/<id:sid>")

@@ -1,8 +1,14 @@
 """A student's transcript: every answer with its question and recording, words the
 recognizer was unsure of marked, and the teacher's review of each answer
-(accept, correct beside the student's words, or ask again next session)."""
+(accept, correct beside the student's words, or ask again next session).
+
+The page is English (the teacher's); the session's language is said in words, and
+the student's words and the questions they were asked carry it as ``lang`` so a
+screen reader reads them with that language's voice and rules."""
 
 from __future__ import annotations
+
+import re
 
 from flask import (
     Blueprint,
@@ -15,13 +21,32 @@ from flask import (
     url_for,
 )
 
+from assistant.errors import UserError
+from assistant.messages import message
 from assistant.recordings import resolve
 from assistant.review.security import form_text
 from assistant.review.web import log, store, student_or_404
+from assistant.store import Session, Student
 
 LOW_CONFIDENCE = 0.6  # words the recognizer was less sure of are marked
 
 bp = Blueprint("transcript", __name__)
+
+
+def session_language(session: Session, student: Student) -> str:
+    """The language a session was in: its dialogue's, which its id starts with ("es-3-5");
+    a dialogue id that names none (a test's, an old one), the student's."""
+    head = session.dialogue_id.split("-", 1)[0]
+    return head if re.fullmatch(r"[a-z]{2}", head) else student.language
+
+
+def language_name(code: str) -> str:
+    """A language's name for a teacher who reads English ("Spanish"); its code when the
+    program has no texts in it."""
+    try:
+        return message(code, "common.language_in_english")
+    except (UserError, KeyError):
+        return code
 
 
 @bp.get("/students/<id:sid>/transcript")
@@ -30,9 +55,10 @@ def page(sid: int):
     transcripts = store().transcripts
     session = transcripts.latest(s.id)
     answers = transcripts.answers(session.id) if session else []
+    language = session_language(session, s) if session else s.language
     log("view", f"transcript of {s.label}")
     return render_template("transcript.html", s=s, answers=answers, reviews=transcripts.reviews(session.id) if session else {},
-                           low=LOW_CONFIDENCE)
+                           low=LOW_CONFIDENCE, session=session, language=language, language_name=language_name(language))
 
 
 @bp.post("/answers/<id:aid>/review")
