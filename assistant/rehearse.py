@@ -107,9 +107,7 @@ def cmd_rehearse(args) -> int:
         raise UserError(f"{student.label} has no draft yet, so there is no meeting script to rehearse: run "
                         f"iep-assistant session --student '{student.label}' first")
     draft, _ = current_draft(store, student)
-    # AFTER THE MERGE: meeting_script_parts(draft, language=student.language), so a
-    # Spanish-speaking student rehearses a script in Spanish (it is English here).
-    script = meeting_script_parts(draft)
+    script = meeting_script_parts(draft, language=student.language)  # the script the student will say
     lock = session_lock(store.dir, student.id, student.label, doing="a rehearsal")  # noqa: F841 (one conversation at a time)
     with talking(args, store, student) as talk:
         result = Rehearse(script, student, store, talk.voice, talk.ears).run()

@@ -37,7 +37,7 @@ def with_draft(env) -> list[str]:
     draft = build_draft(eli, st.transcripts.answers(session.id))
     st.finish_session(session.id, eli.id, draft.model_dump(mode="json"))
     st.close()
-    return meeting_script(draft)
+    return meeting_script(draft, language="es")
 
 
 def rehearse(env, lines: list[str]) -> subprocess.CompletedProcess:
@@ -192,15 +192,13 @@ def with_spanish_draft(env) -> list[str]:
     draft = build_draft(eli, st.transcripts.answers(session.id))
     st.finish_session(session.id, eli.id, draft.model_dump(mode="json"))
     st.close()
-    return meeting_script(draft)
+    return meeting_script(draft, language="es")
 
 
 @pytest.mark.slow  # a child process (~4 s)
 def test_a_spanish_rehearsal_typed_with_otra_vez_salta_and_para(data_env):
-    """Said and shown in Spanish, the commands in Spanish, a part covered by the
-    student's own Spanish words. (The script's frame is English until
-    meeting_script_parts is given the student's language; the student's words in it,
-    and so what covers a part, are Spanish either way.)"""
+    """Said and shown in Spanish, the script too ("Lo que hago bien: ..."), the commands
+    in Spanish, a part covered by the student's own Spanish words."""
     script = with_spanish_draft(data_env)
     total = len(script)
     r = rehearse(data_env, ["Hola, soy Eli", "salta",  # not covered, then skipped

@@ -78,7 +78,7 @@ def test_class_list_rows_are_checked_one_by_one(st):
     assert said[7] == [] and said[8] == ["duplicate of row 7 (same name and grade)"]
     assert said[9][0].startswith("too long: an accommodation can have at most 500 characters")
     assert said[10] == [] and rows[8].name == '=HYPERLINK("http://evil")'  # a formula is a name like any other text
-    assert said[11] == ["bad language 'english': use en (the languages the dialogues are in)"]
+    assert said[11] == ["bad language 'english': use en or es (the languages the dialogues are in)"]
 
 
 def test_excel_semicolons_and_quoted_fields(st):
@@ -154,7 +154,7 @@ def test_add_with_mistakes_keeps_what_was_typed_then_adds(web, st):
     page = r.text
     assert 'value="Ana Ruiz"' in page and "extended time\nread aloud</textarea>" in page and 'value="english!"' in page
     assert 'aria-describedby="grade-error"' in page and "Problem: Choose a grade: K or 1 to 12." in text_of(page)
-    assert "Problem: 'english!' is not a language the dialogues are in: use en." in text_of(page)
+    assert "Problem: 'english!' is not a language the dialogues are in: use en or es." in text_of(page)
     r = web.post("/students/new", name="Ana Ruiz", grade="0", language=" EN", role="2",
                  accommodations="extended time\n\nread aloud", past_goals="read 20 minutes a day")
     assert r.status_code == 303
