@@ -37,7 +37,7 @@ def with_draft(env) -> list[str]:
     draft = build_draft(eli, st.transcripts.answers(session.id))
     st.finish_session(session.id, eli.id, draft.model_dump(mode="json"))
     st.close()
-    return meeting_script(draft, language="es")
+    return meeting_script(draft)
 
 
 def rehearse(env, lines: list[str]) -> subprocess.CompletedProcess:
