@@ -209,7 +209,7 @@ def test_a_spanish_rehearsal_typed_with_otra_vez_salta_and_para(data_env):
     out = flat(r.stdout)
     assert out.startswith("Vamos a practicar tu reunión, Eli."), out[:200]
     assert f"Parte 1 de {total}:" in out and f"Parte 2 de {total}:" in out and "Ahora dilo tú." in out
-    assert "Dijiste una parte. Puedes agregar:" in out and "Muy bien, sigamos." in out
+    assert "Dijiste algo de esta parte. Puedes agregar:" in out and "Muy bien, sigamos." in out
     part2 = out.index(f"Parte 2 de {total}:")
     assert out[part2:].count(f"{script[1]} Ahora dilo tú.") == 2  # "otra vez": heard again
     assert "¡Sí! Dijiste esta parte." in out and "Muy bien, paramos aquí. Lo que practicaste está guardado." in out

@@ -234,7 +234,7 @@ def test_a_whole_spanish_session_through_the_cli_and_an_english_one_beside_it(cl
         ("repite", "¿Qué haces bien, en la escuela o fuera de la escuela?"),
         ("más despacio", "Muy bien, voy a hablar más despacio. ¿Qué haces bien"),
         ("más rápido", "Muy bien, voy a hablar más rápido. ¿Qué haces bien"),
-        ("ayuda", "Dime algo que te sale bien. Por ejemplo, podrías decir: Soy bueno para dibujar"),
+        ("ayuda", "Dime algo que haces bien. Por ejemplo, podrías decir: Soy bueno para dibujar"),
         ("", "Tómate tu tiempo. ¿Qué haces bien"),
         (SPANISH[0][1], "Escuché: ¿Dibujar? ¡Sí! Soy buena para dibujar y hablar español con la señorita Núñez. ¿Es correcto?"),
         ("bueno", "Por favor, di sí o no. Escuché: ¿Dibujar?"),
