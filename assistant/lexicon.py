@@ -106,7 +106,7 @@ AREAS_ES: dict[str, list[str]] = {
     "attention and organization": ["concentrar*", "concentro", "enfocar*", "atención", "distra*", "tarea*", "organiza*",
                                    "organizado", "organizada", "olvid*", "a tiempo", "recordar", "acordarme", "agenda",
                                    "fechas de entrega", "quedarme quieto", "quedarme quieta", "estar sentado",
-                                   "estar sentada"],
+                                   "estar sentada", "quedarme sentado", "quedarme sentada"],
     "behavior": ["comportamiento", "conducta", "calmarme", "calmado", "calmada", "calma", "reglas", "en problemas",
                  "meterme en problemas", "gritar", "grito", "gritos", "peleas", "pelear"],
     "motor": ["dibuj*", "caligrafía", "mi letra", "construir", "armar", "correr", "deportes", "fútbol", "futbol",
