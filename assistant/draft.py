@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from assistant.lexicon import accommodation_of, area_of, verdict, yes_no
+from assistant.lexicon import accommodation_of, area_of, says_no, verdict
 from assistant.messages import Messages, message
 from assistant.roles import part_of_field, parts_of
 from assistant.store import Answer, Student
@@ -422,7 +422,7 @@ def build_draft(student: Student, answers: list[Answer]) -> IEPDraft:
         section = SECTION.get(a.field)
         if a.kind != "answer" or not a.confirmed or section is None or not section.answered:
             continue
-        if section.fill is not Fill.BY_VERDICT and yes_no(a.text, language) == "no" and len(a.text.split()) <= 3:
+        if section.fill is not Fill.BY_VERDICT and says_no(a.text, language):
             continue  # "Is there something that would help you?" "No." : nothing to add
         part = part_of_field(a.field)
         if part is not None:

@@ -105,3 +105,19 @@ def test_the_draft_labels_a_spanish_students_words_in_english_and_keeps_them():
     assert [(i.text, i.label) for i in d.accommodations.helpful] == [("Sí, me ayuda mucho", "extended time")]
     assert [(i.text, i.label) for i in d.accommodations.not_helpful] == [("No, no me ayuda", "breaks")]
     assert d.interests == [] and d.goals[0].area == "reading" and d.goals[0].statement.label == "reading"
+
+
+@pytest.mark.parametrize("text, no", [
+    ("no", True), ("No.", True), ("no, gracias", True), ("No, nada más", True), ("creo que no", True),
+    ("pues no", True), ("nop", True), ("nunca", True), ("no tanto", True), ("Nunca leo", False), ("No leo bien", False), ("No tengo amigos", False),
+    ("No puedo concentrarme", False), ("no me gusta escribir", False), ("sí", False)])
+def test_a_short_spanish_no_is_only_no_words(text, no):
+    from assistant.lexicon import says_no
+
+    assert says_no(text, "es") is no
+
+
+def test_english_short_no_is_unchanged():
+    from assistant.lexicon import says_no
+
+    assert says_no("No thanks") and says_no("no I can't") and says_no("nope") and not says_no("I can't focus")
