@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from assistant.lexicon import accommodation_of, area_of, verdict, yes_no
+from assistant.lexicon import accommodation_of, area_of, says_no, verdict
 from assistant.messages import Messages, message
 from assistant.roles import part_of_field, parts_of
 from assistant.store import Answer, Student
@@ -250,6 +250,19 @@ _COMMAS = re.compile(r"\s*[,;]\s*")
 _NO_LEAD = re.compile(r"^(?!)")
 
 
+def _inside_marks(before: str) -> bool:
+    """Whether the text after ``before`` is inside a question or exclamation opened with ¿ or ¡."""
+    return before.count("¿") > before.count("?") or before.count("¡") > before.count("!")
+
+
+def _strip_end(text: str) -> str:
+    """``text`` without its trailing full stops, and without a trailing ? or ! that closes no ¿ or ¡."""
+    while text and (text[-1] == "." or (text[-1] == "?" and text.count("¿") < text.count("?"))
+                    or (text[-1] == "!" and text.count("¡") < text.count("!"))):
+        text = text[:-1]
+    return text
+
+
 def split_items(text: str, language: str = "en") -> list[tuple[str, int]]:
     """Split an answer into items: (verbatim text, character offset).
 
@@ -261,12 +274,15 @@ def split_items(text: str, language: str = "en") -> list[tuple[str, int]]:
     split, leading = _SPLIT.get(language, _COMMAS), _LEAD.get(language, _NO_LEAD)
     items: list[tuple[str, int]] = []
     pos = 0
-    for m in [*split.finditer(text), None]:
+    # A Spanish question or exclamation (¿...? ¡...!) is one point: not cut at its
+    # joining words, and its closing mark kept, so no ¿ or ¡ is left unclosed.
+    cuts = [m for m in split.finditer(text) if not _inside_marks(text[:m.start()])]
+    for m in [*cuts, None]:
         end = m.start() if m else len(text)
         piece = text[pos:end]
         lead = leading.match(piece.strip())
         start = pos + (len(piece) - len(piece.lstrip())) + (lead.end() if lead else 0)
-        clean = text[start:end].strip().rstrip(".!?")
+        clean = _strip_end(text[start:end].strip())
         if clean:
             items.append((clean, start))
         if m:
@@ -406,7 +422,7 @@ def build_draft(student: Student, answers: list[Answer]) -> IEPDraft:
         section = SECTION.get(a.field)
         if a.kind != "answer" or not a.confirmed or section is None or not section.answered:
             continue
-        if section.fill is not Fill.BY_VERDICT and yes_no(a.text, language) == "no" and len(a.text.split()) <= 3:
+        if section.fill is not Fill.BY_VERDICT and says_no(a.text, language):
             continue  # "Is there something that would help you?" "No." : nothing to add
         part = part_of_field(a.field)
         if part is not None:

@@ -8,7 +8,7 @@ import re
 from functools import cache
 
 from assistant.dialogue.vocabulary import ANSWERS, Meaning, meaning_of, misheard_answer, yes_no_phrases
-from assistant.text import normalize
+from assistant.text import normalize, normalize_words
 
 # IEP areas, in order of precedence when an item matches two equally.
 AREAS: dict[str, list[str]] = {
@@ -106,7 +106,7 @@ AREAS_ES: dict[str, list[str]] = {
     "attention and organization": ["concentrar*", "concentro", "enfocar*", "atención", "distra*", "tarea*", "organiza*",
                                    "organizado", "organizada", "olvid*", "a tiempo", "recordar", "acordarme", "agenda",
                                    "fechas de entrega", "quedarme quieto", "quedarme quieta", "estar sentado",
-                                   "estar sentada"],
+                                   "estar sentada", "quedarme sentado", "quedarme sentada"],
     "behavior": ["comportamiento", "conducta", "calmarme", "calmado", "calmada", "calma", "reglas", "en problemas",
                  "meterme en problemas", "gritar", "grito", "gritos", "peleas", "pelear"],
     "motor": ["dibuj*", "caligrafía", "mi letra", "construir", "armar", "correr", "deportes", "fútbol", "futbol",
@@ -213,6 +213,24 @@ def verdict(text: str, language: str = "en") -> str | None:
     but = _BUT.get(language, _BUT["en"])
     first = re.split(rf"[,.;!?¿¡]|{but}", text.strip(), maxsplit=1)[0]
     return yes_no(first, language) or yes_no(text, language)
+
+
+# The words a short Spanish no to "anything else?" is made of ("no, gracias", "no,
+# nada más", "creo que no", "pues no"), compared without accents. Spanish puts "no"
+# before its verb, so a short answer holding another word is what the student has to
+# say ("No leo bien", "No tengo amigos"), not a no. English keeps its rule: any answer
+# of three words at most that yes_no reads as no.
+_ONLY_NO = {"es": frozenset("no nop nel nada mas gracias creo que pues ya eso es todo hay tampoco la verdad "
+                            "realmente mucho".split())}
+
+
+def says_no(text: str, language: str = "en") -> bool:
+    """Whether a short answer (three words at most) is just "no", to "Anything else?"
+    or in place of a point: read as no, and (in Spanish) made only of no's words."""
+    if len(text.split()) > 3 or yes_no(text, language) != "no":
+        return False
+    words = _ONLY_NO.get(language)
+    return words is None or meaning_of(text, language) is Meaning.NO or set(normalize_words(text, language)) <= words
 
 
 def yes_no(text: str, language: str = "en") -> str | None:

@@ -18,6 +18,18 @@ def test_split_keeps_the_students_words():
         assert text[off : off + len(t)] == t  # offsets point at the verbatim words
 
 
+def test_split_keeps_a_spanish_question_or_exclamation_whole():
+    # A Spanish question opens with ¿ and closes with ?: a point keeps both marks (a
+    # "¿y tú" left unclosed reached the draft, the family summary and the meeting
+    # script), and a joining word inside the question does not cut it in two.
+    assert [t for t, _ in split_items("Me gusta el fútbol ¿y tú?", "es")] == ["Me gusta el fútbol ¿y tú?"]
+    assert [t for t, _ in split_items("¿Puedo leer y escribir más? Y dibujar.", "es")] == [
+        "¿Puedo leer y escribir más?", "dibujar"]
+    assert [t for t, _ in split_items("¡Me encanta leer y dibujar!", "es")] == ["¡Me encanta leer y dibujar!"]
+    assert [t for t, _ in split_items("dibujo y juego fútbol.", "es")] == ["dibujo", "juego fútbol"]
+    assert [t for t, _ in split_items("I like soccer, do you?!")] == ["I like soccer", "do you"]  # English unchanged
+
+
 @pytest.mark.parametrize("text, area", [
     ("reading long chapters", "reading"), ("spelling and essays", "writing"), ("fractions", "math"),
     ("asking questions in class", "communication"), ("I get nervous on tests", "social-emotional"),

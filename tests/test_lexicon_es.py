@@ -3,11 +3,13 @@ no Spanish): ``lexicon.area_of`` / ``accommodation_of`` in Spanish, and the draf
 which labels each item in its student's language."""
 
 import pytest
+import yaml
 
 from assistant.draft import build_draft
 from assistant.lexicon import ACCOMMODATIONS, ACCOMMODATIONS_ES, AREAS, AREAS_ES, accommodation_of, area_of
 from assistant.store import Answer, Student
 from assistant.text import fold_accents
+from tests.conftest import ROOT
 
 AREA_ANSWERS = [
     ("me cuesta leer", "reading"), ("para mí es difícil leer", "reading"), ("no sé leer bien todavía", "reading"),
@@ -28,6 +30,21 @@ AREA_ANSWERS = [
 def test_a_spanish_answer_gets_the_english_area(text, area):
     for said in (text, fold_accents(text), text.upper() + "."):
         assert area_of(said, "es") == area, said
+
+
+def test_the_k_2_choices_of_what_is_hard_get_englishs_labels():
+    """A Spanish first grader picks a choice of es-k-2's "what is hard" question; the
+    teacher sees the label the same choice has in English ("quedarme sentado", the
+    choice of "sitting still", had none)."""
+    def choices(language: str) -> list[str]:
+        band = yaml.safe_load((ROOT / "dialogues" / language / "grades-k-2.yaml").read_text(encoding="utf-8"))
+        return next(p["choices"] for s in band["sections"] for p in s["prompts"] if p["id"] == "hard")
+
+    english, spanish = choices("en"), choices("es")
+    assert len(english) == len(spanish)
+    for en, es in zip(english, spanish, strict=True):
+        assert area_of(es, "es") == area_of(en) is not None, (en, es)
+    assert area_of("me cuesta quedarme sentada", "es") == "attention and organization"
 
 
 @pytest.mark.parametrize("text", ["voy al restaurante", "me cuesta trabajo", "saqué buenas notas", "mi perro", "azul"])
@@ -88,3 +105,19 @@ def test_the_draft_labels_a_spanish_students_words_in_english_and_keeps_them():
     assert [(i.text, i.label) for i in d.accommodations.helpful] == [("Sí, me ayuda mucho", "extended time")]
     assert [(i.text, i.label) for i in d.accommodations.not_helpful] == [("No, no me ayuda", "breaks")]
     assert d.interests == [] and d.goals[0].area == "reading" and d.goals[0].statement.label == "reading"
+
+
+@pytest.mark.parametrize("text, no", [
+    ("no", True), ("No.", True), ("no, gracias", True), ("No, nada más", True), ("creo que no", True),
+    ("pues no", True), ("nop", True), ("nunca", True), ("no tanto", True), ("Nunca leo", False), ("No leo bien", False), ("No tengo amigos", False),
+    ("No puedo concentrarme", False), ("no me gusta escribir", False), ("sí", False)])
+def test_a_short_spanish_no_is_only_no_words(text, no):
+    from assistant.lexicon import says_no
+
+    assert says_no(text, "es") is no
+
+
+def test_english_short_no_is_unchanged():
+    from assistant.lexicon import says_no
+
+    assert says_no("No thanks") and says_no("no I can't") and says_no("nope") and not says_no("I can't focus")

@@ -261,6 +261,21 @@ def test_the_review_app_marks_languages_and_serves_both_copies(st):
         web.close()
 
 
+def test_a_draft_version_marks_a_spanish_students_goals_lang(st):
+    """The version page's goals are the student's words too: a screen reader reads them
+    in Spanish (they were left unmarked, read with the English voice)."""
+    web = Browser(st)
+    try:
+        assert web.sign_in().status_code == 303
+        page = web.client.get(f"/students/{st.ana}/versions/1").text
+        assert '<span lang="es">quiero leer más rápido</span>' in page
+        assert '<span lang="es">para junio</span>' in page
+        english = web.client.get(f"/students/{st.eli}/versions/1").text
+        assert "I want to read faster" in english and "lang=\"es\"" not in english
+    finally:
+        web.close()
+
+
 @pytest.mark.slow  # a real server and a real Chromium
 def test_a_mixed_class_in_the_browser(st, base_env, browser):
     """One English and one Spanish student: the dashboard says each one's language, the

@@ -163,6 +163,24 @@ def test_a_spanish_question_is_read_back_without_an_unclosed_mark(store):
     assert [a.text for a in store.transcripts.answers(1)][:2] == ["¿Puedo dibujar?", "¡Me encanta el fútbol!"]
 
 
+def test_a_spanish_answer_that_starts_with_no_is_an_answer_not_a_no(store):
+    """Spanish puts "no" before its verb: "No leo bien" is what is hard, not "no".
+    It was dropped from the draft, and at "¿Hay algo más ...?" "No tengo amigos" ended
+    the section unheard; "No, nada más" still does."""
+    from assistant.draft import build_draft
+
+    ana = store.roster.add("Ana López", 4, "es", [], [])
+    voice = RecordingVoice()
+    ears = Student(voice, script("Dibujar", "sí", "No, nada más", "Fútbol", "sí", "no gracias",
+                                 "No leo bien", "sí", "No tengo amigos", "sí"))
+    DialogueEngine(dialogue_for(4, "es"), ana, store, voice, ears, log=lambda line: None).run()
+    assert ears.after(8) == ["Escuché: No tengo amigos. ¿Es correcto?"]
+    assert ears.after(2) == ["Lo que me gusta.", "¿Qué te gusta hacer para divertirte?"]
+    draft = build_draft(ana, store.transcripts.answers(1))
+    assert [i.text for i in draft.challenges] == ["No leo bien", "No tengo amigos"]
+    assert [i.text for i in draft.strengths] == ["Dibujar"]
+
+
 def test_a_part_of_the_read_back_named_by_its_question_leaves_no_mark_unclosed():
     """(The grades 3-5 dialogue names every part by its section's title; a band with
     two lists in one section names them by their questions.)"""

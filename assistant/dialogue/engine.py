@@ -35,7 +35,7 @@ from assistant.dialogue.schema import Dialogue, Prompt
 from assistant.dialogue.voice import Ears, Listen, Stopped, Utterance, Voice
 from assistant.draft import IEPDraft, build_draft, carry_teacher_work
 from assistant.errors import UserError
-from assistant.lexicon import yes_no
+from assistant.lexicon import says_no, yes_no
 from assistant.messages import REFERENCE, Messages, message
 from assistant.recordings import StudentFiles
 from assistant.store import Answer, Session, Store, Student
@@ -328,7 +328,7 @@ class DialogueEngine:
             return done
         if cmd is Command.THATS_ALL:
             return done
-        if step.role is Role.FOLLOW_UP and yes_no(u.text, self.language) == "no" and len(u.text.split()) <= 3:
+        if step.role is Role.FOLLOW_UP and says_no(u.text, self.language):
             return Outcome.END_LIST  # "Anything else?" "No." "Nope." "No thanks." ("No more", "I'm done": that's all)
         verdict = self._answer(step, u, plan.key_at(plan.after(i, Outcome.NEXT)))
         if verdict in (Verdict.YES, Verdict.UNCLEAR):

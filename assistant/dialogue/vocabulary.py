@@ -102,7 +102,7 @@ VOCABULARY: dict[str, dict[Meaning, tuple[str, ...]]] = {
             "claro que sí", "por supuesto", "seguro", "correcto", "es correcto", "sí es correcto", "está bien",
             "sí está bien", "así es", "exacto", "cierto", "es cierto", "de acuerdo", "vale", "ajá", "ajá sí",
             "mjm", "ok", "okey", "okay", "sale", "ándale", "órale", "simón", "yes", "yeah", "creo que sí",
-            "me ayuda", "sí me ayuda", "me ayuda mucho", "ayuda mucho", "sí mucho",
+            "me ayuda", "sí me ayuda", "me ayuda mucho", "ayuda mucho", "sí mucho", "me sirve", "sí me sirve",
             "sí la uso", "sí lo uso", "sí los uso", "sí las uso"),
         Meaning.NO: (
             "no", "no no", "no gracias", "nel", "nop", "para nada", "nunca", "no es correcto", "no es cierto",
