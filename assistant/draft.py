@@ -366,8 +366,8 @@ def _goal_of(a: Answer, by_id: dict[int, Answer]) -> tuple[int, int]:
     return origin.session_id, a.extra.get("goal_number", origin.extra.get("goal_number", 1))
 
 
-def _goal_words(g: Goal) -> tuple:
-    return tuple(normalize(i.text) if i else "" for i in (g.statement, g.measure, g.timeframe, g.support))
+def _goal_words(g: Goal, language: str) -> tuple:
+    return tuple(normalize(i.text, language) if i else "" for i in (g.statement, g.measure, g.timeframe, g.support))
 
 
 def _merge_repeats(d: IEPDraft) -> None:
@@ -381,7 +381,8 @@ def _merge_repeats(d: IEPDraft) -> None:
         keep = []
         for i in items:
             about = getattr(i, "accommodation", None) or getattr(i, "goal", None) or ""
-            key, session = (normalize(about), normalize(i.text)), i.source.session_id if i.source else None
+            key = (normalize(about, d.language), normalize(i.text, d.language))
+            session = i.source.session_id if i.source else None
             if key in first and session is not None and first[key] not in (None, session):
                 continue
             first.setdefault(key, session)
@@ -390,8 +391,9 @@ def _merge_repeats(d: IEPDraft) -> None:
     seen: set[tuple] = set()
     goals = []
     for g in d.goals:
-        if _goal_words(g) not in seen:
-            seen.add(_goal_words(g))
+        words = _goal_words(g, d.language)
+        if words not in seen:
+            seen.add(words)
             goals.append(g)
     d.goals = goals
 

@@ -134,6 +134,16 @@ def test_the_same_words_about_different_accommodations_or_past_goals_are_not_rep
     assert [i.source.answer_id for i in d.accommodations.helpful if i.source] == [2]
 
 
+def test_a_spanish_point_said_again_with_or_without_accents_is_kept_once():
+    # a typed "mas tiempo" and a heard "más tiempo" are one point said twice, as
+    # Spanish compares words everywhere else (not as two English spellings)
+    s = Student(id=1, name="Ana", grade=4, language="es", rate=None, voice=None,
+                accommodations=[], past_goals=[], created="x")
+    d = build_draft(s, [_said_of(1, 1, "más tiempo", "accommodations.wanted"),
+                        _said_of(2, 2, "mas tiempo", "accommodations.wanted")])
+    assert [i.text for i in d.accommodations.wanted] == ["más tiempo"]
+
+
 def test_a_new_session_keeps_the_teachers_work_on_the_draft():
     from assistant.draft import Goal, Item, carry_teacher_work
 
