@@ -211,6 +211,18 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quoted}"
 
 
+# Letter names a voice reads as a word: espeak-ng's Spanish says "IEP" as "yep" (not
+# "i, e, pe") in many places ("tu IEP, el plan"). Written with dots it says each letter, and it stays
+# one word, as word timing (which counts words) needs.
+_SPELLED = {"es": re.compile(r"\b(IEP|PEI)(?=\W|$)")}
+
+
+def spoken_form(text: str, language: str) -> str:
+    """``text`` as a voice of ``language`` is given it (never shown or stored)."""
+    spelled = _SPELLED.get(language)
+    return spelled.sub(lambda m: ".".join(m.group(1)) + ".", text) if spelled else text
+
+
 def display_words(text: str) -> list[str]:
     """The words of a line as the student's screen shows them, one highlight each:
     whitespace-separated, punctuation kept with its word. The speech engines'

@@ -35,7 +35,7 @@ from assistant.audio.wav import Audio, read_wav, write_wav
 from assistant.errors import UserError, free_bytes, os_storage_error, read_only
 from assistant.paths import cache_dir, make_private, private_dir, write_private
 from assistant.speech import piper
-from assistant.text import display_words
+from assistant.text import display_words, spoken_form
 
 DEFAULT_RATE = 165  # words per minute: a little slower than espeak's 175 default
 DEFAULT_VOICES = {"en": "gmw/en-us"}  # espeak-ng: US English for US IEPs; other languages: espeak's own choice
@@ -453,8 +453,8 @@ class Speaker:
     def _render_espeak(self, text: str, tmp: Path) -> None:
         folder = tmp.parent
         try:
-            reply = self._worker.request(timeout=30 + len(text) / 20, op="render", text=text, voice=self.choice.name,
-                                         rate=self.rate, out=str(tmp))
+            reply = self._worker.request(timeout=30 + len(text) / 20, op="render", text=spoken_form(text, self.language),
+                                         voice=self.choice.name, rate=self.rate, out=str(tmp))
         except UserError:
             tmp.unlink(missing_ok=True)
             raise
