@@ -304,10 +304,10 @@ def main(argv: list[str] | None = None) -> int:
 
         speech = Speech()
         try:
-            results = _spanish(False, speech, log)
+            spanish = _spanish(False, speech, log)
         finally:
             speech.close()
-        args.out.write_text(json.dumps(results, indent=1, ensure_ascii=False))
+        args.out.write_text(json.dumps(spanish, indent=1, ensure_ascii=False))
         return 0
     speech = Speech()
     results: dict = {"phrases": len(spoken_phrases()), "answers": len(ANSWERS), "models": {}}
