@@ -21,7 +21,7 @@ import numpy as np
 from assistant.audio import SAMPLE_RATE
 from assistant.evaluate import wer
 from assistant.session import heard_at_yes_no
-from assistant.simulate.voices import JOE, ROBOTIC, StudentVoices, VoiceSpec
+from assistant.simulate.voices import JOE, ROBOTIC, SPANISH, StudentVoices, VoiceSpec
 from assistant.speech.asr import DecodeSettings, Recognizer, transcribe_pcm
 
 Log = Callable[[str], None]
@@ -34,10 +34,9 @@ NATURAL_VOICES = [
     VoiceSpec("piper child-like slow", "piper", JOE, length_scale=1.25, pitch=1.25),
 ]
 ESPEAK_VOICES = ROBOTIC
-# Spanish: no Piper voice speaks it here, so espeak-ng's: Latin American (the default
-# a Spanish student hears), Spain's, and a variant of each (a woman's and a deeper
-# man's voice), so a phrase is right in more than one voice before it counts
-SPANISH_VOICES = [VoiceSpec(f"espeak {v}", "espeak", v) for v in ("es-419", "es", "es-419+f3")]
+# Spanish: espeak-ng's Latin American, Spain's and a woman's variant (no Piper voice
+# speaks Spanish here), so a phrase is right in more than one voice before it counts
+SPANISH_VOICES = SPANISH
 
 
 @dataclass(frozen=True)

@@ -366,8 +366,8 @@ def spanish_section(es: dict | None) -> list[str]:
              f"{es['phrases']} of the {es['of_phrases']} phrases of the Spanish vocabulary (`vocabulary.phrases(\"es\")`), "
              "each through the live path with the Spanish grammar and hot words, judged by what a Spanish session reads "
              f"from it. Answers: {es['answers']} of the {es['of_answers']} Spanish answers of `bench/material.py` "
-             f"(SPANISH_ANSWERS), said by {', '.join(es['answer_voices'])}, decoded as files; WER with accents and "
-             "punctuation folded (`evaluate.wer(..., \"es\")`).", "",
+             f"(SPANISH_ANSWERS), said by {', '.join(es['answer_voices'])}, decoded as files; WER as "
+             "`evaluate.wer(..., \"es\")` compares Spanish words.", "",
              "| voice | commands and yes/no right | stored as answer | WER, answers |", "|---|---|---|---|"]
     for voice, row in es["commands"].items():
         a = es["answers_wer"].get(voice)
