@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from assistant import lexicon
 from assistant.errors import UserError
 from assistant.text import normalize_words
 
@@ -35,42 +36,63 @@ if TYPE_CHECKING:
 # a check-in runs, not when the command line is read: every other command would
 # otherwise pay for them at start-up.
 
-NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
-# What a recognizer writes for a number said alone ("for" for "four"): counted only
-# when it is the whole answer, never looked for inside a sentence ("it was hard to
-# focus" is not a 2).
-SOUNDS_LIKE = {"won": 1, "to": 2, "too": 2, "tree": 3, "for": 4, "fore": 4}
-# Said around a number without changing it: "about four", "I'd say a three", "like a 2"
-AROUND = {"a", "about", "around", "like", "maybe", "probably", "i", "i'd", "id", "would", "say", "its", "it's", "it",
-          "is", "um", "uh", "hmm", "so", "okay", "ok", "well", "number", "pretty", "much", "going", "the"}
-OUT_OF = re.compile(r"\bout of (?:5|five)\b")
-OTHER_NUMBERS = re.compile(r"\b(?:zero|six|seven|eight|nine|ten|[06-9]|\d\d+)\b")
+@dataclass(frozen=True)
+class Ratings:
+    """How a rating from 1 to 5 is said in one language."""
+
+    numbers: dict[str, int]
+    # What a recognizer writes for a number said alone ("for" for "four"): counted only
+    # when it is the whole answer, never looked for inside a sentence ("it was hard to
+    # focus" is not a 2).
+    sounds_like: dict[str, int]
+    # Said around a number without changing it: "about four", "I'd say a three", "like a 2"
+    around: frozenset[str]
+    out_of: re.Pattern
+    other_numbers: re.Pattern
+
+
+RATINGS = {
+    "en": Ratings(
+        {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "1": 1, "2": 2, "3": 3, "4": 4, "5": 5},
+        {"won": 1, "to": 2, "too": 2, "tree": 3, "for": 4, "fore": 4},
+        frozenset({"a", "about", "around", "like", "maybe", "probably", "i", "i'd", "id", "would", "say", "its", "it's",
+                   "it", "is", "um", "uh", "hmm", "so", "okay", "ok", "well", "number", "pretty", "much", "going",
+                   "the"}),
+        re.compile(r"\bout of (?:5|five)\b"),
+        re.compile(r"\b(?:zero|six|seven|eight|nine|ten|[06-9]|\d\d+)\b")),
+    # "un tres", "como cuatro", "cuatro de cinco", "yo diría que un tres". Not "una":
+    # "una" is "a" before a word as often as it is a number. Not "más o menos" as a
+    # rating: it is said around one ("más o menos un tres") and alone is "okay", no number.
+    "es": Ratings(
+        {"uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "1": 1, "2": 2, "3": 3, "4": 4, "5": 5},
+        {"tre": 3, "sinco": 5},
+        frozenset({"un", "una", "como", "más", "mas", "menos", "o", "creo", "que", "es", "pues", "este", "eh", "em",
+                   "mm", "yo", "diría", "diria", "digo", "tal", "vez", "quizás", "quizas", "número", "numero", "el",
+                   "la", "bueno", "ok", "okay", "va", "me", "está", "esta", "le", "doy", "pondría", "pondria",
+                   "casi", "unos", "sería", "seria", "pongo", "mmm", "ah"}),
+        re.compile(r"\b(?:de|sobre) (?:5|cinco)\b"),
+        re.compile(r"\b(?:cero|seis|siete|ocho|nueve|diez|[06-9]|\d\d+)\b")),
+}
 
 RATING_CHOICES = ("1", "2", "3", "4", "5")
-RATING_HELP = ("Say one number from 1 to 5. 1 means not well at all. 3 means okay. 5 means really well. "
-               "If you are not sure, say I don't know.")
-HELPED_HELP = "Tell me what made it easier. For example: my teacher checked in with me, or I used a checklist."
-IN_THE_WAY_HELP = "Tell me what made it harder. For example: I was tired, or the class was noisy."
-USED_HELP = "Say yes if you used it since we last talked, no if you did not, or not sure."
-STOP_LINE = ("Okay, let's stop here. Everything you said is saved. Next time we will start a new check-in.")
-NO_BACK = "In a check-in we go one question at a time, so we can't go back."
 
 
-def rating_of(text: str) -> int | None:
+def rating_of(text: str, language: str = "en") -> int | None:
     """The rating in an answer to "How is it going, from 1 to 5?": "three", "3",
-    "a three", "about four", "four out of five" are each one number; an answer with
-    two different numbers ("three or four"), a number outside 1 to 5, or none is
-    None (asked again)."""
-    words = normalize_words(OUT_OF.sub(" ", " ".join(normalize_words(text))))
-    if OTHER_NUMBERS.search(" ".join(words)):
+    "a three", "about four", "four out of five" ("tres", "un tres", "como cuatro",
+    "cuatro de cinco") are each one number; an answer with two different numbers
+    ("three or four"), a number outside 1 to 5, or none is None (asked again)."""
+    r = RATINGS.get(language, RATINGS["en"])
+    words = normalize_words(r.out_of.sub(" ", " ".join(normalize_words(text, language))), language)
+    if r.other_numbers.search(" ".join(words)):
         return None
-    found = {NUMBERS[w] for w in words if w in NUMBERS}
+    found = {r.numbers[w] for w in words if w in r.numbers}
     if len(found) == 1:
         return found.pop()
     if not found:
-        rest = [w for w in words if w not in AROUND]
-        if len(rest) == 1 and rest[0] in SOUNDS_LIKE:
-            return SOUNDS_LIKE[rest[0]]
+        rest = [w for w in words if w not in r.around]
+        if len(rest) == 1 and rest[0] in r.sounds_like:
+            return r.sounds_like[rest[0]]
     return None
 
 
@@ -103,7 +125,7 @@ class _Stop(Exception):
     """The student said stop."""
 
 
-def checkin_talk(*args) -> Conversation:
+def checkin_talk(voice, ears, save, save_rate, language: str = "en") -> Conversation:
     """A Conversation whose questions take "one" as 1: a short answer that nearly is
     a command is otherwise asked about ("one" is close to "done": "Did you mean
     'that's all'?"), and at "from 1 to 5" a number is what was meant."""
@@ -111,11 +133,11 @@ def checkin_talk(*args) -> Conversation:
 
     class CheckinTalk(Conversation):
         def _did_you_mean(self, u: Utterance) -> Command | None:
-            if rating_of(u.text) is not None:
+            if rating_of(u.text, self.language) is not None:
                 return None
             return super()._did_you_mean(u)
 
-    return CheckinTalk(*args)
+    return CheckinTalk(voice, ears, save, save_rate, language=language)
 
 
 @dataclass
@@ -127,9 +149,21 @@ class Checkin:
     voice: Any
     goals: list[str]
     accommodations: list[str]
+    language: str = "en"
 
     def __post_init__(self) -> None:
+        from assistant.messages import Messages
+
         self.body: dict = {"goals": [], "accommodations": []}
+        self.m = Messages(self.language)
+
+    def _command(self, u: Utterance, cmd: Command | None) -> Command | None:
+        """The command said, in the check-in's language: the conversation's own
+        reading, else this one (a conversation that reads commands in English only
+        would store "para" as an answer)."""
+        from assistant.dialogue.commands import command_of
+
+        return cmd if cmd is not None else command_of(u.text, self.language)
 
     def _save(self, finished: bool = False) -> None:
         self.save_body(self.body, finished)
@@ -146,24 +180,23 @@ class Checkin:
 
         first = name.split()[0] if name.split() else name
         parts = len(self.goals) + (1 if self.accommodations else 0)
-        self.talk.say(f"Hi {first}. Let's check in on your goals. For each goal, I will ask how it is going, what "
-                      "helped, and what got in the way. Say stop at any time to stop.", private=True)
+        self.talk.say(self.m("checkin.hello", name=first), private=True)
         try:
             for n, goal in enumerate(self.goals, 1):
-                self._show("where", f"Goal {n}", n, parts)
+                self._show("where", self.m("checkin.where_goal", number=n), n, parts)
                 self._goal(n, goal)
             if self.accommodations:
-                self._show("where", "Accommodations", parts, parts)
-                self.talk.say("Now, your accommodations.")
+                self._show("where", self.m("checkin.where_accommodations"), parts, parts)
+                self.talk.say(self.m("checkin.accommodations"))
                 for acc in self.accommodations:
                     self._accommodation(acc)
         except _Stop:
-            self.talk.say(STOP_LINE)
+            self.talk.say(self.m("checkin.stop"))
             return "paused"
         except Stopped:  # no more input (typed answers ended): what was said is saved
             return "paused"
         self._save(finished=True)
-        self.talk.say(f"Thank you, {first}. Your check-in is saved, and your teacher will see it.", private=True)
+        self.talk.say(self.m("checkin.thanks", name=first), private=True)
         return "finished"
 
     # ------------------------------------------------------------ a goal
@@ -174,14 +207,14 @@ class Checkin:
 
         entry: dict = {"goal": goal, "rating": None, "said": None, "helped": None, "in_the_way": None}
         self.body["goals"].append(entry)
-        question = (f"Your goal: {goal.rstrip('.')}. How is it going, from 1 to 5? 1 means not well at all, "
-                    "5 means really well.")
+        question = self.m("checkin.rating_question", goal=goal.rstrip("."))
         entry["rating"], entry["said"] = self.talk.ask(
-            Question(question, True, Listen.CHOICE, RATING_CHOICES, RATING_HELP), partial(self._settle_rating, question),
+            Question(question, True, Listen.CHOICE, RATING_CHOICES, self.m("checkin.rating_help")),
+            partial(self._settle_rating, question),
             YES_NO_TRIES, self._rating_given_up)
         self._save()
-        self._free("What helped?", HELPED_HELP, entry, "helped")
-        self._free("What got in the way?", IN_THE_WAY_HELP, entry, "in_the_way")
+        self._free(self.m("checkin.helped"), self.m("checkin.helped_help"), entry, "helped")
+        self._free(self.m("checkin.in_the_way"), self.m("checkin.in_the_way_help"), entry, "in_the_way")
 
     def _settle_rating(self, question: str, u: Utterance, cmd: Command | None) -> tuple[int | None, str | None] | Again:
         from assistant.dialogue.asking import Again
@@ -189,25 +222,26 @@ class Checkin:
         from assistant.lexicon import yes_no
 
         said = u.text.strip()
-        rating = rating_of(said)
+        rating = rating_of(said, self.language)
         if rating is not None:
-            self.talk.say(f"Okay, {rating} out of 5.")
+            self.talk.say(self.m("checkin.rating_heard", rating=rating))
             return rating, said
+        cmd = self._command(u, cmd)
         if cmd is Command.STOP:
             raise _Stop
         if cmd is Command.SKIP:
-            self.talk.say("Okay, we will skip that one.")
+            self.talk.say(self.m("checkin.skipped"))
             return None, None
-        if cmd is Command.DONT_KNOW or yes_no(said) == "not sure":
-            self.talk.say("That's okay.")
+        if cmd is Command.DONT_KNOW or yes_no(said, self.language) == "not sure":
+            self.talk.say(self.m("checkin.thats_okay"))
             return None, said
         if cmd is Command.BACK:
-            return Again(f"{NO_BACK} {question}")
-        return Again(f"Please say one number from 1 to 5, or say I don't know. {question}")
+            return Again(self.m("checkin.no_back", question=question))
+        return Again(self.m("checkin.rating_again", question=question))
 
     def _rating_given_up(self, replies: list[Utterance]) -> tuple[int | None, str | None]:
         """No number in three replies: they are kept as said, with no rating, and the check-in goes on."""
-        self.talk.say("Okay, let's go on. I saved what you said for your teacher.")
+        self.talk.say(self.m("checkin.saved_go_on"))
         return None, " / ".join(r.text.strip() for r in replies)
 
     def _free(self, question: str, help_text: str, entry: dict, key: str) -> None:
@@ -219,16 +253,17 @@ class Checkin:
         from assistant.dialogue.voice import Listen
 
         def settle(u: Utterance, cmd: Command | None) -> str | None | Again:
+            cmd = self._command(u, cmd)
             if cmd is Command.STOP:
                 raise _Stop
             if cmd is Command.SKIP:
-                self.talk.say("Okay, we will skip that one.")
+                self.talk.say(self.m("checkin.skipped"))
                 return None
             if cmd is Command.DONT_KNOW:
-                self.talk.say("That's okay.")
+                self.talk.say(self.m("checkin.thats_okay"))
                 return u.text.strip()
             if cmd is Command.BACK:
-                return Again(f"{NO_BACK} {question}")
+                return Again(self.m("checkin.no_back", question=question))
             # anything else is an answer, "nothing" too (What got in the way? Nothing.)
             said = u.text.strip()
             entry[key] = said
@@ -236,7 +271,7 @@ class Checkin:
             if self._confirm(said) is None:
                 entry[key] = None
                 self._save()
-                return Again(f"Okay, let's try again. {question}")
+                return Again(self.m("checkin.try_again", question=question))
             return said
 
         entry[key] = self.talk.ask(Question(question, False, Listen.ANSWER, help=help_text), settle)
@@ -249,21 +284,23 @@ class Checkin:
         from assistant.dialogue.commands import Command
         from assistant.dialogue.voice import Listen
         from assistant.lexicon import yes_no
-        question = f"I heard: {said.rstrip('.!?')}. Is that right?"
+
+        question = self.m("checkin.heard", answer=said.rstrip(".!?"))
         self._show("heard", said)
 
         def settle(u: Utterance, cmd: Command | None) -> bool | None | Again:
-            v = yes_no(u.text)
+            cmd = self._command(u, cmd)
+            v = yes_no(u.text, self.language)
             if v == "yes":
                 return True
             if v == "no" or cmd is Command.BACK:  # "go back" here means: that is not what I meant
                 return None
             if cmd is Command.STOP:
                 raise _Stop
-            return Again(f"Please say yes or no. {question}")
+            return Again(self.m("checkin.yes_or_no", question=question))
 
         def give_up(replies: list[Utterance]) -> bool:
-            self.talk.say("Okay, let's go on. I kept what you said.")
+            self.talk.say(self.m("checkin.kept_go_on"))
             return False
 
         return self.talk.ask(Question(question, True, Listen.YES_NO), settle, YES_NO_TRIES, give_up)
@@ -274,11 +311,12 @@ class Checkin:
         entry: dict = {"accommodation": acc, "used": None, "helped": None, "said": None}
         self.body["accommodations"].append(entry)
         said: list[str] = []
-        entry["used"] = self._yes_no(f"Did you use {acc.rstrip('.')}?", USED_HELP, said)
+        entry["used"] = self._yes_no(self.m("checkin.used", accommodation=acc.rstrip(".")), self.m("checkin.used_help"),
+                                     said)
         entry["said"] = " / ".join(said) or None
         self._save()
         if entry["used"] == "yes":
-            entry["helped"] = self._yes_no("Did it help?", "Say yes if it helped, no if it did not, or not sure.", said)
+            entry["helped"] = self._yes_no(self.m("checkin.did_it_help"), self.m("checkin.did_it_help_help"), said)
             entry["said"] = " / ".join(said) or None
             self._save()
 
@@ -288,27 +326,27 @@ class Checkin:
         from assistant.dialogue.asking import YES_NO_TRIES, Again, Question
         from assistant.dialogue.commands import Command
         from assistant.dialogue.voice import Listen
-        from assistant.lexicon import verdict
 
         def settle(u: Utterance, cmd: Command | None) -> str | None | Again:
+            cmd = self._command(u, cmd)
             if cmd is Command.STOP:
                 raise _Stop
             if cmd is Command.SKIP:
-                self.talk.say("Okay, we will skip that one.")
+                self.talk.say(self.m("checkin.skipped"))
                 return None
             if cmd is Command.HELP:
                 return Again(help_text)
-            v = verdict(u.text)
+            v = lexicon.verdict(u.text, self.language)
             if v is not None:
                 said.append(u.text.strip())
                 return v
             if cmd is Command.BACK:
-                return Again(f"{NO_BACK} {question}")
-            return Again(f"Please say yes, no, or not sure. {question}")
+                return Again(self.m("checkin.no_back", question=question))
+            return Again(self.m("checkin.yes_no_or_not_sure", question=question))
 
         def give_up(replies: list[Utterance]) -> str | None:
             said.extend(r.text.strip() for r in replies)
-            self.talk.say("Okay, let's go on. I saved what you said for your teacher.")
+            self.talk.say(self.m("checkin.saved_go_on"))
             return None
 
         # private: an accommodation is part of the student's IEP
@@ -353,9 +391,9 @@ def cmd_checkin(args) -> int:
     lock = session_lock(store.dir, student.id, student.label, doing="check-in")  # noqa: F841 (held until the end)
     at = f"{day}T{now()[11:]}" if day else None
     with talking(args, store, student) as talk:
-        save = Saver(store.dir, talk.voice)
+        save = Saver(store.dir, talk.voice, language=student.language)
         conversation = checkin_talk(talk.voice, talk.ears, save,
-                                   lambda rate: store.roster.set_voice(student.id, rate=rate))
+                                   lambda rate: store.roster.set_voice(student.id, rate=rate), language=student.language)
         started: dict[str, int] = {}
 
         def save_body(body: dict, finished: bool) -> None:
@@ -364,7 +402,8 @@ def cmd_checkin(args) -> int:
                 started["id"] = save(lambda: store.checkins.start(student.id, body, at))
             save(lambda: store.checkins.save(started["id"], body, finished))
 
-        talk.ending = Checkin(conversation, save_body, talk.voice, goals, list(student.accommodations)).run(student.name)
+        talk.ending = Checkin(conversation, save_body, talk.voice, goals, list(student.accommodations),
+                              student.language).run(student.name)
     if talk.ending == "finished":
         _err(f"finished: the teacher sees it in the review app (the student's check-ins), or with iep-assistant export "
              f"--student '{student.label}' --format md")

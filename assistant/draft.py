@@ -160,7 +160,8 @@ class Section:
     mine: str  # in the student's words (their documents)
     fill: Fill
     is_list: bool = False  # a list of items: edited item by item, and read back at the end of a session when spoken
-    labeler: Callable[[str], str | None] | None = None  # the label suggested for each item
+    # the label suggested for each item, from its text in the student's language (English labels whatever that is)
+    labeler: Callable[[str, str], str | None] | None = None
     item: type[Item] = Item
     discuss: bool = False  # for discussion at the meeting (highlighted)
     under: str | None = None  # the key of the section it is listed under
@@ -279,9 +280,10 @@ def _source(a: Answer, offset: int = 0, length: int | None = None) -> Source:
                   audio_path=a.audio_path)
 
 
-def _items(a: Answer, section: Section) -> list[Item]:
-    label = section.labeler or (lambda t: None)
-    return [section.item(text=t, label=label(t), source=_source(a, off, len(t))) for t, off in split_items(a.text)]
+def _items(a: Answer, section: Section, language: str = "en") -> list[Item]:
+    label = section.labeler or (lambda t, language: None)
+    return [section.item(text=t, label=label(t, language), source=_source(a, off, len(t)))
+            for t, off in split_items(a.text)]
 
 
 # ---------------------------------------------------------------- the builder
@@ -378,6 +380,7 @@ def build_draft(student: Student, answers: list[Answer]) -> IEPDraft:
     by_id = {a.id: a for a in answers}
     goals: dict[tuple[int, int], Goal] = {}
     spoke: set[str] = set()  # the parts the student's answers went to
+    language = student.language  # the sessions' language: yes/no and labels read the answers in it
     for a in answers:
         if a.superseded or a.id in replaced:
             continue
@@ -390,23 +393,23 @@ def build_draft(student: Student, answers: list[Answer]) -> IEPDraft:
         section = SECTION.get(a.field)
         if a.kind != "answer" or not a.confirmed or section is None or not section.answered:
             continue
-        if section.fill is not Fill.BY_VERDICT and yes_no(a.text) == "no" and len(a.text.split()) <= 3:
+        if section.fill is not Fill.BY_VERDICT and yes_no(a.text, language) == "no" and len(a.text.split()) <= 3:
             continue  # "Is there something that would help you?" "No." : nothing to add
         part = part_of_field(a.field)
         if part is not None:
             spoke.add(part.key)
         if section.fill is Fill.ITEMS:
-            section.items(d).extend(_items(a, section))
+            section.items(d).extend(_items(a, section, language))
         elif section.fill is Fill.BY_VERDICT:
             listed = a.extra.get("accommodation", "")
-            said = verdict(a.text) or "not sure"
-            item = AccommodationItem(text=a.text, label=accommodation_of(listed) or listed.lower() or None,
+            said = verdict(a.text, language) or "not sure"
+            item = AccommodationItem(text=a.text, label=accommodation_of(listed, language) or listed.lower() or None,
                                      accommodation=listed, source=_source(a))
             acc = d.accommodations
             {"yes": acc.helpful, "no": acc.not_helpful}.get(said, acc.not_sure).append(item)
         elif section.fill is Fill.PAST_GOAL:
             goal = a.extra.get("goal", "")
-            label = section.labeler(goal) if section.labeler else None
+            label = section.labeler(goal, language) if section.labeler else None
             d.past_goals.append(PastGoal(text=a.text, label=label, goal=goal, source=_source(a)))
         elif section.fill is Fill.GOAL_PART:
             # goals are numbered per session (its rounds): the goals of each session
@@ -417,10 +420,10 @@ def build_draft(student: Student, answers: list[Answer]) -> IEPDraft:
             goal = goals[key]
             text = a.text.strip()
             part_name = section.path[-1]
-            setattr(goal, part_name, Item(text=text, label=section.labeler(text) if section.labeler else None,
+            setattr(goal, part_name, Item(text=text, label=section.labeler(text, language) if section.labeler else None,
                                           source=_source(a)))
             if part_name == "statement":
-                goal.area = area_of(text)
+                goal.area = area_of(text, language)
     d.goals = [goals[k] for k in sorted(goals) if any((goals[k].statement, goals[k].measure, goals[k].timeframe,
                                                        goals[k].support))]
     _merge_repeats(d)

@@ -2,7 +2,9 @@
 
 What counts as the same word is ``assistant.text.normalize_words``, the one
 normaliser, in the language of the speech: English references spell numbers
-out ("21" is "twenty one"), Korean ones keep their digits.
+out ("21" is "twenty one"), Spanish ones too, in Spanish ("21" is "veintiuno"),
+and compare without accents ("mas" is "más", "ano" is not "año"); Korean ones
+keep their digits.
 """
 
 from __future__ import annotations

@@ -113,12 +113,12 @@ def talking(args: Any, store: Store, student: Student) -> Iterator[Talk]:
 
         def factory(screen: Screen, voice: SpokenVoice) -> Ears:
             if page is None:
-                return ListeningEars(recognizer, screen, name, notify=voice.notify)
+                return ListeningEars(recognizer, screen, name, notify=voice.notify, language=student.language)
             from assistant.screen.ears import PageAndMicrophoneEars
 
             # the microphone and the page together: a press on the page stops the listening at once
             ears = ListeningEars(recognizer, screen, name, notify=voice.notify, hub=page.hub, cancel=page.page.pending,
-                                 problem=voice.problem)
+                                 problem=voice.problem, language=student.language)
             return PageAndMicrophoneEars(ears, page.page, page.hub)
     talk: Talk | None = None
     try:
@@ -136,7 +136,8 @@ def talking(args: Any, store: Store, student: Student) -> Iterator[Talk]:
             _err(f"student screen: {page.url}")
             if not args.no_open:
                 open_page(page.url, args.kiosk)
-        voice = SpokenVoice(screen, speaker, hub=page.hub if page is not None else None)
+        # what the voice and ears say of their own (a lost microphone) is in the student's language
+        voice = SpokenVoice(screen, speaker, hub=page.hub if page is not None else None, language=student.language)
         if page is not None:
             page.voice = voice
         talk = Talk(voice, factory(screen, voice), speaker, page)

@@ -67,9 +67,12 @@ class Lessons:
         from assistant.dialogue.asking import Conversation, Saver
 
         self.book, self.student, self.store, self.voice, self.typed = book, student, store, voice, typed
-        self.save = Saver(store.dir, voice)
+        self.save = Saver(store.dir, voice, language=student.language)
         self.talk = Conversation(voice, ears, self.save, lambda rate: store.roster.set_voice(student.id, rate=rate),
                                  language=student.language)
+        from assistant.messages import Messages
+
+        self.m = Messages(student.language)
 
     def run(self, todo: list[Lesson]) -> bool:
         """The lessons in ``todo``, in order; False when the student stopped (or typed input ended)."""
@@ -83,7 +86,7 @@ class Lessons:
                 if where is not None:
                     where(lesson.title, n, len(todo))
                 if not self._lesson(lesson):
-                    self.talk.say("Okay, let's stop here. What you did is saved.")
+                    self.talk.say(self.m("learn.stop"))
                     return False
         except Stopped:
             return False
@@ -94,32 +97,35 @@ class Lessons:
     def _lesson(self, lesson: Lesson) -> bool:
         """One lesson and its check; False when the student said stop."""
         from assistant.dialogue.asking import YES_NO_TRIES, Again, Question
-        from assistant.dialogue.commands import Command
+        from assistant.dialogue.commands import Command, command_of
         from assistant.dialogue.voice import Listen
         from assistant.lexicon import yes_no
 
         words = lesson.words_for(self.student.grade)
         check = lesson.check
-        self.talk.say(f"{lesson.title}.")
+        self.talk.say(self.m("learn.title", title=lesson.title))
         self.talk.say(words)
-        kind_no = "That's okay. We can do this lesson again another time."
-        help_line = f"Here it is again. {words} {check.text}"
+        kind_no = self.m("learn.kind_no")
+        help_line = self.m("learn.again", words=words, check=check.text)
+        thats_okay = self.m("learn.thats_okay", explain=check.explain or "").strip()
 
         def settle(u, cmd) -> tuple[bool | None, str] | Again:
             """(passed, what to say) — passed None: the student said stop."""
+            # the command in the student's language, also from a conversation that reads English only
+            cmd = cmd if cmd is not None else command_of(u.text, self.student.language)
             if cmd is Command.STOP:
                 return None, ""
             if cmd is Command.BACK:
                 return Again(help_line)
             if cmd in (Command.SKIP, Command.DONT_KNOW, Command.THATS_ALL):
-                return False, kind_no if check.kind == "open" else f"That's okay. {check.explain}"
+                return False, kind_no if check.kind == "open" else thats_okay
             if check.kind == "yes_no":
                 v = yes_no(u.text, self.student.language)
                 if v in ("yes", "no"):
                     return (True, check.right) if v == check.answer else (False, check.explain or "")
                 if v == "not sure":
-                    return False, f"That's okay. {check.explain}"
-                return Again(f"Please say yes or no. {check.text}")
+                    return False, thats_okay
+                return Again(self.m("learn.yes_or_no", check=check.text))
             return True, check.right
 
         said: list[str] = []
@@ -135,7 +141,7 @@ class Lessons:
         if check.kind == "yes_no":
             def give_up(replies) -> tuple[bool | None, str]:
                 said.append(" / ".join(r.text.strip() for r in replies))
-                return False, f"Let's go on. {check.explain}"
+                return False, self.m("learn.go_on", explain=check.explain or "").strip()
 
             passed, reply = self.talk.ask(question, heard, YES_NO_TRIES, give_up)
         else:
@@ -152,11 +158,12 @@ class Lessons:
         done = passed_lessons(self.store, self.student.id)
         passed = [ls.title for ls in self.book.lessons if ls.key in done]
         left = [ls.title for ls in self.book.lessons if ls.key not in done]
+        language = self.student.language
         if not left:
-            self.talk.say(f"You have done all {len(passed)} lessons: {and_list(passed)}. Great work!")
+            self.talk.say(self.m("learn.all_done", count=len(passed), lessons=and_list(passed, language)))
             return
         if passed:
-            self.talk.say(f"Lessons done: {and_list(passed)}.")
-        self.talk.say(f"Still to do another time: {and_list(left)}.")
+            self.talk.say(self.m("learn.done", lessons=and_list(passed, language)))
+        self.talk.say(self.m("learn.to_do", lessons=and_list(left, language)))
 
 

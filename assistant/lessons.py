@@ -18,7 +18,8 @@ pydantic and YAML are loaded only by a command that uses them.)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -115,24 +116,47 @@ def lesson_book(language: str = DEFAULT_LANGUAGE) -> LessonBook:
 
 # ---------------------------------------------------------------- the glossary
 
+# The words before a term that do not change it ("an accommodation", "la palabra meta")
+_ARTICLES: dict[str, frozenset[str]] = {
+    "en": frozenset({"a", "an", "the", "my", "your", "this", "that", "word"}),
+    "es": frozenset({"un", "una", "unos", "unas", "el", "la", "los", "las", "lo", "mi", "mis", "tu", "tus", "su", "sus",
+                     "este", "esta", "estos", "estas", "ese", "esa", "eso", "esos", "esas", "palabra"}),
+}
+_ACCENTS = {"\u0301", "\u0300", "\u0308"}  # acute, grave, diaeresis; not the tilde: "año" is not "ano"
+
+
+def fold_accents(text: str) -> str:
+    """``text`` without the accents on its vowels, keeping ñ: a student who types
+    "adaptacion" or a recognizer that drops an accent still finds "adaptación".
+    The glossary folds both sides itself, so it does not depend on how far
+    ``text.normalize`` folds a language."""
+    return unicodedata.normalize("NFC", "".join(c for c in unicodedata.normalize("NFD", text) if c not in _ACCENTS))
+
+
 @dataclass(frozen=True)
 class Glossary:
     """IEP words a student may ask about, normalised, with what each means."""
 
     meanings: dict[str, str]  # every way to say a term -> its meaning
     in_questions: tuple[str, ...]  # the terms looked for in a question ("what does that mean?"), longest first
+    language: str = DEFAULT_LANGUAGE
+    fold: bool = False  # keys are accent-folded (a language whose accents a student may leave out)
+    articles: frozenset[str] = field(default_factory=lambda: _ARTICLES[DEFAULT_LANGUAGE])
+
+    def _key(self, text: str) -> str:
+        return fold_accents(text) if self.fold else text
 
     def meaning(self, phrase: str) -> str | None:
         """What ``phrase`` (normalised, as asked: "an accommodation") means, or None."""
-        words = phrase.split()
-        while words and words[0] in ("a", "an", "the", "my", "your", "this", "that", "word"):
+        words = self._key(phrase).split()
+        while words and words[0] in self.articles:
             words = words[1:]
         return self.meanings.get(" ".join(words))
 
     def in_question(self, question: str, most: int = 2) -> list[str]:
         """The meanings of the IEP words in ``question``, in the order they come
         (at most ``most``, each once): what "that" is in "what does that mean?"."""
-        text = f" {normalize(question)} "
+        text = f" {self._key(normalize(question, self.language))} "
         found: list[tuple[int, str]] = []
         taken: list[tuple[int, int]] = []
         for term in self.in_questions:  # longest first: "transition plan" before "transition"
@@ -154,19 +178,28 @@ def glossary(language: str = DEFAULT_LANGUAGE) -> Glossary:
     """The lessons' terms and the accommodations of ``lexicon`` (each by every name
     students use for it: "extra time" is extended time). In a question only an
     accommodation's own name is looked for, not its looser variants ("a break")."""
+    fold = language != DEFAULT_LANGUAGE  # English has no accents to fold: its keys stay as they were
+
+    def key(term: str) -> str:
+        return fold_accents(normalize(term, language)) if fold else normalize(term, language)
+
     meanings: dict[str, str] = {}
     looked_for: set[str] = set()
-    for name, explanation in EXPLAIN.items():
+    # lexicon's accommodations and their explanations are English words and
+    # sentences: said in a Spanish session they would be English, so another
+    # language has only its own lessons' words until it has its own explanations
+    for name, explanation in EXPLAIN.items() if language == DEFAULT_LANGUAGE else ():
         for phrase in [name, *ACCOMMODATIONS.get(name, [])]:
-            meanings.setdefault(normalize(phrase, language), explanation)
-        looked_for.add(normalize(name, language))
+            meanings.setdefault(key(phrase), explanation)
+        looked_for.add(key(name))
     try:
         book: LessonBook | None = lesson_book(language)
     except UserError:
         book = None  # a damaged lessons file: the accommodations are still explained (the tests check the file)
     for lesson in book.lessons if book else []:
         for term in lesson.terms:
-            key = normalize(term, language)
-            meanings[key] = lesson.meaning.strip()
-            looked_for.add(key)
-    return Glossary(meanings, tuple(sorted(looked_for, key=lambda t: (-len(t), t))))
+            k = key(term)
+            meanings[k] = lesson.meaning.strip()
+            looked_for.add(k)
+    return Glossary(meanings, tuple(sorted(looked_for, key=lambda t: (-len(t), t))), language, fold,
+                    _ARTICLES.get(language, frozenset()))

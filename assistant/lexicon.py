@@ -5,6 +5,7 @@ words are always kept as they were said."""
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from assistant.dialogue.vocabulary import ANSWERS, Meaning, meaning_of, misheard_answer, yes_no_phrases
 from assistant.text import normalize
@@ -78,33 +79,118 @@ EXPLAIN: dict[str, str] = {
 }
 
 
-def _pattern(phrases: list[str]) -> re.Pattern:
-    """Any of the phrases as whole words of a normalised text ("read-aloud" and
-    "read aloud" are one phrase)."""
-    alts = sorted({re.escape(normalize(p)) for p in phrases}, key=len, reverse=True)
+# The same areas and accommodations in a Spanish answer: the labels stay English
+# (they are for the teacher, who may read no Spanish), the keywords are what
+# students and families say in Spanish. A word ending in "*" is a stem: Spanish
+# makes its words by endings ("escrib*": escribir, escribo, escribiendo). A
+# Spanish answer is also read with the English keywords: bilingual students say
+# "math" or "homework" in a Spanish sentence, and no Spanish word is one of them.
+# Left out on purpose: "trabajo" ("me cuesta trabajo" is "it is hard for me", not
+# a job), "notas" (grades as often as notes), "dictado" (a spelling test too),
+# "historia" (a story and history), "solo" (alone and only), "resta*" (restaurante).
+AREAS_ES: dict[str, list[str]] = {
+    "reading": ["leer", "leo", "lees", "lee", "leemos", "leyendo", "lectura", "lecturas", "lector", "lectora", "libro*",
+                "cuento*", "capítulo*", "fonética", "sonidos de las letras", "audiolibro*", "que me lean"],
+    "writing": ["escrib*", "escrito", "escritos", "escritura", "ensayo*", "ortografía", "deletrear", "oraciones",
+                "párrafo*", "redacción", "redactar", "tecle*", "apuntes", "tomar notas"],
+    "math": ["matemática*", "mate", "números", "contar", "fracciones", "multiplica*", "dividir", "división",
+             "divisiones", "sumar", "sumas", "restar", "restas", "álgebra", "geometría", "calculadora*",
+             "problemas de palabras", "problemas verbales", "tablas de multiplicar"],
+    "communication": ["hablar", "hablo", "platicar", "platico", "explicar", "explico", "pedir ayuda", "hacer preguntas",
+                      "preguntar", "presentaciones", "presentar", "escuchar", "escucho", "conversa*", "expresarme",
+                      "decir lo que pienso"],
+    "social-emotional": ["amigo*", "amiga*", "ansiedad", "ansioso", "ansiosa", "estrés", "estresado", "estresada",
+                         "nervios*", "preocupa*", "enojo", "enojado", "enojada", "triste*", "tímido", "tímida",
+                         "sentimientos", "emociones", "me da pena", "ayudar a otros", "ayudar a los demás", "amable",
+                         "hacer amigos"],
+    "attention and organization": ["concentrar*", "concentro", "enfocar*", "atención", "distra*", "tarea*", "organiza*",
+                                   "organizado", "organizada", "olvid*", "a tiempo", "recordar", "acordarme", "agenda",
+                                   "fechas de entrega", "quedarme quieto", "quedarme quieta", "estar sentado",
+                                   "estar sentada"],
+    "behavior": ["comportamiento", "conducta", "calmarme", "calmado", "calmada", "calma", "reglas", "en problemas",
+                 "meterme en problemas", "gritar", "grito", "gritos", "peleas", "pelear"],
+    "motor": ["dibuj*", "caligrafía", "mi letra", "construir", "armar", "correr", "deportes", "fútbol", "futbol",
+              "básquetbol", "básquet", "béisbol", "cortar", "recortar", "tijeras", "amarrar", "lego*",
+              "hacer ejercicio", "arreglar cosas", "manualidades"],
+    "independence": ["cocin*", "presupuesto", "dinero", "autobús", "camión", "por mi cuenta", "yo solo", "yo sola",
+                     "independiente", "apartamento", "departamento", "vivir solo", "vivir sola", "lavar la ropa",
+                     "manejar"],
+    "career": ["un trabajo", "empleo", "carrera", "mecánico", "mecánica", "universidad", "colegio comunitario",
+               "programa de capacitación", "aprendiz", "taller", "prácticas", "negocio", "trabajar de", "trabajar en"],
+}
+
+ACCOMMODATIONS_ES: dict[str, list[str]] = {
+    "extended time": ["tiempo extra", "más tiempo", "tiempo adicional", "tiempo y medio", "tiempo extendido"],
+    "read aloud": ["lectura en voz alta", "leer en voz alta", "leído en voz alta", "que me lean", "que me lea",
+                   "me lean", "me lea", "me leen", "me lee", "lean las preguntas", "audiolibros", "audiolibro",
+                   "texto a voz"],
+    "speech-to-text": ["dictado por voz", "dictar", "voz a texto", "escribir con la voz", "escribir con mi voz",
+                       "hablar en vez de escribir", "hablar en lugar de escribir", "decir mis respuestas",
+                       "decir las respuestas", "escriba por mí", "escriban por mí", "escribe por mí"],
+    "breaks": ["descansos", "un descanso", "tomar descansos", "descansos de movimiento", "pausas",
+               "tarjetas de descanso"],
+    "preferential seating": ["sentarme adelante", "sentarme enfrente", "sentarme al frente", "cerca de la maestra",
+                             "cerca del maestro", "al frente del salón", "adelante del salón", "asiento preferencial"],
+    "quiet setting": ["lugar tranquilo", "salón tranquilo", "cuarto tranquilo", "lugar callado", "lugar silencioso",
+                      "salón aparte", "lugar aparte", "grupo pequeño", "grupos pequeños", "sin ruido"],
+    "copy of notes": ["copia de los apuntes", "copia de las notas", "apuntes de la maestra", "apuntes del maestro",
+                      "notas guiadas", "apuntes guiados"],
+    "calculator": ["calculadora", "calculadoras"],
+    "graphic organizers": ["organizador gráfico", "organizadores gráficos", "organizador", "organizadores",
+                           "mapa conceptual", "mapas conceptuales", "esquema", "esquemas"],
+    "check-ins": ["que me pregunten cómo voy", "que la maestra vea cómo voy", "ver cómo voy", "chequeo", "chequeos"],
+    "shortened assignments": ["menos problemas", "menos preguntas", "tareas más cortas", "trabajos más cortos",
+                              "menos tarea", "tareas cortas"],
+    "noise-cancelling headphones": ["audífonos", "auriculares", "tapones para los oídos", "orejeras"],
+    "reminders": ["recordatorios", "recordatorio", "que me recuerden", "me recuerden", "me recuerde"],
+    "visual schedule": ["horario visual", "horario con dibujos", "horario con imágenes", "horario en mi escritorio"],
+}
+# the Spanish keywords by language: a language without its own reads with English's
+_AREAS_BY_LANGUAGE = {"es": AREAS_ES}
+_ACCOMMODATIONS_BY_LANGUAGE = {"es": ACCOMMODATIONS_ES}
+
+
+def _pattern(phrases: list[str], language: str = "en") -> re.Pattern:
+    """Any of the phrases as whole words of a text normalised in ``language``
+    ("read-aloud" and "read aloud" are one phrase; a final "*" takes any ending)."""
+    def one(p: str) -> str:
+        stem = p.endswith("*")
+        return re.escape(normalize(p.rstrip("*"), language)) + (r"\w*" if stem else "")
+
+    alts = sorted({one(p) for p in phrases}, key=len, reverse=True)
     return re.compile(r"(?<![\w'])(?:" + "|".join(alts) + r")(?![\w'])")
 
 
-_AREA_RE = {area: _pattern(words) for area, words in AREAS.items()}
-_ACC_RE = {name: _pattern(words + [name]) for name, words in ACCOMMODATIONS.items()}
+@cache
+def _area_patterns(language: str) -> dict[str, re.Pattern]:
+    own = _AREAS_BY_LANGUAGE.get(language, {})
+    return {area: _pattern(own.get(area, []) + words, language) for area, words in AREAS.items()}
 
 
-def area_of(text: str) -> str | None:
-    """The IEP area an item speaks of: the one with most keyword hits (earlier areas win ties)."""
-    t = normalize(text)
+@cache
+def _accommodation_patterns(language: str) -> dict[str, re.Pattern]:
+    own = _ACCOMMODATIONS_BY_LANGUAGE.get(language, {})
+    return {name: _pattern(own.get(name, []) + words + [name], language) for name, words in ACCOMMODATIONS.items()}
+
+
+def area_of(text: str, language: str = "en") -> str | None:
+    """The IEP area an item speaks of: the one with most keyword hits (earlier areas
+    win ties). Named in English whatever the language ("me cuesta leer": reading)."""
+    t = normalize(text, language)
     best, hits = None, 0
-    for area, rx in _AREA_RE.items():
+    for area, rx in _area_patterns(language).items():
         n = len(rx.findall(t))
         if n > hits:
             best, hits = area, n
     return best
 
 
-def accommodation_of(text: str) -> str | None:
-    """The normalized accommodation an item names, if any (the longest phrase wins)."""
-    t = normalize(text)
+def accommodation_of(text: str, language: str = "en") -> str | None:
+    """The normalized accommodation an item names, if any (the longest phrase wins).
+    Named in English whatever the language ("más tiempo": extended time)."""
+    t = normalize(text, language)
     best, length = None, 0
-    for name, rx in _ACC_RE.items():
+    for name, rx in _accommodation_patterns(language).items():
         for m in rx.finditer(t):
             if len(m.group()) > length:
                 best, length = name, len(m.group())
@@ -113,14 +199,20 @@ def accommodation_of(text: str) -> str | None:
 
 # Yes, no and not sure, with their variants, are in ``dialogue.vocabulary``: the
 # grammar of a yes/no question, the hot words and this classifier all come from there.
+_ASKS_AGAIN = (Meaning.REPEAT, Meaning.SLOWER, Meaning.FASTER, Meaning.HELP)
 
 
-def verdict(text: str) -> str | None:
+# What ends the first clause of a verdict, beside punctuation ("yes, but ...", "sí, pero ...")
+_BUT = {"en": " but ", "es": " pero "}
+
+
+def verdict(text: str, language: str = "en") -> str | None:
     """What an answer to "Does it help you? Yes, no, or not sure?" means, taken from
     its first clause when that says it ("Yes, I don't know what I'd do without it"
     is yes), else from the whole answer."""
-    first = re.split(r"[,.;!?]| but ", text.strip(), maxsplit=1)[0]
-    return yes_no(first) or yes_no(text)
+    but = _BUT.get(language, _BUT["en"])
+    first = re.split(rf"[,.;!?¿¡]|{but}", text.strip(), maxsplit=1)[0]
+    return yes_no(first, language) or yes_no(text, language)
 
 
 def yes_no(text: str, language: str = "en") -> str | None:
@@ -132,6 +224,8 @@ def yes_no(text: str, language: str = "en") -> str | None:
     whole = meaning_of(text, language)
     if whole in ANSWERS:
         return whole.value
+    if whole in _ASKS_AGAIN:
+        return None  # "no entiendo", "no te escuché" ask for the question again: they say no to nothing
     if whole is Meaning.DONT_KNOW:
         return Meaning.NOT_SURE.value
     misheard = misheard_answer(text, language)

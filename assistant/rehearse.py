@@ -27,11 +27,16 @@ from assistant.text import and_list, normalize_words
 
 COVERED_AT = 0.5
 # Words that carry no content of a part: said or not, they do not show the part was said.
-SMALL_WORDS = frozenset("""
+SMALL_WORDS = {"en": frozenset("""
 a an the and or but so to of for in on at by with from as is are am was be been it its this that these those
 i me my mine i'm you your we our they them their he she his her some things thing one like very really just
 do does did have has had can will would not no yes all any
-""".split())
+""".split()), "es": frozenset("""
+el la los las lo un una unos unas y e o u pero que de del a al en con sin por para como cuando porque si
+es son soy eres era fue ser estoy está están estar hay tengo tiene tienen puedo puede me mi mis yo tú tu tus
+te se su sus le les nos nuestro nuestra ellos ellas él ella este esta esto estos estas ese esa eso muy más
+mucho mucha no sí también ya todo todos toda todas algo cosa cosas otro otra
+""".split())}
 
 
 def _stem(word: str) -> str:
@@ -43,8 +48,9 @@ def content_words(text: str, language: str = "en") -> dict[str, str]:
     """The words of ``text`` that say what it is about, each once, in order: each
     word's stem, with the word as it was first written."""
     out: dict[str, str] = {}
+    small = SMALL_WORDS.get(language, SMALL_WORDS["en"])
     for w in normalize_words(text, language):
-        if w not in SMALL_WORDS:
+        if w not in small:
             out.setdefault(_stem(w), w)
     return out
 
@@ -101,6 +107,8 @@ def cmd_rehearse(args) -> int:
         raise UserError(f"{student.label} has no draft yet, so there is no meeting script to rehearse: run "
                         f"iep-assistant session --student '{student.label}' first")
     draft, _ = current_draft(store, student)
+    # AFTER THE MERGE: meeting_script_parts(draft, language=student.language), so a
+    # Spanish-speaking student rehearses a script in Spanish (it is English here).
     script = meeting_script_parts(draft)
     lock = session_lock(store.dir, student.id, student.label, doing="a rehearsal")  # noqa: F841 (one conversation at a time)
     with talking(args, store, student) as talk:
@@ -119,17 +127,18 @@ class Rehearse:
         from assistant.dialogue.asking import Conversation, Saver
 
         self.script, self.student, self.store, self.voice = script, student, store, voice
-        self.save = Saver(store.dir, voice)
+        self.save = Saver(store.dir, voice, language=student.language)
         self.talk = Conversation(voice, ears, self.save, lambda rate: store.roster.set_voice(student.id, rate=rate),
                                  language=student.language)
+        from assistant.messages import Messages
+
+        self.m = Messages(student.language)
 
     def run(self) -> Rehearsal:
         from assistant.dialogue.voice import Stopped
 
         result = Rehearsal()
-        self.talk.say(f"Let's practise your meeting, {self.student.name}. I will show and say each part of your "
-                      "script. Then you say it in your own words. Say again to hear a part again, skip to go on, "
-                      "or stop to end.", private=True)
+        self.talk.say(self.m("rehearse.hello", name=self.student.name), private=True)
         try:
             for n, (key, title, line) in enumerate(self.script, 1):
                 part = PartResult(key, title)
@@ -141,7 +150,7 @@ class Rehearse:
                     if not part.said:
                         result.parts.pop()  # a part only stopped at was not rehearsed
                     self._store(result)
-                    self.talk.say("Okay, let's stop here. What you practised is saved.")
+                    self.talk.say(self.m("rehearse.stop"))
                     return result
         except Stopped:
             if result.parts and not result.parts[-1].said:
@@ -156,16 +165,18 @@ class Rehearse:
     def _part(self, n: int, line: str, part: PartResult) -> bool:
         """Ask one part until it is covered or skipped; False when the student said stop."""
         from assistant.dialogue.asking import Again, Question
-        from assistant.dialogue.commands import Command
+        from assistant.dialogue.commands import Command, command_of
 
-        self.talk.say(f"Part {n} of {len(self.script)}: {part.title}.")
-        question = Question(f"{line} Now you say it.", True,
-                            help=f"Say this part of your script in your own words: {line} You can say again to hear "
-                                 "it again, skip to go on, or stop.")
+        self.talk.say(self.m("rehearse.part", number=n, total=len(self.script), title=part.title))
+        question = Question(self.m("rehearse.say_it", line=line), True, help=self.m("rehearse.help", line=line))
 
         def settle(u, cmd) -> bool | Again:
+            # the command in the student's language, also from a conversation that reads English only
+            cmd = cmd if cmd is not None else command_of(u.text, self.student.language)
             if cmd is Command.STOP:
                 return False
+            if cmd is Command.REPEAT:  # "otra vez": read by the conversation in English only, heard here
+                return Again(question.text)
             if cmd in (Command.SKIP, Command.THATS_ALL, Command.BACK, Command.DONT_KNOW):
                 return True
             share, missed = coverage(line, u.text, self.student.language)
@@ -175,14 +186,13 @@ class Rehearse:
                 part.covered = True
                 return True
             words = ", ".join(missed[:6])
-            return Again(f"You said some of it. You can add: {words}. Say again to hear the part, say it once more, "
-                         "or say skip to go on.")
+            return Again(self.m("rehearse.add", words=words))
 
         go_on = self.talk.ask(question, settle)
         if go_on and part.covered:
-            self.talk.say("Yes! You covered this part.")
+            self.talk.say(self.m("rehearse.covered"))
         elif go_on:
-            self.talk.say("Okay, let's go on.")
+            self.talk.say(self.m("rehearse.go_on"))
         return go_on
 
     def _store(self, result: Rehearsal) -> None:
@@ -192,11 +202,13 @@ class Rehearse:
     def _summary(self, result: Rehearsal) -> None:
         covered = [p.title for p in result.parts if p.covered]
         missed = [p.title for p in result.parts if not p.covered]
+        language = self.student.language
         if not missed:
-            self.talk.say(f"You covered every part of your script: {and_list(covered)}. Great work!")
+            self.talk.say(self.m("rehearse.all_covered", parts=and_list(covered, language)))
             return
         if covered:
-            self.talk.say(f"You covered {len(covered)} of {len(result.parts)} parts: {and_list(covered)}.")
-        self.talk.say(f"Parts to practise again: {and_list(missed)}.")
+            self.talk.say(self.m("rehearse.some_covered", covered=len(covered), total=len(result.parts),
+                                 parts=and_list(covered, language)))
+        self.talk.say(self.m("rehearse.again", parts=and_list(missed, language)))
 
 

@@ -23,6 +23,7 @@ from assistant.audio.level import meter
 from assistant.dialogue import vocabulary
 from assistant.dialogue.voice import Said, Stopped, Utterance
 from assistant.errors import UserError
+from assistant.messages import REFERENCE, Messages, message
 from assistant.speech.asr import Recognizer, match_grammar
 from assistant.speech.endpoint import EndpointConfig, State
 from assistant.speech.listen import listen
@@ -62,8 +63,9 @@ class SpokenVoice:
     page too; the terminal shows what it shows without one."""
 
     def __init__(self, screen: Screen, speaker: Speaker | None, listeners: Sequence[Callable[[Said], None]] = (),
-                 hub: Hub | None = None):
+                 hub: Hub | None = None, language: str = REFERENCE):
         self.screen, self.speaker = screen, speaker
+        self.m = Messages(language)  # its own lines (the microphone, the speaker) in the student's language
         self.listeners = list(listeners)
         self.rate = speaker.rate if speaker else DEFAULT_RATE
         self.hub = hub
@@ -229,9 +231,9 @@ class SpokenVoice:
         """A message of the program's own (no student data): said, or if its speech
         cannot be made (a full disk), shown. A lost microphone is a problem on the
         page until it is back."""
-        if self.hub is not None and text in (MIC_LOST, MIC_STILL_LOST):
+        if self.hub is not None and text in (self.m("session.mic_lost"), self.m("session.mic_still_lost")):
             self.hub.problem(text)
-        elif self.hub is not None and text == MIC_BACK:
+        elif self.hub is not None and text == self.m("session.mic_back"):
             self.hub.problem("")
         try:
             self.say(text, private=False)
@@ -241,7 +243,7 @@ class SpokenVoice:
     def _lost(self, e: UserError) -> None:
         self.screen.status(f"speech output stopped working: {e}; continuing with text only")
         if self.hub is not None:
-            self.hub.problem(SPEECH_LOST)  # shown only: it cannot be said any more
+            self.hub.problem(self.m("session.speech_lost"))  # shown only: it cannot be said any more
         self.speaker = None
 
     def set_rate(self, rate: int) -> None:
@@ -269,7 +271,8 @@ class TypedEars:
 
 
 # What students say at any prompt, as hints to engines that can be biased (Whisper):
-# the canonical phrase of yes, no, not sure and each command, from the one vocabulary.
+# the canonical phrase of yes, no, not sure and each command, from the one vocabulary
+# (in English; ``ListeningEars`` gives those of its student's language).
 HINTS = vocabulary.hints()
 
 
@@ -305,8 +308,13 @@ class ListeningEars:
     def __init__(self, recognizer: Recognizer, screen: Screen, input_device=None,
                  config: EndpointConfig | None = None, sources=None, notify: Callable[[str], None] | None = None,
                  hub: Hub | None = None, cancel: Callable[[], bool] | None = None,
-                 problem: Callable[[str], None] | None = None):
+                 problem: Callable[[str], None] | None = None, language: str = REFERENCE):
         self.recognizer, self.screen = recognizer, screen
+        # yes, no and the commands are listened for in the student's language, and what
+        # the ears tell the student (a lost microphone) is said in it
+        self.language = language
+        self.m = Messages(language)
+        self.hints = vocabulary.hints(language)
         # the student's screen: listening, level and caption shown there; ``cancel``
         # (something pressed on the page) stops listening at once
         self.hub, self.cancel = hub, cancel
@@ -319,7 +327,7 @@ class ListeningEars:
         self.count = 0
 
     def hear(self, expect: str, choices: list[str] | None = None) -> Utterance | None:
-        grammar = yes_no_grammar() if expect == "yes_no" else None
+        grammar = yes_no_grammar(self.language) if expect == "yes_no" else None
         # A recognizer with a grammar graph (Vosk) decodes within the grammar; the
         # others (Whisper) decode freely and their transcript is read here.
         constrained = grammar if grammar is not None and self.recognizer.supports_grammar else None
@@ -345,13 +353,13 @@ class ListeningEars:
             self.recognizer.loaded()
         except UserError:
             if self.problem is not None:
-                self.problem(MODEL_FAILED)
+                self.problem(self.m("session.model_failed"))
             raise
-        self.screen.status("listening")
+        self.screen.status(self.m("session.listening"))
         if hub is not None:
             hub.listen(True, expect, choices)
         try:
-            heard = listen(self.recognizer, source, self.config, constrained, progress, hints=HINTS, cancel=self.cancel)
+            heard = listen(self.recognizer, source, self.config, constrained, progress, hints=self.hints, cancel=self.cancel)
         except DeviceLost as e:
             # The headset was unplugged (or the sound server dropped it): wait for
             # it, then the question is asked again (None: nothing was heard).
@@ -359,14 +367,14 @@ class ListeningEars:
                 hub.listen(False, expect, choices)
             self.screen.status(str(e))
             keyboard = Keyboard(sys.stdin) if sys.stdin.isatty() else None
-            self.input_device = wait_for_microphone(self.input_device, self.notify, self.screen, keyboard)
+            self.input_device = wait_for_microphone(self.input_device, self.notify, self.screen, keyboard, self.language)
             return None
         except UserError as e:
             # A microphone that fails mid-session pauses the session (everything
             # confirmed is saved) rather than ending it with an error.
             self.screen.status(f"{e}; the session is paused, continue it with --resume")
             if self.problem is not None:
-                self.problem(MIC_FAILED)
+                self.problem(self.m("session.mic_failed"))
             raise Stopped() from None
         finally:
             if hub is not None:
@@ -382,20 +390,20 @@ class ListeningEars:
         t = heard.transcript
         text, words = t.text, t.words
         if grammar is not None and constrained is None:
-            text, words = heard_at_yes_no(text, words, grammar)
+            text, words = heard_at_yes_no(text, words, grammar, self.language)
         return Utterance(text=clean_input(text), words=words, engine=t.engine,
                          model=t.model, pcm=heard.audio, capped=heard.state == State.CAPPED)
 
 
-MIC_LOST = "I can't hear you: the microphone stopped working. Check that the headset is plugged in. I will wait."
-MIC_STILL_LOST = "I am still waiting for the microphone. Check that the headset is plugged in."
-MIC_BACK = "The microphone is back. Let's go on."
+# What the student is told about the microphone and the speaker, in English (a session
+# says them in its student's language: dialogues/LANG/messages/session.yaml).
+MIC_LOST = message(REFERENCE, "session.mic_lost")
+MIC_STILL_LOST = message(REFERENCE, "session.mic_still_lost")
+MIC_BACK = message(REFERENCE, "session.mic_back")
 # Errors the student's screen shows (and the session says, while it can).
-MIC_FAILED = ("The microphone stopped working, so we are taking a break. Everything you said is saved. "
-              "Please ask your teacher to check the headset.")
-MODEL_FAILED = ("I can't listen right now, because the speech recognizer did not start. Everything you said is saved. "
-                "Please ask your teacher for help.")
-SPEECH_LOST = "The speaker stopped working, so I can't talk now. Read the words on the screen instead."
+MIC_FAILED = message(REFERENCE, "session.mic_failed")
+MODEL_FAILED = message(REFERENCE, "session.model_failed")
+SPEECH_LOST = message(REFERENCE, "session.speech_lost")
 # seconds: how often a lost microphone is tried, the student reminded, and when the session pauses
 MIC_RETRY, MIC_REMIND, MIC_GIVE_UP = 1.0, 60.0, 600.0
 
@@ -425,13 +433,14 @@ class Keyboard:
 
 
 def wait_for_microphone(name: str | None, notify: Callable[[str], None], screen: Screen,
-                        keyboard: Keyboard | None = None) -> str | None:
+                        keyboard: Keyboard | None = None, language: str = REFERENCE) -> str | None:
     """Tell the student the microphone is lost, and wait until it works again: the
     same device (``name``; None: whichever input is the system default), or another
     one whose number or name is typed on ``keyboard``. Reminds every MIC_REMIND
     seconds; after MIC_GIVE_UP seconds the session pauses (Stopped), everything
     confirmed being saved. Returns the input to use from now on."""
-    notify(MIC_LOST)
+    m = Messages(language)
+    notify(m("session.mic_lost"))
     if keyboard is not None:
         try:
             rescan()
@@ -448,7 +457,7 @@ def wait_for_microphone(name: str | None, notify: Callable[[str], None], screen:
         device = wait_for_input(name, min(MIC_REMIND, MIC_GIVE_UP - waited), MIC_RETRY,
                                 keyboard.wait if keyboard is not None else None)
         if device is not None:
-            notify(MIC_BACK)
+            notify(m("session.mic_back"))
             return name
         if keyboard is not None and keyboard.typed:
             typed, keyboard.typed = keyboard.typed, None
@@ -458,4 +467,4 @@ def wait_for_microphone(name: str | None, notify: Callable[[str], None], screen:
             except UserError as e:
                 screen.status(str(e))
         elif time.monotonic() - started < MIC_GIVE_UP:
-            notify(MIC_STILL_LOST)
+            notify(m("session.mic_still_lost"))

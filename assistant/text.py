@@ -70,6 +70,47 @@ def number_words(n: int) -> str:
     return str(n)
 
 
+_ES_ONES = ("cero uno dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce quince dieciséis "
+            "diecisiete dieciocho diecinueve veinte veintiuno veintidós veintitrés veinticuatro veinticinco "
+            "veintiséis veintisiete veintiocho veintinueve").split()
+_ES_TENS = "_ _ _ treinta cuarenta cincuenta sesenta setenta ochenta noventa".split()
+_ES_HUNDREDS = ("_ ciento doscientos trescientos cuatrocientos quinientos seiscientos setecientos ochocientos "
+                "novecientos").split()
+
+
+def spanish_number_words(n: int) -> str:
+    """0..999999 spelled out in Spanish, as a reference transcript writes it: "21" is
+    "veintiuno", "100" "cien", "101" "ciento uno", "21000" "veintiún mil" (before
+    "mil" a final "uno" is "un", as it is said). A lone "1" is "uno": whether a
+    student said "un" or "una" is not in the digit, and the Spanish comparison
+    treats "uno" as its own word; larger numbers stay digits."""
+    if n < 30:
+        return _ES_ONES[n]
+    if n < 100:
+        return _ES_TENS[n // 10] + ("" if n % 10 == 0 else " y " + _ES_ONES[n % 10])
+    if n < 1000:
+        return "cien" if n == 100 else _ES_HUNDREDS[n // 100] + ("" if n % 100 == 0 else " " + spanish_number_words(n % 100))
+    if n < 1_000_000:
+        thousands = "" if n // 1000 == 1 else re.sub(r"uno$", "ún" if n // 1000 % 100 == 21 else "un",
+                                                        spanish_number_words(n // 1000)) + " "
+        return thousands + "mil" + ("" if n % 1000 == 0 else " " + spanish_number_words(n % 1000))
+    return str(n)
+
+
+# Spanish is compared without the accents of its vowels (and the diaeresis of ü):
+# recognizers and students' typing drop and add them at will ("mas despacio",
+# "Si.", "atras", "pinguino"), and a missing accent almost never turns one answer
+# or command into another ("sé"/"se", "más"/"mas" are never both meant in one
+# reply). The tilde of ñ stays: "año" is not "ano", "niño" not "nino". Only
+# comparison sees this; what was said is stored as it was written.
+_ES_FOLD = {"\u0300", "\u0301", "\u0308"}  # grave, acute, diaeresis (NFD's combining marks)
+
+
+def fold_accents(text: str) -> str:
+    """``text`` with the accents of its vowels dropped and ñ kept: "Más rápido, señor" is "Mas rapido, señor"."""
+    return unicodedata.normalize("NFC", "".join(c for c in unicodedata.normalize("NFD", text) if c not in _ES_FOLD))
+
+
 def normalize_words(text: str, language: str = "en") -> list[str]:
     """The words of ``text`` as spoken, for comparing what was said (voice commands,
     yes or no, keywords, grammars, error rates), never for storing it.
@@ -78,11 +119,16 @@ def normalize_words(text: str, language: str = "en") -> list[str]:
     straight ones, kept inside words ("don't") and dropped around them; every
     other mark (hyphens too) separates words. In English, digits are spelled out
     ("21" is "twenty one") and a few abbreviations written out ("Mr" is
-    "mister"); other languages keep their digits, since English number words in
-    Korean text would be wrong."""
+    "mister"). In Spanish, digits are spelled out in Spanish ("21" is
+    "veintiuno"), ¿ and ¡ are marks like any other, and vowels lose their
+    accents (``fold_accents``: "Más rápido" is "mas rapido", "año" stays). Other
+    languages keep their digits, since English number words in Korean text would
+    be wrong."""
     text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold()
     if language == "en":
         text = _DIGITS.sub(lambda m: f" {number_words(int(m.group()))} ", text)
+    elif language == "es":
+        text = fold_accents(_DIGITS.sub(lambda m: f" {spanish_number_words(int(m.group()))} ", text))
     abbreviations = _ABBREVIATIONS.get(language, {})
     found = (w.strip("'") for w in _NOT_WORD.sub(" ", text).split())
     return [abbreviations.get(w, w) for w in found if w]

@@ -28,13 +28,13 @@ def data_env(base_env, tmp_path):
 
 
 def add_student(cli, env, name="Maya Ortiz", grade=7, goals=(GOAL_1, (GOAL_2_SAID, GOAL_2)),
-                accommodations=("extended time", "a quiet room")):
+                accommodations=("extended time", "a quiet room"), language="en"):
     """A student, and (through the store) a draft with ``goals`` (text, or (said, teacher's wording))."""
     from assistant.draft import Goal, IEPDraft, Item, StudentInfo
     from assistant.store import Store
 
     args = [a for acc in accommodations for a in ("--accommodation", acc)]
-    r = cli("student", "add", name, "--grade", grade, *args, env=env)
+    r = cli("student", "add", name, "--grade", grade, *args, "--language", language, env=env)
     assert r.returncode == 0, r.stderr
     st = Store(env["IEP_ASSISTANT_DATA"])
     try:
@@ -350,3 +350,63 @@ def test_goals_drafted_in_a_typed_session_are_checked_in_on(cli, data_env):
                            "helped": "my planner", "in_the_way": "soccer practice"}]
     assert c["accommodations"] == [{"accommodation": "extra time on tests", "used": "yes", "helped": "yes",
                                     "said": "yes / yes"}]
+
+
+# ---------------------------------------------------------------- in Spanish
+
+GOAL_ES_1 = "Quiero leer un libro cada semana"
+GOAL_ES_2 = "Voy a terminar mi tarea a tiempo"
+
+
+def add_spanish_student(cli, env):
+    """Ana, in Spanish (grades 3-5), with a draft of two goals in her words."""
+    return add_student(cli, env, name="Ana López", grade=4, goals=(GOAL_ES_1, GOAL_ES_2),
+                       accommodations=("tiempo extra",), language="es")
+
+
+def test_ratings_said_as_words_in_spanish():
+    for said, rating in [("tres", 3), ("un tres", 3), ("como cuatro", 4), ("cuatro de cinco", 4), ("Cinco.", 5),
+                         ("uno", 1), ("yo diría que un dos", 2), ("3 de 5", 3), ("más o menos un tres", 3)]:
+        assert rating_of(said, "es") == rating, said
+    for said in ["tres o cuatro", "diez", "seis", "me costó mucho", "más o menos", "0"]:
+        assert rating_of(said, "es") is None, said
+    assert rating_of("tres") is None and rating_of("three", "es") is None  # each language its own numbers
+
+
+@pytest.mark.slow  # two commands (~5 s)
+def test_a_spanish_typed_checkin_in_spanish_stored_as_said_and_stopped_with_para(cli, data_env):
+    add_spanish_student(cli, data_env)
+    r = checkin(cli, data_env, ["como cuatro", "mi maestra me ayudó con las palabras", "sí",
+                                "el ruido", "no", "el ruido en la clase", "sí",
+                                "un tres", "mis amigos", "para"], name="Ana López")
+    assert r.returncode == 0, r.stderr
+    shown = " ".join(r.stdout.split())
+    assert shown.startswith("Hola, Ana. Vamos a ver cómo vas con tus metas."), shown[:200]
+    assert f"Tu meta: {GOAL_ES_1}. ¿Cómo te va, del 1 al 5?" in shown
+    assert "Muy bien, 4 de 5." in shown and "Muy bien, 3 de 5." in shown
+    assert "¿Qué te ayudó?" in shown and "¿Qué te lo hizo más difícil?" in shown
+    assert "Escuché: mi maestra me ayudó con las palabras. ¿Es correcto?" in shown
+    assert "Muy bien, intentémoslo otra vez. ¿Qué te lo hizo más difícil?" in shown
+    assert "Todo lo que dijiste está guardado." in shown
+    assert not re.search(r"\b(Your goal|Okay|I heard|What helped)\b", shown), shown
+    [c] = exported(cli, data_env, name="Ana López")["checkins"]
+    assert c["status"] == "started"
+    assert c["goals"] == [
+        {"goal": GOAL_ES_1, "rating": 4, "said": "como cuatro", "helped": "mi maestra me ayudó con las palabras",
+         "in_the_way": "el ruido en la clase"},
+        # stopped at "Escuché: mis amigos. ¿Es correcto?": kept, as said
+        {"goal": GOAL_ES_2, "rating": 3, "said": "un tres", "helped": "mis amigos", "in_the_way": None},
+    ]
+    # a whole one: "no sé", an accommodation used that helped ("Sí, me ayudó mucho")
+    r = checkin(cli, data_env, ["cuatro de cinco", "no sé", "nada", "sí",
+                                "tres", "leer en voz alta", "sí", "la tele", "sí",
+                                "sí", "Sí, me ayudó mucho"], name="Ana López")
+    assert r.returncode == 0, r.stderr
+    shown = " ".join(r.stdout.split())
+    assert "¿Usaste tiempo extra?" in shown and "¿Te ayudó?" in shown and "Gracias, Ana." in shown, shown[-600:]
+    c = exported(cli, data_env, name="Ana López")["checkins"][-1]
+    assert c["status"] == "finished"
+    assert [g["rating"] for g in c["goals"]] == [4, 3] and c["goals"][0]["helped"] == "no sé"
+    assert c["goals"][0]["in_the_way"] == "nada" and c["goals"][1]["in_the_way"] == "la tele"
+    assert c["accommodations"] == [{"accommodation": "tiempo extra", "used": "yes", "helped": "yes",
+                                    "said": "sí / Sí, me ayudó mucho"}]

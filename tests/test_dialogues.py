@@ -18,19 +18,30 @@ def test_every_shipped_dialogue_validates(cli):
     assert r.stdout.count(": OK") == len(files)
 
 
-def test_one_dialogue_per_grade_band():
-    bands = sorted(load_dialogue(f).grades for f in dialogue_files("en"))
+# every language a student can have has the four grade bands (tests/test_dialogues_es.py
+# checks Spanish against English prompt for prompt)
+LANGUAGES = ["en", "es"]
+
+
+def test_every_language_with_dialogues_is_tested():
+    assert sorted({f.parent.name for f in dialogue_files()}) == LANGUAGES
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_one_dialogue_per_grade_band(language):
+    bands = sorted(load_dialogue(f).grades for f in dialogue_files(language))
     assert bands == [(0, 2), (3, 5), (6, 8), (9, 12)]
 
 
-def _student(grade):
-    return Student(id=1, name="Test", grade=grade, language="en", rate=None, voice=None,
+def _student(grade, language="en"):
+    return Student(id=1, name="Test", grade=grade, language=language, rate=None, voice=None,
                    accommodations=["extended time"], past_goals=["read every day"], created="")
 
 
-def test_depth_grows_with_grade():
-    by_band = {load_dialogue(f).grades: load_dialogue(f) for f in dialogue_files("en")}
-    counts = [len(build_steps(by_band[b], _student(b[0]))) for b in sorted(by_band)]
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_depth_grows_with_grade(language):
+    by_band = {load_dialogue(f).grades: load_dialogue(f) for f in dialogue_files(language)}
+    counts = [len(build_steps(by_band[b], _student(b[0], language))) for b in sorted(by_band)]
     assert counts == sorted(counts) and counts[0] < counts[-1]
     k2 = by_band[(0, 2)]
     assert any(p.kind == "choice" for s in k2.sections for p in s.prompts)  # younger students pick from choices

@@ -178,3 +178,45 @@ def test_a_rehearsal_while_another_conversation_runs_says_which_without_resume(d
         assert "--resume" not in str(refused.value)  # the rehearsal ends; nothing of the session to resume
     finally:
         held.release()
+
+
+def with_spanish_draft(env) -> list[str]:
+    """Eli in Spanish (grade 4): strengths fútbol, dibujar y matemáticas; one goal. His meeting script."""
+    st = Store(env["IEP_ASSISTANT_DATA"])
+    eli = st.roster.add("Eli", 4, language="es", accommodations=["tiempo extra"])
+    session = st.transcripts.start(eli.id, "es-3-5")
+    for step, field, text, extra in [("s", "strengths", "fútbol, dibujar y matemáticas", {}),
+                                     ("g", "goals.statement", "quiero leer más rápido", {"goal_number": 1})]:
+        aid = st.transcripts.add_answer(session.id, step, field, "una pregunta", "answer", text, extra=extra)
+        st.transcripts.commit_answer(aid, None, supersede_step=step)
+    draft = build_draft(eli, st.transcripts.answers(session.id))
+    st.finish_session(session.id, eli.id, draft.model_dump(mode="json"))
+    st.close()
+    return meeting_script(draft)
+
+
+@pytest.mark.slow  # a child process (~4 s)
+def test_a_spanish_rehearsal_typed_with_otra_vez_salta_and_para(data_env):
+    """Said and shown in Spanish, the commands in Spanish, a part covered by the
+    student's own Spanish words. (The script's frame is English until
+    meeting_script_parts is given the student's language; the student's words in it,
+    and so what covers a part, are Spanish either way.)"""
+    script = with_spanish_draft(data_env)
+    total = len(script)
+    r = rehearse(data_env, ["Hola, soy Eli", "salta",  # not covered, then skipped
+                            "otra vez",  # the part is said again
+                            "soy bueno en fútbol, dibujar y matemáticas",  # covered
+                            "para"])
+    assert r.returncode == 0, r.stderr
+    out = flat(r.stdout)
+    assert out.startswith("Vamos a practicar tu reunión, Eli."), out[:200]
+    assert f"Parte 1 de {total}:" in out and f"Parte 2 de {total}:" in out and "Ahora dilo tú." in out
+    assert "Dijiste una parte. Puedes agregar:" in out and "Muy bien, sigamos." in out
+    part2 = out.index(f"Parte 2 de {total}:")
+    assert out[part2:].count(f"{script[1]} Ahora dilo tú.") == 2  # "otra vez": heard again
+    assert "¡Sí! Dijiste esta parte." in out and "Muy bien, paramos aquí. Lo que practicaste está guardado." in out
+    assert not any(w in out for w in ("Let's practise", "Now you say it", "You covered", "Okay,")), out
+    assert f"stopped: 1 of {total} parts covered" in r.stderr
+    [body] = stored(data_env)
+    assert [(p["key"], p["covered"], p["said"]) for p in body["parts"]] == [
+        ("hello", False, "Hola, soy Eli"), ("strengths", True, "soy bueno en fútbol, dibujar y matemáticas")]

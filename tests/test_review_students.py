@@ -99,23 +99,24 @@ def test_multi_line_cells_split_and_rows_keep_the_files_line_numbers(st):
 
 
 def test_only_languages_that_have_dialogues(web, st, cli, base_env, tmp_path):
-    """en has dialogues (dialogues/en/); "en-US", "eng" and a language without dialogues
-    would be stored, and the student's session would then fail: all three are refused
-    alike by the class list, the form and the command line."""
+    """en and es have dialogues (dialogues/LANG/); "en-US", "eng" and a language without
+    dialogues (fr) would be stored, and the student's session would then fail: all three
+    are refused alike by the class list, the form and the command line; es is taken."""
     from assistant.dialogue.schema import dialogue_files
 
-    assert "es" not in {f.parent.name for f in dialogue_files()}, "this test takes es as a language without dialogues"
-    rows = rows_of(st, "name,grade,language\nA,4,en-US\nB,4,eng\nC,4,es\nD,4,EN\n")
-    assert [r.errors for r in rows] == [[f"bad language '{x}': use en (the languages the dialogues are in)"]
-                                        for x in ("en-us", "eng", "es")] + [[]]
-    assert rows[3].language == "en"
+    assert "fr" not in {f.parent.name for f in dialogue_files()}, "this test takes fr as a language without dialogues"
+    rows = rows_of(st, "name,grade,language\nA,4,en-US\nB,4,eng\nC,4,fr\nD,4,EN\nE,4,es\n")
+    assert [r.errors for r in rows] == [[f"bad language '{x}': use en or es (the languages the dialogues are in)"]
+                                        for x in ("en-us", "eng", "fr")] + [[], []]
+    assert rows[3].language == "en" and rows[4].language == "es"
     r = web.post("/students/new", name="Ana", grade="4", language="en-US")
-    assert r.status_code == 400 and "Problem: 'en-us' is not a language the dialogues are in: use en" in text_of(r.text)
+    assert r.status_code == 400 and "Problem: 'en-us' is not a language the dialogues are in: use en or es" in text_of(r.text)
     assert st.roster.count() == 0
     env = dict(base_env, IEP_ASSISTANT_DATA=str(tmp_path / "cli"))
-    for code in ("en-US", "es"):
+    for code in ("en-US", "fr"):
         r = cli("student", "add", "Kim", "--grade", 4, "--language", code, env=env)
-        assert r.returncode != 0 and f"'{code.lower()}' is not a language the dialogues are in: use en" in r.stderr
+        assert r.returncode != 0 and f"'{code.lower()}' is not a language the dialogues are in: use en or es" in r.stderr
+    assert cli("student", "add", "Ana", "--grade", 4, "--language", "es", env=env).returncode == 0
 
 
 @pytest.mark.parametrize("text, message", [

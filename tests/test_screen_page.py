@@ -56,11 +56,11 @@ return {
 
 
 class Session:
-    """``iep-assistant session --text --screen browser --no-open`` in a child process."""
+    """``iep-assistant session --text --screen browser --no-open`` (or ``command``) in a child process."""
 
-    def __init__(self, env: dict, student: str):
+    def __init__(self, env: dict, student: str, command: str = "session"):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "assistant", "session", "--student", student, "--text", "--screen", "browser",
+            [sys.executable, "-m", "assistant", command, "--student", student, "--text", "--screen", "browser",
              "--no-open", "--no-voice"],
             env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.err: list[str] = []
@@ -739,3 +739,69 @@ def test_the_page_needs_nothing_from_outside_and_nothing_inline():
     patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["assistant.screen"]
     shipped = {p for pattern in patterns for p in STATIC.parent.glob(pattern)}
     assert shipped == {p for p in STATIC.rglob("*") if p.is_file()}, "package-data must list every static file"
+
+
+# ---------------------------------------------------------------- in Spanish
+
+SPANISH_BUTTONS = ["Sí", "No", "Repite", "Más despacio", "Más rápido", "Salta", "Atrás", "Ayuda", "No sé", "Eso es todo",
+                   "Un descanso"]
+
+
+@SLOW
+def test_a_spanish_check_in_on_the_page(browser, cli, data_env):
+    """A Spanish-speaking student's page is in Spanish (its lang, buttons, labels,
+    statuses, where she is), with the same shortcuts; a typed rating in words, a press
+    of "Sí" at the read-back and of "Un descanso" are understood as in Spanish speech:
+    the check-in stops and keeps what was said, as said."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.test_checkin import add_student
+
+    add_student(cli, data_env, name="Ana López", grade=4, goals=("Quiero leer un libro cada semana",),
+                accommodations=("tiempo extra",), language="es")
+    s = Session(data_env, "Ana López", command="checkin")
+    try:
+        watch_for_errors(browser)
+        browser.get(s.url)
+        now = next_turn(browser, 0, s)
+        assert "¿Cómo te va, del 1 al 5?" in now["text"], now
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "es"
+        assert browser.title == "Mi IEP"
+        shown = [b for b in browser.find_elements(By.CSS_SELECTOR, "button") if b.is_displayed()]
+        names = [b.accessible_name for b in shown if "choice" not in b.get_attribute("class").split()]
+        assert sorted(names) == sorted([*SPANISH_BUTTONS, "Enviar", "Ajustes"]), names
+        assert [b.accessible_name for b in shown if "choice" in b.get_attribute("class").split()] == list("12345")
+        assert button(browser, "Un descanso").text == "Un descansoT"  # its shortcut is kept
+        assert browser.find_element(By.ID, "answer").accessible_name == "Escribe tu respuesta"
+        assert browser.find_element(By.ID, "listening-text").text == "Escuchando"
+        assert browser.find_element(By.ID, "section").text == "Meta 1"
+        assert browser.find_element(By.ID, "progress-label").text == "Parte 1 de 2"
+        assert browser.find_element(By.ID, "settings-button").accessible_name == "Ajustes"
+        assert_accessible(browser, "a Spanish check-in")
+
+        answer = browser.find_element(By.ID, "answer")
+        answer.send_keys("un tres", Keys.ENTER)
+        now = next_turn(browser, now["lastId"], s)
+        assert now["text"] == "¿Qué te ayudó?", now
+        # the field empties when the answer's POST is answered, which may come after the next question
+        WebDriverWait(browser, 10).until(lambda d: answer.get_attribute("value") == "")
+        answer.send_keys("mis amigos", Keys.ENTER)
+        now = next_turn(browser, now["lastId"], s)
+        assert now["text"] == "Escuché: mis amigos. ¿Es correcto?" and now["yesNo"], now
+        button(browser, "Sí").click()  # sends "sí"
+        now = next_turn(browser, now["lastId"], s)
+        assert now["text"] == "¿Qué te lo hizo más difícil?", now
+        button(browser, "Un descanso").click()  # sends "un descanso": stop, in Spanish
+        now = next_turn(browser, now["lastId"], s)
+        assert now["ended"], now
+        assert "Todo lo que dijiste está guardado" in browser.find_element(By.ID, "end-text").text
+        no_errors(browser)
+        assert s.finish() == 0, "".join(s.err)
+    finally:
+        s.stop()
+    [c] = exported(cli, data_env, "Ana López")["checkins"]
+    assert c["status"] == "started" and c["goals"] == [
+        {"goal": "Quiero leer un libro cada semana", "rating": 3, "said": "un tres", "helped": "mis amigos",
+         "in_the_way": None}]

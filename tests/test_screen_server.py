@@ -682,3 +682,101 @@ def test_a_label_is_heard_never_over_a_question_and_not_when_turned_off(pulse, t
         assert screen.finish()[0] == 0
     finally:
         screen.kill()
+
+
+# ---------------------------------------------------------------- in the student's language
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_every_button_sends_words_its_language_understands_as_its_command(language):
+    """A button's words go into the engine as spoken words: in each language with a
+    vocabulary they must mean the button's command (else a press is stored as an answer)."""
+    from assistant.dialogue.vocabulary import meaning_of
+    from assistant.screen.ears import BUTTONS, buttons
+
+    sent = buttons(language)
+    assert list(sent) == list(BUTTONS)
+    assert {b: meaning_of(w, language) for b, w in sent.items()} == {b: meaning_of(b) for b in BUTTONS}
+
+
+def test_the_pages_words_are_messages_and_index_html_is_their_english():
+    """index.html's data-text names a screen message, shown there in English (the page
+    without JavaScript); the labels said on focus are those messages in each language."""
+    from html.parser import HTMLParser
+
+    from assistant.messages import table
+    from assistant.screen.server import PAGE_LABELS, STATIC, page_labels, page_texts
+
+    english = page_texts("en")
+    found: dict[str, set[str]] = {}
+
+    class Texts(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.open: list[str | None] = []
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if "data-label-text" in a:
+                found.setdefault(a["data-label-text"], set()).add(a["aria-label"])
+            if tag not in ("input", "meta", "link", "br"):
+                self.open.append(a.get("data-text"))
+
+        def handle_endtag(self, tag):
+            if tag not in ("input", "meta", "link", "br") and self.open:
+                self.open.pop()
+
+        def handle_data(self, data):
+            if self.open and self.open[-1] and data.strip():
+                found.setdefault(self.open[-1], set()).add(data.strip())
+
+    Texts().feed((STATIC / "index.html").read_text(encoding="utf-8"))
+    assert len(found) > 40
+    for key, shown in found.items():
+        for text in shown:  # "{rate} (slowest)" is shown as "90 (slowest)"
+            pattern = re.escape(english[key]).replace(r"\{rate\}", r"\d+").replace(r"\{seconds\}", r"[\d.]+")
+            assert re.fullmatch(pattern, text), (key, text, english[key])
+    assert page_labels("en") == PAGE_LABELS
+    spanish = page_labels("es")
+    assert {"Sí", "Repite", "Un descanso", "Escribe tu respuesta", "Ajustes", "Escuchando"} <= spanish
+    assert not spanish & (PAGE_LABELS - {"No"}), spanish & PAGE_LABELS
+    assert page_texts("es").keys() == english.keys() and table("es")  # checked against English's keys
+
+
+def test_a_spanish_students_page_gets_its_words_and_buttons_in_spanish(tmp_path):
+    """The settings a Spanish-speaking student's page gets carry its texts and its
+    buttons' words in Spanish; a press (by its Spanish words, or by its English name
+    from a page still in English) is the Spanish words; the labels said on focus, the
+    section count and a settings change said aloud are Spanish. English is unchanged."""
+    from assistant.errors import UserError
+    from assistant.screen.server import StudentScreen, confirmation
+    from assistant.store import Store
+
+    st = Store(tmp_path)
+    ana = st.roster.add("Ana López", 4, language="es")
+    st.close()
+    screen = StudentScreen(tmp_path, ana, None)
+    try:
+        settings = screen.hub.current_settings()
+        assert settings["language"] == "es"
+        assert settings["texts"]["take_a_break"] == "Un descanso" and settings["texts"]["send"] == "Enviar"
+        assert settings["buttons"]["take a break"] == "un descanso" and settings["buttons"]["yes"] == "sí"
+        for sent, heard in [({"say": "repite"}, "repite"), ({"say": "repeat"}, "repite"), ({"say": "sí"}, "sí"),
+                            ({"answer": "me gusta dibujar"}, "me gusta dibujar")]:
+            screen.page.receive(sent)
+            assert screen.page.take(1).text == heard
+        with pytest.raises(UserError, match="not a button: the buttons say sí, no, repite"):
+            screen.page.receive({"say": "Repite por favor"})
+        screen.hub.where("Cosas que hago bien", 1, 9)
+        for label in ("Repite", "Escribe tu respuesta", "Leer los botones en voz alta", "Parte 1 de 9",
+                      "Cosas que hago bien. Parte 1 de 9", "Repeat"):
+            assert screen.allowed_label(label), label
+        assert not screen.allowed_label("Parte 2 de 9") and not screen.allowed_label("Ana López")
+    finally:
+        screen.close()
+    assert (confirmation({"text_size": 200, "theme": "dark", "dwell": 1.5, "letter_spacing": 0.05}, "es")
+            == "Tamaño de la letra 200 por ciento. Colores: oscuro. El barrido avanza cada 1.5 segundos. "
+               "Espacio entre letras: un poco.")
+    assert (confirmation({"text_size": 200, "theme": "dark", "dwell": 1, "voice": "piper:x", "font": "default"})
+            == "Text size 200 percent. Colours dark. Switch scanning moves every 1 second. Natural voice. "
+               "Font default.")

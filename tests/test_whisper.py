@@ -235,7 +235,8 @@ def test_the_multilingual_model_hears_the_language_it_is_given(cli, speech):
     r = cli("transcribe", "--json", "--model", "whisper-base", "--language", "es", wav)
     assert r.returncode == 0, r.stderr
     heard = set(normalize_words(json.loads(r.stdout)["text"], "es"))
-    assert {"gusta", "amigos", "fútbol"} <= heard, heard  # espeak-ng's "dibujar" is misheard; the language is not
+    # espeak-ng's "dibujar" is misheard; the language is not (compared as Spanish is: "fútbol" is "futbol")
+    assert set(normalize_words("gusta amigos fútbol", "es")) <= heard, heard
 
 
 def test_the_token_bound_follows_the_audio_length():

@@ -32,6 +32,7 @@ from assistant.dialogue.commands import Command, as_command, command_of
 from assistant.dialogue.vocabulary import DEFAULT_LANGUAGE, asked_meaning, canonical, near_command
 from assistant.dialogue.voice import Ears, Listen, Utterance, Voice
 from assistant.lexicon import yes_no
+from assistant.messages import REFERENCE, Messages, message
 from assistant.store import StorageError, os_storage_error
 
 T = TypeVar("T")
@@ -40,9 +41,10 @@ STORAGE_RETRY_SECONDS = 2.0  # how often a full or read-only disk is tried again
 STORAGE_REMIND_SECONDS = 60.0
 RATE_STEP, MIN_RATE, MAX_RATE = 25, 90, 280
 YES_NO_TRIES = 3  # replies with neither yes nor no before a yes/no question moves on
-UNKNOWN_WORD = "I don't know that word yet. Your teacher can explain it."
-STORAGE_PROBLEM = ("I can't save right now, because the computer's storage is full or locked. Please ask your teacher "
-                   "for help. Nothing you said is lost, and we will go on as soon as it is fixed.")
+# What is said, in English (the tests' and the other front ends' names for them); a
+# conversation says them in its own language (dialogues/LANG/messages/asking.yaml).
+UNKNOWN_WORD = message(REFERENCE, "asking.unknown_word")
+STORAGE_PROBLEM = message(REFERENCE, "asking.storage_problem")
 
 
 class Saver:
@@ -54,8 +56,10 @@ class Saver:
     meanwhile. Anything else (a damaged database) ends the session with its
     message."""
 
-    def __init__(self, folder: Path, voice: Voice, log: Callable[[str], None] | None = None):
+    def __init__(self, folder: Path, voice: Voice, log: Callable[[str], None] | None = None,
+                 language: str = DEFAULT_LANGUAGE):
         self.folder, self.voice = folder, voice
+        self.m = Messages(language)  # the student hears why the session waits in their language
         self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
 
     def __call__(self, write: Callable[[], T]) -> T:
@@ -74,7 +78,7 @@ class Saver:
                 raise problem
             if time.monotonic() - told > STORAGE_REMIND_SECONDS:
                 self.log(f"iep-assistant: {problem}")
-                self._announce(STORAGE_PROBLEM)
+                self._announce(self.m("asking.storage_problem"))
                 told = time.monotonic()
             time.sleep(STORAGE_RETRY_SECONDS)
 
@@ -111,6 +115,7 @@ class Conversation:
                  silence_reprompts: int = 2, language: str = DEFAULT_LANGUAGE):
         self.voice, self.ears, self.save = voice, ears, save
         self.language = language
+        self.m = Messages(language)
         self.save_rate = save_rate  # the student's speed, kept in their profile
         self.silence_reprompts = silence_reprompts
 
@@ -136,7 +141,7 @@ class Conversation:
                 self.say(explained)
                 self.say(q.text, q.private, prompt=True)
                 continue
-            cmd = command_of(u.text)
+            cmd = command_of(u.text, self.language)
             if cmd is None and asked_meaning(u.text, self.language) == ("", False):
                 cmd = Command.HELP  # "what does it mean?" with no IEP word in the question: as "what does that mean"
             if cmd is None and q.listen is not Listen.YES_NO:
@@ -176,28 +181,28 @@ class Conversation:
         meaning = words.meaning(phrase)
         if meaning is not None:
             return meaning
-        return None if only_if_known else UNKNOWN_WORD
+        return None if only_if_known else self.m("asking.unknown_word")
 
     def _did_you_mean(self, u: Utterance) -> Command | None:
         """The command a short answer nearly is ("next all"), when the student says
         so: "Did you mean 'that's all'?" Yes runs it; no (or three replies with
         neither) keeps what was said as an answer, which is then read back as any
         answer is; another command said now is that command."""
-        near = near_command(u.text)
+        near = near_command(u.text, self.language)
         if near is None:
             return None
         command = as_command(near)
-        question = f"Did you mean '{canonical(near)}'?"
+        question = self.m("asking.did_you_mean", command=canonical(near, self.language))
 
         def settle(reply: Utterance, cmd: Command | None) -> Command | None | Again:
-            v = yes_no(reply.text)
+            v = yes_no(reply.text, self.language)
             if v == "yes":
                 return command
             if v == "no":
                 return None
             if cmd is not None:
                 return cmd
-            return Again(f"Please say yes or no. {question}")
+            return Again(self.m("asking.say_yes_or_no", question=question))
 
         return self.ask(Question(question, False, Listen.YES_NO), settle, YES_NO_TRIES, lambda replies: None)
 
@@ -210,12 +215,12 @@ class Conversation:
                 return u
             quiet += 1
             if quiet <= self.silence_reprompts:
-                self.say(f"Take your time. {q.text}", q.private, prompt=True)
+                self.say(self.m("asking.take_your_time", question=q.text), q.private, prompt=True)
             else:
-                self.say("Take your time. I am still here when you are ready.", prompt=True)
+                self.say(self.m("asking.still_here"), prompt=True)
 
     def _change_rate(self, delta: int) -> None:
         rate = max(MIN_RATE, min(MAX_RATE, self.voice.rate + delta))
         self.voice.set_rate(rate)
         self.save(lambda: self.save_rate(rate))
-        self.say("Okay, I will talk slower." if delta < 0 else "Okay, I will talk faster.")
+        self.say(self.m("asking.slower") if delta < 0 else self.m("asking.faster"))

@@ -36,6 +36,7 @@ from assistant.dialogue.voice import Ears, Listen, Stopped, Utterance, Voice
 from assistant.draft import IEPDraft, build_draft, carry_teacher_work
 from assistant.errors import UserError
 from assistant.lexicon import yes_no
+from assistant.messages import REFERENCE, Messages, message
 from assistant.recordings import StudentFiles
 from assistant.store import Answer, Session, Store, Student
 from assistant.text import and_list, fill
@@ -45,15 +46,28 @@ __all__ = ["DialogueEngine", "Ending", "Stopped", "Utterance", "Verdict", "build
 MAX_ANSWER_CHARS = 4000  # about 10 minutes of speech: longer answers are cut, and the cut is said
 # Said when a yes/no question got neither yes nor no YES_NO_TRIES times: the replies
 # are kept as a note for the teacher (an open question of the draft) and the session goes on.
-MOVING_ON = "Okay, let's go on. I saved what you said for your teacher."
+MOVING_ON = message(REFERENCE, "session.moving_on")  # in English; a session says it in its language
 NOTE_KIND = "unclear"  # the kind of the stored note (answers.kind)
 NOTE_FIELD = "open_questions"  # where a note goes in the draft
 # The read-back is the page's last section: "Section 8 of 8, Reading it back". A
 # student counts what they are taken through, and the read-back is a part of it
 # (the student answers there too); a dialogue section with no question for this
 # student (no accommodations on file) is not counted: it is never shown.
-READ_BACK_TITLE = "Reading it back"
-REVIEW_INTRO = "Here is what you told me. After each part, say yes if it is right, or no to change it."
+READ_BACK_TITLE = message(REFERENCE, "session.read_back_title")
+REVIEW_INTRO = message(REFERENCE, "session.read_back_intro")
+
+
+def _inside_a_sentence(answer: str, ends: str = ".!?") -> str:
+    """An answer (or a question) read back inside a sentence ("I heard: ... Is that
+    right?"): without its final ``ends`` (the sentence goes on), and then without the
+    Spanish ¿ or ¡ that opened that last question or exclamation, which would be left
+    unclosed ("¿Puedo dibujar?" is read back "Puedo dibujar"). What is stored is as said."""
+    said = answer.strip()
+    text = said.rstrip(ends)
+    opened = max(text.rfind("¿"), text.rfind("¡"))
+    if len(text) < len(said) and opened >= 0 and not any(mark in text[opened:] for mark in "?!"):
+        text = text[:opened] + text[opened + 1:]
+    return text
 
 
 class Verdict(Enum):
@@ -76,10 +90,14 @@ class DialogueEngine:
     def __init__(self, dialogue: Dialogue, student: Student, store: Store, voice: Voice, ears: Ears,
                  silence_reprompts: int = 2, log: Callable[[str], None] | None = None):
         self.dialogue, self.student, self.store = dialogue, student, store
+        # Everything the student hears is in the dialogue's language (the student's):
+        # the engine's own lines, and how yes, no and the commands are understood.
+        self.language = dialogue.language
+        self.m = Messages(self.language)
         self.files = StudentFiles(store.dir, student.id)
-        self.save = Saver(store.dir, voice, log)
+        self.save = Saver(store.dir, voice, log, self.language)
         self.talk = Conversation(voice, ears, self.save, lambda rate: store.roster.set_voice(student.id, rate=rate),
-                                 silence_reprompts)
+                                 silence_reprompts, self.language)
         self.steps = build_steps(dialogue, student)
         self.session: Session | None = None
         self._introduced: set[int] = set()
@@ -104,7 +122,7 @@ class DialogueEngine:
         else:
             if session.dialogue_id != self.dialogue.id:
                 raise UserError(f"session {session.id} was made with dialogue '{session.dialogue_id}', not '{self.dialogue.id}'")
-            greeting = f"Welcome back, {self.student.name}. Let's continue where you stopped."
+            greeting = self.m("session.welcome_back", name=self.student.name)
         self.session = session
         plan = Plan((*self._again_steps(session.id), *self.steps))
         self._shown = sorted({s.section for s in plan.steps})
@@ -120,19 +138,18 @@ class DialogueEngine:
                 outcome = self._ask(plan, i)
                 if outcome is Outcome.STOP:
                     self.save(partial(self.store.transcripts.set_position, session.id, step.key, "paused"))
-                    self.talk.say("Okay, let's take a break. Everything you said is saved. We will continue from this "
-                                  "question next time.")
+                    self.talk.say(self.m("session.break"))
                     return Ending.PAUSED
                 if outcome is Outcome.BACK:
                     i = history.pop() if history else plan.back(i)
-                    self.talk.say("Okay, let's go back.")
+                    self.talk.say(self.m("session.go_back"))
                     continue
                 history.append(i)
                 i = plan.after(i, outcome)
             self.save(lambda: self.store.transcripts.set_position(session.id, REVIEW))
             if self._review() is Outcome.STOP:
                 self.save(lambda: self.store.transcripts.set_position(session.id, REVIEW, "paused"))
-                self.talk.say("Okay, let's take a break. Everything you said is saved.")
+                self.talk.say(self.m("session.break_in_review"))
                 return Ending.PAUSED
         except Stopped:
             self.save(lambda: self.store.transcripts.set_position(session.id, self.store.transcripts.session(session.id).position,
@@ -173,10 +190,11 @@ class DialogueEngine:
         lead = self.student.role >= 5
         every = {s.section for s in plan_steps(self.dialogue, self.student.accommodations, self.student.past_goals)}
         if every <= set(self._shown):
-            return "You will lead your IEP meeting, so today we will get your words ready for every part." if lead else None
+            return self.m("session.lead") if lead else None
         titles = [self.dialogue.sections[si].title for si in self._shown]
-        titles = [t if t.startswith("I ") else t[0].lower() + t[1:] for t in titles]
-        return f"Today we will talk about {and_list(titles)}."
+        # mid-sentence a title starts lower case ("my strengths"), but not English's "I"
+        titles = [t if t.startswith("I ") and self.language == "en" else t[0].lower() + t[1:] for t in titles]
+        return self.m("session.today", topics=and_list(titles, self.language))
 
     def _session_id(self) -> int:
         assert self.session is not None  # run() sets it before any step is asked
@@ -286,12 +304,12 @@ class DialogueEngine:
             return Outcome.STOP
         if cmd is Command.BACK:
             return Outcome.BACK
-        v = yes_no(u.text)
+        v = yes_no(u.text, self.language)
         if v == "yes":
             return Outcome.NEXT
         if v == "no" or cmd in (Command.SKIP, Command.THATS_ALL, Command.DONT_KNOW):
             return Outcome.END_ROUNDS
-        return Again(f"Please say yes or no. {step.text}")
+        return Again(self.m("asking.say_yes_or_no", question=step.text))
 
     def _settle_step(self, plan: Plan, i: int, u: Utterance, cmd: Command | None) -> Outcome | Again:
         step = plan[i]
@@ -302,22 +320,22 @@ class DialogueEngine:
             return Outcome.BACK
         if cmd is Command.SKIP:
             self._record(step, u, "skipped", plan.key_at(plan.after(i, done)))
-            self.talk.say("Okay, we will skip that one.")
+            self.talk.say(self.m("session.skipped"))
             return done
         if cmd is Command.DONT_KNOW:
             self._record(step, u, "dont_know", plan.key_at(plan.after(i, done)))
-            self.talk.say("That's okay. I will ask your teacher to talk about it with you.")
+            self.talk.say(self.m("session.dont_know"))
             return done
         if cmd is Command.THATS_ALL:
             return done
-        if step.role is Role.FOLLOW_UP and yes_no(u.text) == "no" and len(u.text.split()) <= 3:
+        if step.role is Role.FOLLOW_UP and yes_no(u.text, self.language) == "no" and len(u.text.split()) <= 3:
             return Outcome.END_LIST  # "Anything else?" "No." "Nope." "No thanks." ("No more", "I'm done": that's all)
         verdict = self._answer(step, u, plan.key_at(plan.after(i, Outcome.NEXT)))
         if verdict in (Verdict.YES, Verdict.UNCLEAR):
             return Outcome.NEXT
         if verdict is Verdict.STOP:
             return Outcome.STOP
-        return Again(f"Okay, let's try again. {step.text}")
+        return Again(self.m("session.try_again", question=step.text))
 
     # ------------------------------------------------------------ answers
 
@@ -346,7 +364,7 @@ class DialogueEngine:
         if len(text) > MAX_ANSWER_CHARS:
             u = u.model_copy(update={"text": text[:MAX_ANSWER_CHARS].rsplit(" ", 1)[0], "capped": True})
         if u.capped:
-            self.talk.say("That was a long answer. I kept the first part.")
+            self.talk.say(self.m("session.long_answer"))
         aid = self._store_attempt(step, u, "answer", {**step.extra, **({"capped": True} if u.capped else {})})
         verdict = self._confirm(u.text, lambda question, replies: self._note(
             step.key, question, replies, position, {**step.extra, "unclear_for": aid}))
@@ -362,7 +380,7 @@ class DialogueEngine:
         replies are kept (``note(question, replies)``) and the answer stays
         unconfirmed: it is not in the draft, the teacher sees it in the transcript
         and the replies among the open questions."""
-        question = f"I heard: {heard.strip().rstrip('.!?')}. Is that right?"
+        question = self.m("session.heard", answer=_inside_a_sentence(heard))
         self._show("heard", heard.strip())
 
         def give_up(replies: list[Utterance]) -> Verdict:
@@ -370,14 +388,14 @@ class DialogueEngine:
             return Verdict.UNCLEAR
 
         def settle(u: Utterance, cmd: Command | None) -> Verdict | Again:
-            v = yes_no(u.text)
+            v = yes_no(u.text, self.language)
             if v == "yes":
                 return Verdict.YES
             if v == "no" or cmd is Command.BACK:  # "go back" here means: that is not what I meant
                 return Verdict.NO
             if cmd is Command.STOP:
                 return Verdict.STOP
-            return Again(f"Please say yes or no. {question}")
+            return Again(self.m("asking.say_yes_or_no", question=question))
 
         return self.talk.ask(Question(question, True, Listen.YES_NO), settle, YES_NO_TRIES, give_up)
 
@@ -394,7 +412,7 @@ class DialogueEngine:
             self.store.transcripts.commit_answer(nid, position)
 
         self.save(write)
-        self.talk.say(MOVING_ON)
+        self.talk.say(self.m("session.moving_on"))
 
     # ------------------------------------------------------------ the read-back
 
@@ -402,13 +420,13 @@ class DialogueEngine:
         """Read the draft back part by part (one part per list prompt); the student
         may say no and give a new answer for that part, which replaces it."""
         total = len(self._shown) + 1
-        self._show("where", READ_BACK_TITLE, total, total)
-        self.talk.say(REVIEW_INTRO)
+        self._show("where", self.m("session.read_back_title"), total, total)
+        self.talk.say(self.m("session.read_back_intro"))
         parts = self._parts()
         self._show("cards", [{"title": label, "text": said} for _, _, label, said, _ in parts])
         for index, (_, prompt, label, said, answers) in enumerate(parts):
             self._show("card", index)  # the card says which part: the section stays "Reading it back"
-            question = f"{label}: {said}. Is that right?"
+            question = self.m("session.read_back_part", part=label, said=said)
             key = review_step(self.dialogue, prompt).key
             verdict = self.talk.ask(Question(question, True, Listen.YES_NO), partial(self._settle_part, question),
                                     YES_NO_TRIES, partial(self._unclear_part, key, question))
@@ -430,7 +448,7 @@ class DialogueEngine:
                            if a.field == prompt.field and a.confirmed and not a.superseded and a.kind == "answer"]
                 if not answers:
                     continue
-                label = self.dialogue.sections[si].title if len(prompts) == 1 else prompt.text.rstrip("?")
+                label = self.dialogue.sections[si].title if len(prompts) == 1 else _inside_a_sentence(prompt.text, "?")
                 parts.append((si, prompt, label, ". ".join(a.text.strip().rstrip(".") for a in answers), answers))
         return parts
 
@@ -439,17 +457,16 @@ class DialogueEngine:
         self._note(key, question, replies, REVIEW, {})
         return Verdict.UNCLEAR
 
-    @staticmethod
-    def _settle_part(question: str, u: Utterance, cmd: Command | None) -> Verdict | Again:
+    def _settle_part(self, question: str, u: Utterance, cmd: Command | None) -> Verdict | Again:
         """A part of the draft read back: yes keeps it, no replaces it."""
         if cmd is Command.STOP:
             return Verdict.STOP
-        v = yes_no(u.text)
+        v = yes_no(u.text, self.language)
         if v == "yes" or cmd in (Command.SKIP, Command.THATS_ALL):
             return Verdict.YES
         if v == "no":
             return Verdict.NO
-        return Again(f"Please say yes or no. {question}")
+        return Again(self.m("asking.say_yes_or_no", question=question))
 
     def _replace(self, step: Step, old: list[int]) -> Outcome:
         """Ask again during the read-back; a confirmed new answer replaces ``old``."""
@@ -458,13 +475,13 @@ class DialogueEngine:
             if cmd is Command.STOP:
                 return Outcome.STOP
             if cmd in (Command.SKIP, Command.THATS_ALL, Command.BACK, Command.DONT_KNOW):
-                self.talk.say("Okay, I will keep what you said before.")
+                self.talk.say(self.m("session.keep_before"))
                 return Outcome.NEXT
             verdict = self._answer(step, u, REVIEW, replaces=old)
             if verdict in (Verdict.YES, Verdict.UNCLEAR):  # unclear: what was said before stays
                 return Outcome.NEXT
             if verdict is Verdict.STOP:
                 return Outcome.STOP
-            return Again(f"Okay, let's try again. {step.text}")
+            return Again(self.m("session.try_again", question=step.text))
 
         return self.talk.ask(self._question(step), settle)

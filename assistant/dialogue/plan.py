@@ -23,6 +23,7 @@ from assistant.dialogue.schema import Dialogue, Kind, Prompt
 from assistant.dialogue.voice import Listen
 from assistant.draft import SECTION
 from assistant.lexicon import EXPLAIN, accommodation_of
+from assistant.messages import message
 from assistant.roles import asks
 from assistant.text import fill
 
@@ -81,19 +82,21 @@ class Step:
         return self.role is Role.FOLLOW_UP or (self.prompt is not None and self.prompt.follow_up is not None)
 
 
-def _help(simpler: str, example: str) -> str:
-    return f"{simpler} For example, you could say: {example}"
+def _help(language: str, simpler: str, example: str) -> str:
+    return message(language, "session.help", simpler=simpler, example=example)
 
 
-def _item_step(si: int, p: Prompt, item: str) -> Step:
+def _item_step(si: int, p: Prompt, item: str, language: str) -> Step:
     """The step that asks ``p`` about one accommodation or one of last year's goals."""
     if p.kind == Kind.ACCOMMODATIONS:
-        # "help" explains what the accommodation is, when the catalog knows it
-        meaning = EXPLAIN.get(accommodation_of(item) or "", "")
+        # "help" explains what the accommodation is, when the catalog knows it (its
+        # explanations are English: a student of another language hears the dialogue's own)
+        meaning = EXPLAIN.get(accommodation_of(item) or "", "") if language == "en" else ""
         simpler = f"{meaning} {fill(p.simpler, accommodation=item)}".strip()
-        return Step(f"{p.id}:{item.lower()}", Role.ITEM, si, p, fill(p.text, accommodation=item), _help(simpler, p.example),
-                    p.field, {"accommodation": item, "prompt": p.id}, private=True)
-    return Step(f"{p.id}:{item.lower()}", Role.ITEM, si, p, fill(p.text, goal=item), _help(fill(p.simpler, goal=item), p.example),
+        return Step(f"{p.id}:{item.lower()}", Role.ITEM, si, p, fill(p.text, accommodation=item),
+                    _help(language, simpler, p.example), p.field, {"accommodation": item, "prompt": p.id}, private=True)
+    return Step(f"{p.id}:{item.lower()}", Role.ITEM, si, p, fill(p.text, goal=item),
+                _help(language, fill(p.simpler, goal=item), p.example),
                 p.field, {"goal": item, "prompt": p.id}, private=True)
 
 
@@ -119,6 +122,7 @@ def plan_steps(dialogue: Dialogue, accommodations: Sequence[str] = (), past_goal
     section's index in the dialogue, so their keys and stored positions are the same
     whatever the role."""
     steps: list[Step] = []
+    language = dialogue.language  # what the steps say (help, "say yes or no") is in the dialogue's language
     for si, prompts in asked_prompts(dialogue, role):
         section = dialogue.sections[si]
         for rnd in range(1, (section.repeat_limit + 1 if section.repeat else 1) + 1):
@@ -126,21 +130,21 @@ def plan_steps(dialogue: Dialogue, accommodations: Sequence[str] = (), past_goal
             if rnd > 1:
                 assert section.repeat is not None  # a section has rounds after the first only when it repeats
                 steps.append(Step(f"{section.id}:again{suffix}", Role.GATE, si, None, section.repeat,
-                                  f"Please say yes or no. {section.repeat}", None, round=rnd))
+                                  message(language, "asking.say_yes_or_no", question=section.repeat), None, round=rnd))
             for p in prompts:
                 if p.kind == Kind.ACCOMMODATIONS:
-                    steps += [_item_step(si, p, acc) for acc in accommodations]
+                    steps += [_item_step(si, p, acc, language) for acc in accommodations]
                 elif p.kind == Kind.PAST_GOALS:
-                    steps += [_item_step(si, p, goal) for goal in past_goals]
+                    steps += [_item_step(si, p, goal, language) for goal in past_goals]
                 else:
                     extra = {"prompt": p.id, **({"goal_number": rnd} if p.field.startswith("goals.") else {})}
                     base = f"{p.id}{suffix}"
-                    steps.append(Step(base, Role.QUESTION, si, p, p.text, _help(p.simpler, p.example), p.field, extra,
+                    steps.append(Step(base, Role.QUESTION, si, p, p.text, _help(language, p.simpler, p.example), p.field, extra,
                                       round=rnd))
                     if p.follow_up:
                         for n in range(1, p.follow_up.limit + 1):
                             steps.append(Step(f"{base}+{n}", Role.FOLLOW_UP, si, p, p.follow_up.text,
-                                              _help(p.follow_up.text, p.example), p.field, extra, round=rnd,
+                                              _help(language, p.follow_up.text, p.example), p.field, extra, round=rnd,
                                               follow_up_of=base))
     return steps
 
@@ -163,7 +167,8 @@ def read_back_prompts(dialogue: Dialogue, role: int | None = None) -> list[tuple
 def review_step(dialogue: Dialogue, prompt: Prompt) -> Step:
     """In the read-back: a new answer for a part of the draft, which replaces it."""
     return Step(f"review:{prompt.id}", Role.REVIEW, _section_of(dialogue, prompt), prompt,
-                f"Okay, tell me again. {prompt.text}", _help(prompt.simpler, prompt.example), prompt.field,
+                message(dialogue.language, "session.tell_again", question=prompt.text),
+                _help(dialogue.language, prompt.simpler, prompt.example), prompt.field,
                 {"prompt": prompt.id})
 
 
@@ -175,11 +180,12 @@ def again_step(dialogue: Dialogue, prompt: Prompt, answer_id: int, question: str
     si = _section_of(dialogue, prompt)
     item = answer_extra.get("accommodation") or answer_extra.get("goal")
     if prompt.kind in (Kind.ACCOMMODATIONS, Kind.PAST_GOALS) and isinstance(item, str):
-        help_line = _item_step(si, prompt, item).help
+        help_line = _item_step(si, prompt, item, dialogue.language).help
     else:
-        help_line = _help(prompt.simpler, prompt.example)
-    return Step(f"again:{answer_id}", Role.AGAIN, si, prompt, f"Your teacher would like to ask this again. {question}",
-                help_line, answer_field, {**answer_extra, "asked_again_for": answer_id, "prompt": prompt.id}, private=True)
+        help_line = _help(dialogue.language, prompt.simpler, prompt.example)
+    asked = message(dialogue.language, "session.asked_again", question=question)
+    return Step(f"again:{answer_id}", Role.AGAIN, si, prompt, asked, help_line, answer_field,
+                {**answer_extra, "asked_again_for": answer_id, "prompt": prompt.id}, private=True)
 
 
 def again_key(answer_id: int) -> str:

@@ -85,21 +85,66 @@ VOCABULARY: dict[str, dict[Meaning, tuple[str, ...]]] = {
             "stop", "stop please", "take a break", "i need a break", "can i take a break", "break", "pause",
             "i want to stop", "let's take a break"),
     },
-    # Spanish: a first table (the canonical phrases the dialogues name and their
-    # commonest variants); see the module's doc for how phrases are compared.
+    # Spanish, as students in US schools say it (Mexican and Central American
+    # usage first: "mande", "sale", "ándale", "simón", "nel"). Accents are written
+    # correctly here and ignored when comparing ("mas despacio" is "más despacio",
+    # see ``text.fold_accents``). English "yes", "yeah", "okay" and "no" are
+    # accepted: bilingual students switch to them mid-session, Whisper decoding in
+    # Spanish writes them as said, and no Spanish reply means anything else by
+    # them. English commands ("skip", "repeat") are not: the session names only
+    # the Spanish ones, and "stop"/"help" heard in a Spanish answer are answers.
+    # Left out on purpose, each having two common meanings: "bueno" (well / good:
+    # a filler), "listo"/"lista" (done / smart), "pasa" (skip / come in / it
+    # happens), "¿qué sigue?" (skip / go on), "eso" (yes / "eso es difícil").
     "es": {
-        Meaning.YES: ("sí", "claro", "correcto", "es correcto", "está bien", "vale", "ajá", "sí es correcto"),
-        Meaning.NO: ("no", "no es correcto", "incorrecto", "para nada", "no ayuda"),
-        Meaning.NOT_SURE: ("no estoy seguro", "no estoy segura", "tal vez", "a veces", "quizás"),
-        Meaning.REPEAT: ("repite", "repítelo", "otra vez", "puedes repetir", "repite por favor"),
-        Meaning.SLOWER: ("más despacio", "más lento", "despacio"),
-        Meaning.FASTER: ("más rápido", "rápido"),
-        Meaning.SKIP: ("salta", "sáltala", "siguiente", "paso"),
-        Meaning.BACK: ("atrás", "regresa", "vuelve atrás", "anterior"),
-        Meaning.HELP: ("ayuda", "ayúdame", "no entiendo"),
-        Meaning.DONT_KNOW: ("no sé", "no lo sé", "ni idea"),
-        Meaning.THATS_ALL: ("eso es todo", "nada más", "ya terminé", "nada"),
-        Meaning.STOP: ("para", "un descanso", "necesito un descanso", "pausa", "detente"),
+        Meaning.YES: (
+            "sí", "sí sí", "sí por favor", "sí señor", "sí señora", "sí maestra", "sí maestro", "claro",
+            "claro que sí", "por supuesto", "seguro", "correcto", "es correcto", "sí es correcto", "está bien",
+            "sí está bien", "así es", "exacto", "cierto", "es cierto", "de acuerdo", "vale", "ajá", "ajá sí",
+            "mjm", "ok", "okey", "okay", "sale", "ándale", "órale", "simón", "yes", "yeah", "creo que sí",
+            "me ayuda", "sí me ayuda", "me ayuda mucho", "ayuda mucho", "sí mucho",
+            "sí la uso", "sí lo uso", "sí los uso", "sí las uso"),
+        Meaning.NO: (
+            "no", "no no", "no gracias", "nel", "nop", "para nada", "nunca", "no es correcto", "no es cierto",
+            "incorrecto", "está mal", "no está bien", "creo que no", "no mucho", "no tanto", "no ayuda",
+            "no me ayuda", "no me sirve", "no sirve", "no la uso", "no lo uso", "no los uso", "no las uso",
+            "nunca la uso", "nunca lo uso", "ya no", "ya no la uso", "ya no lo uso", "no es así"),
+        Meaning.NOT_SURE: (
+            "no estoy seguro", "no estoy segura", "no estoy seguro o segura", "no sé si", "tal vez", "a lo mejor",
+            "quizás", "quizá", "puede ser", "a veces", "más o menos", "un poco", "un poquito", "poquito", "poco",
+            "depende"),
+        Meaning.REPEAT: (
+            "repite", "repítelo", "repítela", "repite la pregunta", "repite eso", "otra vez", "dilo otra vez",
+            "una vez más", "de nuevo", "puedes repetir", "puedes repetirlo", "me lo repites", "qué", "cómo",
+            "mande", "perdón", "qué dijiste", "no te escuché", "no escuché", "no oí", "cuál era la pregunta"),
+        Meaning.SLOWER: (
+            "más despacio", "más lento", "despacio", "despacito", "habla más despacio", "más despacito",
+            "muy rápido", "demasiado rápido", "vas muy rápido", "hablas muy rápido"),
+        Meaning.FASTER: (
+            "más rápido", "rápido", "habla más rápido", "más rapidito", "muy lento", "demasiado lento",
+            "vas muy lento", "hablas muy lento", "apúrate"),
+        Meaning.SKIP: (
+            "salta", "sáltala", "sáltatela", "salta esta", "salta esa", "salta la pregunta", "sáltate esta",
+            "siguiente", "la siguiente", "siguiente pregunta", "otra pregunta", "la que sigue", "paso", "yo paso",
+            "pásala", "pásate a la siguiente"),
+        Meaning.BACK: (
+            "atrás", "regresa", "vuelve atrás", "regresa atrás", "anterior",
+            "la anterior", "pregunta anterior", "la pregunta anterior", "regresa a la anterior",
+            "vuelve a la anterior", "regrésate"),
+        Meaning.HELP: (
+            "ayuda", "ayúdame", "necesito ayuda", "me ayudas", "me puedes ayudar", "puedes ayudarme", "no entiendo",
+            "no entendí", "no le entiendo", "no comprendo", "estoy confundido", "estoy confundida",
+            "qué significa eso", "qué quiere decir eso", "qué es eso", "qué quieres decir"),
+        Meaning.DONT_KNOW: (
+            "no sé", "no lo sé", "yo no sé", "no sé qué decir", "ni idea", "no tengo idea", "quién sabe",
+            "no me acuerdo", "no recuerdo", "no se me ocurre nada"),
+        Meaning.THATS_ALL: (
+            "eso es todo", "es todo", "esto es todo", "ya es todo", "eso fue todo", "eso sería todo", "nada más", "nada más eso",
+            "solo eso", "nomás eso", "eso nomás", "ya terminé", "terminé", "ya acabé", "acabé", "ya está", "ya",
+            "nada", "ninguno", "ninguna", "no hay más", "ya no hay más", "ya no tengo más"),
+        Meaning.STOP: (
+            "para", "un descanso", "necesito un descanso", "quiero un descanso", "puedo tomar un descanso",
+            "pausa", "una pausa", "detente", "quiero parar", "ya no quiero seguir", "para por favor"),
     },
 }
 
@@ -108,9 +153,22 @@ DEFAULT_LANGUAGE = "en"
 # child's "no" as "Now." in the spoken tests): a whole reply to a yes/no question
 # only, never a phrase looked for inside an answer ("I use it now" is not no), and
 # not in the grammar (a recognizer with one must not be steered to these words).
-MISHEARD_ANSWERS: dict[str, dict[str, Meaning]] = {"en": {"now": Meaning.NO, "know": Meaning.NO}}
+# whisper-base decoding Spanish wrote espeak-ng's "sí, sí" as "CC" with both Spanish voices (the letter C is
+# said "ce", as "sí" sounds): a short yes. "C" alone is the same letter for one "sí".
+MISHEARD_ANSWERS: dict[str, dict[str, Meaning]] = {"en": {"now": Meaning.NO, "know": Meaning.NO},
+                                                   "es": {"cc": Meaning.YES, "c c": Meaning.YES, "c": Meaning.YES}}
 # Said before or after a command without changing it ("um, repeat", "skip it please")
-FILLERS: dict[str, tuple[str, ...]] = {"en": ("um", "uh", "okay", "ok", "please", "so", "oh", "hmm", "well")}
+# (a filler may be several words: "por favor", "o sea").
+FILLERS: dict[str, tuple[str, ...]] = {
+    "en": ("um", "uh", "okay", "ok", "please", "so", "oh", "hmm", "well"),
+    # "ok" and "okey" are yes alone and fillers beside a command, as "okay" is in English
+    "es": ("eh", "em", "mm", "mmm", "ah", "ay", "oh", "pues", "por favor", "porfa", "porfis", "ok", "okey", "okay",
+           "gracias", "maestra", "maestro"),
+}
+# Said only before a command ("bueno, eso es todo"; "este... repite", "este" the
+# Mexican "um"): after one they are words of it ("¡qué bueno!" is not "¿qué?",
+# "salta este" keeps its "este").
+LEAD_FILLERS: dict[str, tuple[str, ...]] = {"es": ("este", "bueno", "oye", "a ver", "o sea", "entonces", "y")}
 
 
 def _table(language: str) -> dict[Meaning, tuple[str, ...]]:
@@ -183,12 +241,31 @@ def misheard_answer(text: str, language: str = DEFAULT_LANGUAGE) -> Meaning | No
     return MISHEARD_ANSWERS.get(language, {}).get(" ".join(_strip_fillers(normalize_words(text, language), language)))
 
 
+@cache
+def _fillers(language: str, lead: bool = False) -> tuple[tuple[str, ...], ...]:
+    """The fillers of ``language`` (with ``lead``, those said only first) as
+    normalised word tuples, longest first ("por favor" before "por")."""
+    table = LEAD_FILLERS if lead else FILLERS
+    found = {tuple(normalize_words(f, language)) for f in table.get(language, () if lead else FILLERS[DEFAULT_LANGUAGE])}
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+def _lead_filler(words: list[str], language: str) -> int:
+    """How many words a filler at the start of ``words`` takes (0: none), leaving at least one word."""
+    return next((len(f) for f in _fillers(language) + _fillers(language, lead=True)
+                 if len(f) < len(words) and tuple(words[:len(f)]) == f), 0)
+
+
+def _tail_filler(words: list[str], language: str) -> int:
+    """How many words a filler at the end of ``words`` takes (0: none), leaving at least one word."""
+    return next((len(f) for f in _fillers(language) if len(f) < len(words) and tuple(words[-len(f):]) == f), 0)
+
+
 def _strip_fillers(words: list[str], language: str) -> list[str]:
-    fillers = FILLERS.get(language, FILLERS[DEFAULT_LANGUAGE])
-    while len(words) > 1 and words[0] in fillers:
-        words = words[1:]
-    while len(words) > 1 and words[-1] in fillers:
-        words = words[:-1]
+    while n := _lead_filler(words, language):
+        words = words[n:]
+    while n := _tail_filler(words, language):
+        words = words[:-n]
     return words
 
 
@@ -199,19 +276,22 @@ def meaning_of(text: str, language: str = DEFAULT_LANGUAGE) -> Meaning | None:
     Only the whole utterance counts: "I'm good at helping my mom repeat her lines"
     is an answer, not "repeat"."""
     lookup = _LOOKUP.get(language) or _LOOKUP[DEFAULT_LANGUAGE]
-    fillers = FILLERS.get(language, FILLERS[DEFAULT_LANGUAGE])
-    words = normalize_words(text, language)
-    # fillers are dropped one at a time, the phrase looked up each time: "um, uh huh" is "uh huh"
-    while words:
+    # fillers are dropped one at a time, from either end, the phrase looked up each
+    # time: "um, uh huh" is "uh huh", and "ok, por favor" is "ok" (a filler that is
+    # also the phrase: dropping it first would leave only "por favor")
+    todo, seen = [tuple(normalize_words(text, language))], set()
+    while todo:
+        words = todo.pop(0)
+        if words in seen or not words:
+            continue
+        seen.add(words)
         found = lookup.get(" ".join(words))
         if found is not None:
             return found
-        if len(words) > 1 and words[0] in fillers:
-            words = words[1:]
-        elif len(words) > 1 and words[-1] in fillers:
-            words = words[:-1]
-        else:
-            return None
+        if n := _lead_filler(list(words), language):
+            todo.append(words[n:])
+        if n := _tail_filler(list(words), language):
+            todo.append(words[:-n])
     return None
 
 
@@ -238,21 +318,28 @@ NEAR_MAX_RATIO = 0.5  # ... and less than half the utterance ...
 NEAR_CLOSE = 0.3  # ... and either this close (about one letter in four) or keeping a telling word of the command
 # Words whose presence or absence barely changes a command ("repeat it", "skip the one"): half a word.
 LIGHT_WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset("it that this the a me now please um uh okay ok so just".split())}
+    "en": frozenset("it that this the a me now please um uh okay ok so just".split()),
+    # articles, pronouns and fillers ("repítela", "salta esta", "un descanso"), as compared (no accents)
+    "es": frozenset("lo la le los las el un una me te esta este esa ese eso esto pues eh ok okey por favor ahora "
+                    "nomas".split())}
 # Words a command shares with many answers ("I need a ride" is not "I need a break"):
 # a multi-word near-command must keep one of the command's other, telling words.
 COMMON_WORDS: dict[str, frozenset[str]] = {
     "en": frozenset("i i'm am a the to go need want can you do don't let's take is what say talk speak too that's my "
-                    "yes no not".split())}
+                    "yes no not".split()),
+    # "más tiempo" (extended time) is not "más lento", "quiero descansos" not "quiero
+    # un descanso", "hasta atrás" (where a student sits) not "vuelve atrás"
+    "es": frozenset("yo mi a de que en es no si mas muy quiero necesito puedo puedes tomar todo toda otra vez "
+                    "ya pregunta habla hablas vas mucho tengo estoy para hacia atras".split())}
 
 
-def _syllables(word: str) -> int:
-    """Vowel groups: a rough syllable count ("helping" 2, "help" 1; a final silent
-    e is no syllable: "home" 1, and nor is the e of "-ed" after other than t or d:
-    "finished" 2)."""
-    if len(word) > 2 and word.endswith("e") and word[-2] not in "aeiouyl":
+def _syllables(word: str, silent_e: bool = True) -> int:
+    """Vowel groups: a rough syllable count ("helping" 2, "help" 1; in English
+    (``silent_e``) a final silent e is no syllable: "home" 1, and nor is the e of
+    "-ed" after other than t or d: "finished" 2; Spanish says every e: "repite" 3)."""
+    if silent_e and len(word) > 2 and word.endswith("e") and word[-2] not in "aeiouyl":
         word = word[:-1]
-    elif len(word) > 3 and word.endswith("ed") and word[-3] not in "aeiouytd":
+    elif silent_e and len(word) > 3 and word.endswith("ed") and word[-3] not in "aeiouytd":
         word = word[:-2]
     count, vowel = 0, False
     for ch in word:
@@ -274,20 +361,29 @@ def _char_distance(a: str, b: str) -> float:
     return prev[-1] / max(len(a), len(b), 1)
 
 
-def _word_cost(a: str, b: str) -> float:
+# Languages spelt as said (every written vowel is a syllable: "repite" has three)
+# that make words by adding endings: there a word that is a command's word with
+# letters added is another word, however close its spelling ("nadar", to swim, is
+# not "nada"; "descansos", an accommodation, is not "descanso").
+SUFFIXED: frozenset[str] = frozenset({"es"})
+
+
+def _word_cost(a: str, b: str, suffixed: bool = False) -> float:
     """Substituting word ``a`` by ``b``: a word heard as another sounds alike, so a
     different number of syllables makes it a different word ("helping" is not
-    "help"), else its spelling distance ("shop" and "stop" are close)."""
+    "help"), else its spelling distance ("shop" and "stop" are close). With
+    ``suffixed`` (a language in SUFFIXED), every vowel counts and a word that
+    extends the other ("nadar", "nada") is another word."""
     if a == b:
         return 0.0
-    if _syllables(a) != _syllables(b):
+    if _syllables(a, not suffixed) != _syllables(b, not suffixed) or (suffixed and (a.startswith(b) or b.startswith(a))):
         return 1.0
     # a little more than the spelling distance, so that dropping a light word wins a
     # tie against changing a word ("stop it" is "stop", not "skip it")
     return min(1.0, _char_distance(a, b) + 0.01)
 
 
-def _distance(said: list[str], phrase: list[str], light: frozenset[str]) -> float:
+def _distance(said: list[str], phrase: list[str], light: frozenset[str], suffixed: bool = False) -> float:
     """Word-level edit distance with weighted substitutions; a light word costs half."""
 
     def gap(w: str) -> float:
@@ -299,7 +395,7 @@ def _distance(said: list[str], phrase: list[str], light: frozenset[str]) -> floa
     for s in said:
         cur = [prev[0] + gap(s)]
         for j, w in enumerate(phrase, 1):
-            cur.append(min(prev[j] + gap(s), cur[j - 1] + gap(w), prev[j - 1] + _word_cost(s, w)))
+            cur.append(min(prev[j] + gap(s), cur[j - 1] + gap(w), prev[j - 1] + _word_cost(s, w, suffixed)))
         prev = cur
     return prev[-1]
 
@@ -331,7 +427,7 @@ def near_command(text: str, language: str = DEFAULT_LANGUAGE) -> Meaning | None:
     for meaning in COMMANDS:
         for phrase in _table(language)[meaning]:
             target = normalize_words(phrase, language)
-            d = _distance(words, target, light)
+            d = _distance(words, target, light, language in SUFFIXED)
             if d >= NEAR_MAX_DISTANCE or d / max(len(words), len(target)) >= NEAR_MAX_RATIO:
                 continue
             if d > NEAR_CLOSE and not set(words) & (set(target) - common):
@@ -353,13 +449,23 @@ def near_command(text: str, language: str = DEFAULT_LANGUAGE) -> Meaning | None:
 MEANING_QUESTIONS: dict[str, tuple[str, ...]] = {
     "en": ("what does {x} mean", "what do {x} mean", "what does the word {x} mean", "what is the meaning of {x}",
            "what's the meaning of {x}", "what does {x} stand for"),
+    # as compared: without accents or ¿ ("¿Qué significa meta?" is "que significa meta")
+    "es": ("que significa {x}", "que quiere decir {x}", "que significa la palabra {x}",
+           "que quiere decir la palabra {x}", "cual es el significado de {x}", "que es lo que significa {x}",
+           "{x} que significa", "{x} que quiere decir"),
 }
 # these ask about a word only when it is one the glossary knows: "what's hard is reading" and
 # "I don't know what my favorite is" are answers
 WHAT_IS: dict[str, tuple[str, ...]] = {"en": ("what is {x}", "what's {x}", "what are {x}", "whats {x}", "what {x} means",
-                                              "i don't know what {x} means", "i don't know what {x} is")}
+                                              "i don't know what {x} means", "i don't know what {x} is"),
+                                       # "¿qué es una meta?": the article is not the word asked about
+                                       "es": ("que es un {x}", "que es una {x}", "que son los {x}", "que son las {x}",
+                                              "que es el {x}", "que es la {x}", "que es {x}", "que son {x}",
+                                              "no se que significa {x}", "no se que quiere decir {x}",
+                                              "no se que es {x}", "no entiendo que es {x}")}
 # "that" in "what does that mean?": the IEP word in the question being asked
-POINTING: dict[str, frozenset[str]] = {"en": frozenset({"that", "it", "this", "that word", "this word", "the word"})}
+POINTING: dict[str, frozenset[str]] = {"en": frozenset({"that", "it", "this", "that word", "this word", "the word"}),
+                                       "es": frozenset({"eso", "esto", "esa palabra", "esta palabra", "la palabra"})}
 MEANING_MAX_WORDS = 6  # the word asked about is a word or a short phrase ("individualized education program")
 
 

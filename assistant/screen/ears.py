@@ -20,13 +20,28 @@ from assistant.text import clean_input
 # The page's buttons, as the vocabulary names them (the contract's list).
 BUTTONS = ("yes", "no", "repeat", "slower", "faster", "skip", "go back", "help", "I don't know", "that's all",
            "take a break")
+# The same buttons' words in another language: what a student of that language would
+# say for each (VOCABULARY[language] understands them; tests/test_screen_server.py
+# checks each). The page sends these; an English button word (a page whose script has
+# not yet shown the student's language) is taken as the same button.
+SPOKEN_BUTTONS: dict[str, tuple[str, ...]] = {
+    "es": ("sí", "no", "repite", "más despacio", "más rápido", "salta", "atrás", "ayuda", "no sé", "eso es todo",
+           "un descanso"),
+}
 MAX_TYPED = 4000  # characters, as the engine keeps of one spoken answer
+
+
+def buttons(language: str = "en") -> dict[str, str]:
+    """Each button (its English words, the page's name for it) -> the words it sends in ``language``."""
+    return dict(zip(BUTTONS, SPOKEN_BUTTONS.get(language, BUTTONS), strict=True))
 
 
 class PageInput:
     """What the page sent, waiting for the ears to take it (one utterance each)."""
 
-    def __init__(self) -> None:
+    def __init__(self, language: str = "en") -> None:
+        self.buttons = buttons(language)
+        self._sent = {**self.buttons, **{w: w for w in self.buttons.values()}}
         self._queue: queue.Queue[Utterance | None] = queue.Queue()
         self._waiting = threading.Event()
 
@@ -36,9 +51,10 @@ class PageInput:
             raise UserError('send one of {"say": "<button words>"} or {"answer": "<typed answer>"}')
         (key, value), = payload.items()
         if key == "say":
-            if not isinstance(value, str) or value not in BUTTONS:
-                raise UserError(f"'{str(value)[:40]}' is not a button: the buttons say " + ", ".join(BUTTONS))
-            text = value
+            if not isinstance(value, str) or value not in self._sent:
+                raise UserError(f"'{str(value)[:40]}' is not a button: the buttons say "
+                                + ", ".join(self.buttons.values()))
+            text = self._sent[value]
         elif key == "answer":
             if not isinstance(value, str):
                 raise UserError("an answer is text")

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import StorageError, UserError
-from assistant.screen.ears import PageInput
+from assistant.messages import Messages, table
+from assistant.screen.ears import PageInput, buttons
 from assistant.screen.hub import CLOSED, DEFAULTS, Hub, check_settings
 from assistant.speech.tts import DEFAULT_RATE, Speaker, choose_voice
 from assistant.store import Store, Student
@@ -68,36 +69,68 @@ PAGE_LABELS = frozenset({
     "The assistant could not take that. Please try again.",
 })
 MAX_LABEL = 200  # characters: the longest label is a problem's sentence
+# The same labels as messages: PAGE_LABELS is their English (a test holds them equal);
+# a page in the student's language says these in it.
+PAGE_LABEL_KEYS = (
+    "screen.button_yes", "screen.button_no", "screen.repeat", "screen.slower", "screen.faster", "screen.skip",
+    "screen.go_back", "screen.help", "screen.dont_know", "screen.thats_all", "screen.take_a_break",
+    "screen.type_your_answer", "screen.send", "screen.settings", "screen.close_settings", "screen.listening",
+    "screen.my_iep", "screen.text_size", "screen.font", "screen.line_spacing", "screen.letter_spacing",
+    "screen.colours", "screen.speech_rate", "screen.voice", "screen.switch_scanning", "screen.say_buttons_aloud",
+    "screen.lost", "screen.not_answering", "screen.not_taken",
+)
+
+
+def page_labels(language: str) -> frozenset[str]:
+    """The page's own words in ``language`` (see PAGE_LABELS)."""
+    m = Messages(language)
+    return frozenset(m(key) for key in PAGE_LABEL_KEYS)
+
+
+def page_texts(language: str) -> dict[str, str]:
+    """Every ``screen.*`` text of ``language`` by its key without "screen.", placeholders
+    left in: the page fills them (index.html's ``data-text`` names these keys)."""
+    return {key.removeprefix("screen."): text for key, text in table(language).items() if key.startswith("screen.")}
+
 
 # A setting changed on the page, confirmed aloud in plain words ("Text size 200 percent").
-FONT_NAMES = {"default": "default", "opendyslexic": "OpenDyslexic", "atkinson": "Atkinson Hyperlegible"}
-THEME_NAMES = {"cream": "cream", "dark": "dark", "contrast": "high contrast"}
-LETTER_NAMES = {0.0: "none", 0.05: "a little", 0.1: "more", 0.2: "wide", 0.3: "widest"}
+FONT_NAMES = {"opendyslexic": "OpenDyslexic", "atkinson": "Atkinson Hyperlegible"}  # names in every language
+THEME_KEYS = {"cream": "screen.theme_cream", "dark": "screen.theme_dark", "contrast": "screen.theme_contrast"}
+LETTER_KEYS = {0.0: "screen.letter_none", 0.05: "screen.letter_a_little", 0.1: "screen.letter_more",
+               0.2: "screen.letter_wide", 0.3: "screen.letter_widest"}
 
 
-def confirmation(changes: dict[str, Any]) -> str:
-    """What a settings change is said as: one short sentence per setting."""
+def confirmation(changes: dict[str, Any], language: str = "en") -> str:
+    """What a settings change is said as: one short sentence per setting, in ``language``."""
+    m = Messages(language)
     said = []
     for key, value in changes.items():
         if key == "text_size":
-            said.append(f"Text size {value} percent.")
+            said.append(m("screen.said_text_size", value=value))
         elif key == "font":
-            said.append(f"Font {FONT_NAMES.get(value, value)}.")
+            name = m("screen.font_default") if value == "default" else FONT_NAMES.get(value, value)
+            said.append(m("screen.said_font", name=name))
         elif key == "line_spacing":
-            said.append(f"Line spacing {value:g}.")
+            said.append(m("screen.said_line_spacing", value=f"{value:g}"))
         elif key == "letter_spacing":
-            said.append(f"Letter spacing {LETTER_NAMES.get(value, f'{value:g} em')}.")
+            name = m(LETTER_KEYS[value]) if value in LETTER_KEYS else f"{value:g} em"
+            said.append(m("screen.said_letter_spacing", name=name))
         elif key == "theme":
-            said.append(f"Colours {THEME_NAMES.get(value, value)}.")
+            said.append(m("screen.said_colours", name=m(THEME_KEYS[value]) if value in THEME_KEYS else value))
         elif key == "rate":
-            said.append(f"Speech rate {value} words a minute.")
+            said.append(m("screen.said_rate", value=value))
         elif key == "voice":
-            said.append("Natural voice." if str(value).startswith("piper:") else "Robot voice.")
+            said.append(m("screen.said_natural_voice") if str(value).startswith("piper:")
+                        else m("screen.said_robot_voice"))
         elif key == "dwell":
-            said.append("Switch scanning: step with Space." if not value else
-                        f"Switch scanning moves every {value:g} second{'' if value == 1 else 's'}.")
+            if not value:
+                said.append(m("screen.said_step_with_space"))
+            elif value == 1:
+                said.append(m("screen.said_moves_every_one", seconds=f"{value:g}"))
+            else:
+                said.append(m("screen.said_moves_every_other", seconds=f"{value:g}"))
         elif key == "speak_labels" and value:
-            said.append("Say buttons aloud on.")
+            said.append(m("screen.said_buttons_aloud_on"))
     return " ".join(said)
 
 
@@ -321,10 +354,15 @@ class StudentScreen:
     def __init__(self, data_dir: Path, student: Student, speaker: Speaker | None, static: Path = STATIC):
         self.data_dir, self.student, self.speaker = data_dir, student, speaker
         voice = speaker.voice if speaker is not None else (student.voice or "")
-        # the student's language: the page's lang, for a screen reader's voice and the font's shaping
+        # the student's language: the page's lang, for a screen reader's voice and the font's shaping;
+        # the page's words in it, and the words its buttons send (the page has English without them)
+        language = student.language
+        self.labels = page_labels(language) | PAGE_LABELS
+        self.count = Messages(language)
         self.hub = Hub({**DEFAULTS, **student.display, "rate": speaker.rate if speaker else (student.rate or DEFAULT_RATE),
-                        "voice": voice, "language": student.language})
-        self.page = PageInput()
+                        "voice": voice, "language": language, "texts": page_texts(language),
+                        "buttons": buttons(language)})
+        self.page = PageInput(language)
         self.voice: SpokenVoice | None = None
         self.server = ScreenServer(self.hub, self.receive, self.apply_settings, static, self.speak)
         self._store: Store | None = None
@@ -374,20 +412,20 @@ class StudentScreen:
         current = self.hub.settings(changes)
         if current.get("speak_labels", True) and self.voice is not None:
             # in the new voice and rate; turning "Say buttons aloud" off is not said (while off nothing is)
-            said = confirmation(changes)
+            said = confirmation(changes, self.student.language)
             if said:
                 self.voice.say_label(said)
 
     def allowed_label(self, label: str) -> bool:
         """Whether ``label`` is something the page shows now (see PAGE_LABELS)."""
-        if label in PAGE_LABELS:
+        if label in self.labels:
             return True
         listen = self.hub.current("listen")
         if listen and listen["on"] and label.casefold() in (str(c).casefold() for c in listen["choices"]):
             return True
         where = self.hub.current("where")
         if where and where["total"]:
-            count = f"Section {where['number']} of {where['total']}"
+            count = self.count("screen.section_count", number=where["number"], total=where["total"])
             return label in (count, where["section"], f"{where['section']}. {count}")
         return False
 

@@ -125,6 +125,11 @@ def main() -> int:
                     continue
                 engine.setProperty("voice", req.get("voice") or default_voice)
                 engine.setProperty("rate", int(req["rate"]))
+                # In espeak-ng's asynchronous mode (pyttsx3's) a parameter is queued, and
+                # without this wait a render now and then came out at the rate before:
+                # 13 of 40 renders at 165 after one at 100 did (/tmp/flk/rep.py), none with it.
+                if synchronize:
+                    synchronize()
                 render(engine, synchronize, req["text"], req["out"], words=words)
                 reply(ok=True, words=words.starts(req["text"]) if words is not None else None)
             else:

@@ -19,6 +19,44 @@
   let ended = false;
   let scanFromStart = true; // the next scan step starts at the first item (after a choice or a new question)
   let dwellTimer = null;
+  let translated = false;
+  let texts = {};           // the page's words in the student's language (settings.texts); none: index.html's English
+
+  // ------------------------------------------------------------------ the page's words, in the student's language
+
+  // A text of the table, its {placeholders} filled; the English one while there is none.
+  function t(key, english, fields) {
+    let s = texts[key] || english;
+    for (const [name, value] of Object.entries(fields || {})) s = s.split("{" + name + "}").join(String(value));
+    return s;
+  }
+
+  function translate(table, buttons) {
+    texts = Object.assign({}, table || {});
+    for (const el of document.querySelectorAll("[data-text]")) {
+      const key = el.dataset.text;
+      if (!texts[key]) continue;
+      // an option's number is its value ("Moves every 1.5 seconds")
+      const text = t(key, "", { rate: el.value, seconds: el.value });
+      // a button keeps its shortcut key: only its words change
+      const words = Array.from(el.childNodes).find((n) => n.nodeType === Node.TEXT_NODE);
+      if (el.children.length && words) words.textContent = text;
+      else el.textContent = text;
+    }
+    for (const el of document.querySelectorAll("[data-label-text]")) {
+      if (texts[el.dataset.labelText]) el.setAttribute("aria-label", texts[el.dataset.labelText]);
+    }
+    // A button sends its command in the student's language: the words the student
+    // could have said, which the session's vocabulary of that language understands.
+    for (const b of document.querySelectorAll("button[data-say]")) {
+      if (!b.dataset.command) b.dataset.command = b.dataset.say;
+      if (buttons && buttons[b.dataset.command]) b.dataset.say = buttons[b.dataset.command];
+    }
+    LOST = t("lost", LOST_EN);
+    NOT_ANSWERING = t("not_answering", NOT_ANSWERING_EN);
+    NOT_TAKEN = t("not_taken", NOT_TAKEN_EN);
+    SAID_PROBLEMS = new Set([LOST, NOT_ANSWERING, NOT_TAKEN]);
+  }
 
   // ------------------------------------------------------------------ lines and words
 
@@ -114,11 +152,11 @@
   // ------------------------------------------------------------------ where, cards, problems, end
 
   function where(data) {
-    $("section").textContent = data.section || "My IEP";
+    $("section").textContent = data.section || t("my_iep", "My IEP");
     const bar = $("progress");
     const total = Number(data.total) || 0;
     const number = Number(data.number) || 0;
-    $("progress-label").textContent = total ? `Section ${number} of ${total}` : "";
+    $("progress-label").textContent = total ? t("section_count", "Section {number} of {total}", { number, total }) : "";
     bar.hidden = !total;
     bar.max = Math.max(total, 1);
     bar.value = Math.min(number, bar.max);
@@ -157,9 +195,12 @@
   // Two kinds of problem: the session's (a lost microphone: it stays until the
   // session says it is over, as it would after a reload) and the page's own (a press
   // that did not arrive: gone at the next question).
-  const LOST = "The screen lost touch with the assistant. It is trying again.";
-  const NOT_ANSWERING = "The assistant is not answering. Ask your teacher for help.";
-  const NOT_TAKEN = "The assistant could not take that. Please try again.";
+  const LOST_EN = "The screen lost touch with the assistant. It is trying again.";
+  const NOT_ANSWERING_EN = "The assistant is not answering. Ask your teacher for help.";
+  const NOT_TAKEN_EN = "The assistant could not take that. Please try again.";
+  let LOST = LOST_EN;
+  let NOT_ANSWERING = NOT_ANSWERING_EN;
+  let NOT_TAKEN = NOT_TAKEN_EN;
   let sessionProblem = "";
   let pageProblem = "";
 
@@ -169,7 +210,7 @@
 
   // The problems the page finds itself: shown, and said while the session can still
   // speak (a POST that fails is not retried: the words stay on the screen).
-  const SAID_PROBLEMS = new Set([LOST, NOT_ANSWERING, NOT_TAKEN]);
+  let SAID_PROBLEMS = new Set([LOST, NOT_ANSWERING, NOT_TAKEN]);
 
   function setProblem(text) {
     pageProblem = text || "";
@@ -217,6 +258,12 @@
     if (settings.font) root.dataset.font = settings.font;
     // the student's language: a screen reader reads the page in it, and the fonts shape its letters
     if (settings.language) root.lang = String(settings.language);
+    // once: the texts do not change in a session, and a later settings event must not
+    // put "My IEP" back over the section shown
+    if (s.texts && !translated) {
+      translated = true;
+      translate(s.texts, s.buttons);
+    }
     for (const select of settingsPanel.querySelectorAll("select[data-setting]")) {
       const key = select.dataset.setting;
       if (settings[key] !== undefined && settings[key] !== null && document.activeElement !== select) chooseIn(select, settings[key]);
