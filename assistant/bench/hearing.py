@@ -296,6 +296,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--language", default="en", choices=["en", "es"],
                    help="es: the Spanish measures alone (the model a Spanish session uses, every phrase and answer "
                         "in every Spanish voice)")
+    p.add_argument("--budget", type=float, default=None, metavar="SECONDS",
+                   help="with --language es: at most this long a voice for the commands, and for the answers (a fixed "
+                        "shuffled spread is measured; the results say how much)")
     args = p.parse_args(argv)
     log: Log = lambda line: print(line, flush=True)  # noqa: E731
     if args.language == "es":
@@ -303,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
 
         speech = Speech()
         try:
-            spanish = _spanish(False, speech, log)
+            spanish = _spanish(False, speech, log, args.budget)
         finally:
             speech.close()
         args.out.write_text(json.dumps(spanish, indent=1, ensure_ascii=False))

@@ -64,13 +64,15 @@ def _before(rec, clips, human, said, voices, answers, budget_s, log) -> dict:
     return out
 
 
-def _spanish(quick: bool, said: hearing.Speech, log: Callable[[str], None]) -> dict:
+def _spanish(quick: bool, said: hearing.Speech, log: Callable[[str], None], budget_s: float | None = None) -> dict:
     """A Spanish student heard as a Spanish session hears them: the model
     ``choose_model`` picks for Spanish (multilingual Whisper base, decoding in
     Spanish), every phrase of the Spanish vocabulary through the live path with the
     Spanish grammar and hot words, and the Spanish answers' WER, in espeak-ng's
     Spanish voices (no Piper voice speaks Spanish here). ``quick``: a spread of the
-    phrases and answers (about 40 s on two idle cores); else all of them in every voice."""
+    phrases (about 8, whatever the vocabulary's size: about 40 s on two idle
+    cores) and answers; else all of them in every voice, or what ``budget_s``
+    seconds a voice allow (a fixed shuffled spread; ``n`` says how many)."""
     from assistant.errors import UserError
     from assistant.models import choose_model
     from assistant.speech.asr import load_recognizer
@@ -79,7 +81,7 @@ def _spanish(quick: bool, said: hearing.Speech, log: Callable[[str], None]) -> d
     voices = hearing.SPANISH_VOICES
     answers = SPANISH_ANSWERS[::8] if quick else SPANISH_ANSWERS
     answer_voices = voices[:1] if quick else voices
-    measured = phrases[::6] if quick else phrases
+    measured = phrases[:: max(1, len(phrases) // 8)] if quick else phrases
     try:
         model = choose_model("whisper", None, "es")
     except UserError as e:
@@ -91,9 +93,10 @@ def _spanish(quick: bool, said: hearing.Speech, log: Callable[[str], None]) -> d
                  "of_answers": len(SPANISH_ANSWERS)}
     with load_recognizer(model) as rec:
         log("bench:   Spanish commands and yes/no")
-        out["commands"] = hearing.commands(rec, said, voices, measured, log, language="es")
+        out["commands"] = hearing.commands(rec, said, voices, measured, log, budget_s, language="es")
         log("bench:   Spanish answers")
-        out["answers_wer"] = hearing.answers(rec, said, answer_voices, answers, [None], log, language="es")["clean"]
+        out["answers_wer"] = hearing.answers(rec, said, answer_voices, answers, [None], log, budget_s=budget_s,
+                                             language="es")["clean"]
     return out
 
 
