@@ -363,9 +363,11 @@ def spanish_section(es: dict | None) -> list[str]:
              "A Spanish session's model (`models.choose_model(language=\"es\")`). No natural Spanish voice is installed: "
              f"the students are espeak-ng's Spanish voices ({', '.join(es['voices'])}; 140 words a minute), a harder "
              "test than a person. Commands and yes/no: "
-             f"{es['phrases']} of the {es['of_phrases']} phrases of the Spanish vocabulary (`vocabulary.phrases(\"es\")`), "
+             f"{max((row['n'] for row in es['commands'].values()), default=0)} of the {es['of_phrases']} phrases of the "
+             "Spanish vocabulary (`vocabulary.phrases(\"es\")`) in a voice at most (a fixed spread when not all), "
              "each through the live path with the Spanish grammar and hot words, judged by what a Spanish session reads "
-             f"from it. Answers: {es['answers']} of the {es['of_answers']} Spanish answers of `bench/material.py` "
+             f"from it. Answers: {max((row['n'] for row in es['answers_wer'].values()), default=0)} of the "
+             f"{es['of_answers']} Spanish answers of `bench/material.py` "
              f"(SPANISH_ANSWERS), said by {', '.join(es['answer_voices'])}, decoded as files; WER as "
              "`evaluate.wer(..., \"es\")` compares Spanish words.", "",
              "| voice | commands and yes/no right | stored as answer | WER, answers |", "|---|---|---|---|"]
