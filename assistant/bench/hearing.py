@@ -21,7 +21,7 @@ import numpy as np
 from assistant.audio import SAMPLE_RATE
 from assistant.evaluate import wer
 from assistant.session import heard_at_yes_no
-from assistant.simulate.voices import JOE, ROBOTIC, StudentVoices, VoiceSpec
+from assistant.simulate.voices import JOE, ROBOTIC, SPANISH, StudentVoices, VoiceSpec
 from assistant.speech.asr import DecodeSettings, Recognizer, transcribe_pcm
 
 Log = Callable[[str], None]
@@ -34,6 +34,9 @@ NATURAL_VOICES = [
     VoiceSpec("piper child-like slow", "piper", JOE, length_scale=1.25, pitch=1.25),
 ]
 ESPEAK_VOICES = ROBOTIC
+# Spanish: espeak-ng's Latin American, Spain's and a woman's variant (no Piper voice
+# speaks Spanish here), so a phrase is right in more than one voice before it counts
+SPANISH_VOICES = SPANISH
 
 
 @dataclass(frozen=True)
@@ -43,32 +46,35 @@ class Phrase:
     asked: str  # "open": said at an open question; "yes_no": said to a yes/no question
 
 
-def spoken_phrases() -> list[Phrase]:
-    """Every phrase of the vocabulary: a command is said at an open question, yes,
-    no and not sure to a yes/no question."""
+def spoken_phrases(language: str = "en") -> list[Phrase]:
+    """Every phrase of the vocabulary in ``language`` (read from it: the list grows
+    with it): a command is said at an open question, yes, no and not sure to a
+    yes/no question."""
     from assistant.dialogue.vocabulary import ANSWERS, phrases
 
-    return [Phrase(text, meaning.value, "yes_no" if meaning in ANSWERS else "open") for text, meaning in phrases("en")]
+    return [Phrase(text, meaning.value, "yes_no" if meaning in ANSWERS else "open") for text, meaning in phrases(language)]
 
 
-def meaning_of(text: str, asked: str) -> str | None:
+def meaning_of(text: str, asked: str, language: str = "en") -> str | None:
     """What the session takes ``text`` to mean: a command (at any question), else at
     a yes/no question yes, no or not sure; None: an answer (open question) or
     nothing understood (yes/no question)."""
     from assistant.dialogue.commands import command_of
     from assistant.lexicon import yes_no
 
-    command = command_of(text)
-    if command is not None and not (asked == "yes_no" and yes_no(text)):
+    command = command_of(text, language)
+    if command is not None and not (asked == "yes_no" and yes_no(text, language)):
         return command.value
-    return yes_no(text) if asked == "yes_no" else None
+    return yes_no(text, language) if asked == "yes_no" else None
 
 
-def session_listening(asked: str) -> tuple[list[str] | None, list[str]]:
-    """The grammar and hints a session listens with (``session.ListeningEars``)."""
-    from assistant.session import HINTS, yes_no_grammar
+def session_listening(asked: str, language: str = "en") -> tuple[list[str] | None, list[str]]:
+    """The grammar and hints a session listens with (``session.ListeningEars``): the
+    vocabulary's, in the session's language."""
+    from assistant.dialogue import vocabulary
+    from assistant.session import yes_no_grammar
 
-    return (yes_no_grammar() if asked == "yes_no" else None), HINTS
+    return (yes_no_grammar(language) if asked == "yes_no" else None), vocabulary.hints(language)
 
 
 # ---------------------------------------------------------------- material
@@ -130,7 +136,7 @@ def _taken(items: list, budget_s: float | None):
 
 
 def commands(rec: Recognizer, speech: Speech, voices: list[VoiceSpec], phrases: list[Phrase], log: Log,
-             budget_s: float | None = None) -> dict:
+             budget_s: float | None = None, language: str = "en") -> dict:
     """Each phrase in each voice, recognized as a session does (the grammar and hot
     words of ``session_listening``), judged by ``meaning_of``: right when it means
     what was said; "stored" when a command came out as an answer at an open
@@ -143,18 +149,19 @@ def commands(rec: Recognizer, speech: Speech, voices: list[VoiceSpec], phrases: 
         n = 0
         for ph in _taken(phrases, budget_s):
             n += 1
-            grammar, hints = session_listening(ph.asked)
+            grammar, hints = session_listening(ph.asked, language)
             # as ListeningEars: a recognizer with a grammar graph decodes within it; the
             # others decode freely and their transcript is read as the session reads it
             constrained = grammar if grammar is not None and rec.supports_grammar else None
             heard = transcribe_live(rec, speech.pcm(ph.text, spec), constrained, hints)
             if grammar is not None and constrained is None:
-                heard, _ = heard_at_yes_no(heard, [], grammar)
-            meaning = meaning_of(heard, ph.asked)
+                heard, _ = heard_at_yes_no(heard, [], grammar, language)
+            meaning = meaning_of(heard, ph.asked, language)
             if meaning == ph.meaning:
                 right += 1
             else:
                 wrong.append({"said": ph.text, "heard": heard})
+                log(f"bench:       {spec.name}: \"{ph.text}\" heard \"{heard}\"")
                 stored += ph.asked == "open" and meaning is None and bool(heard.strip())
         out[spec.name] = {"right": right, "n": n, "of": len(phrases), "stored_as_answer": stored, "wrong": wrong}
         log(f"bench:     {spec.name}: {right}/{n} right, {stored} stored as an answer")
@@ -174,7 +181,8 @@ def transcribe_live(rec: Recognizer, pcm: np.ndarray, grammar: list[str] | None,
 
 
 def answers(rec: Recognizer, speech: Speech, voices: list[VoiceSpec], material: list[tuple[str, str]],
-            noises: list[float | None], log: Log, context: bool = False, budget_s: float | None = None) -> dict:
+            noises: list[float | None], log: Log, context: bool = False, budget_s: float | None = None,
+            language: str = "en") -> dict:
     """Word error rate of ``material`` (question, answer) in each voice, clean
     (None) and at each SNR, decoded as a file; per voice and noise, with the
     decoding time (sum and worst). ``budget_s``: at most this long a voice and
@@ -194,8 +202,8 @@ def answers(rec: Recognizer, speech: Speech, voices: list[VoiceSpec], material: 
                 times.append(time.perf_counter() - t0)
                 refs.append(text)
                 hyps.append(heard)
-            errors = [{"said": r, "heard": h} for r, h in zip(refs, hyps, strict=True) if wer([r], [h]) > 0]
-            out[key][spec.name] = {"wer": wer(refs, hyps), "n": len(refs), "of": len(material),
+            errors = [{"said": r, "heard": h} for r, h in zip(refs, hyps, strict=True) if wer([r], [h], language) > 0]
+            out[key][spec.name] = {"wer": wer(refs, hyps, language), "n": len(refs), "of": len(material),
                                    "words": sum(len(r.split()) for r in refs), "decode_s": sum(times),
                                    "worst_decode_s": max(times), "errors": errors[:8]}
             log(f"bench:     {key} {spec.name}: WER {out[key][spec.name]['wer']:.3f}, decoding {sum(times):.1f} s "
@@ -211,10 +219,18 @@ def pooled(by_voice: dict, natural: bool) -> float | None:
     return sum(r["wer"] * w for r, w in zip(rows, weight, strict=True)) / sum(weight) if rows and sum(weight) else None
 
 
-def share_right(by_voice: dict, natural: bool) -> float | None:
+def share_right(by_voice: dict, natural: bool | None) -> float | None:
+    """The share of phrases right over every voice of a kind (None: every voice there is)."""
     names = {v.name for v in (NATURAL_VOICES if natural else ESPEAK_VOICES)}
-    rows = [r for name, r in by_voice.items() if name in names]
-    return sum(r["right"] for r in rows) / sum(r["n"] for r in rows) if rows else None
+    rows = [r for name, r in by_voice.items() if natural is None or name in names]
+    return sum(r["right"] for r in rows) / sum(r["n"] for r in rows) if rows and sum(r["n"] for r in rows) else None
+
+
+def pooled_all(by_voice: dict) -> float | None:
+    """The WER over every voice there is, weighted by words."""
+    rows = list(by_voice.values())
+    weight = [r.get("words", r["n"]) for r in rows]
+    return sum(r["wer"] * w for r, w in zip(rows, weight, strict=True)) / sum(weight) if rows and sum(weight) else None
 
 
 def with_settings(rec: Recognizer, settings: DecodeSettings | None) -> DecodeSettings | None:
@@ -277,8 +293,24 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m assistant.bench.hearing")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--models", default="whisper-base,whisper-tiny.en", help="the first one's commands are measured too")
+    p.add_argument("--language", default="en", choices=["en", "es"],
+                   help="es: the Spanish measures alone (the model a Spanish session uses, every phrase and answer "
+                        "in every Spanish voice)")
+    p.add_argument("--budget", type=float, default=None, metavar="SECONDS",
+                   help="with --language es: at most this long a voice for the commands, and for the answers (a fixed "
+                        "shuffled spread is measured; the results say how much)")
     args = p.parse_args(argv)
     log: Log = lambda line: print(line, flush=True)  # noqa: E731
+    if args.language == "es":
+        from assistant.bench.runner import _spanish
+
+        speech = Speech()
+        try:
+            spanish = _spanish(False, speech, log, args.budget)
+        finally:
+            speech.close()
+        args.out.write_text(json.dumps(spanish, indent=1, ensure_ascii=False))
+        return 0
     speech = Speech()
     results: dict = {"phrases": len(spoken_phrases()), "answers": len(ANSWERS), "models": {}}
     try:

@@ -1,6 +1,7 @@
 """The speech the benchmark measures: human English (the LibriVox clips of
 Debian's pocketsphinx-testdata), espeak-ng sentences in English and Korean, and
-answers of a given length made of them."""
+answers of a given length made of them; the answers students say, in English and
+in Spanish, for the hearing measures."""
 
 from __future__ import annotations
 
@@ -127,4 +128,50 @@ ANSWERS = [
     (MEETING, "I want to lead my own meeting"),
     (MEETING, "I want them to know that I am trying hard and that extended time really helps me"),
     (MEETING, "Please talk to me and not only about me"),
+]
+
+
+# Spanish answers a student in grades 3-8 might give (3 to 20 words), each with the
+# question of the Spanish dialogue (dialogues/es) it answers: written for the
+# benchmark in plain Latin American Spanish as US students say it, in the IEP's
+# areas, with the accents and ñ a student's words have (the WER folds neither).
+# No digits: the rate compares words, and "4" against "cuatro" is not a hearing error.
+ES_STRENGTHS = "¿Qué haces bien, en la escuela o fuera de la escuela?"
+ES_INTERESTS = "¿Qué te gusta hacer para divertirte?"
+ES_CHALLENGES = "¿Qué se te hace difícil en la escuela?"
+ES_LEARNING = "¿Qué te ayuda a aprender? Piensa en una vez que aprender fue fácil."
+ES_WISH = "¿Hay alguna ayuda que te gustaría tener en la escuela?"
+ES_GOAL = "¿Qué es algo en lo que quieres mejorar este año?"
+ES_MEASURE = "¿Cómo vamos a saber que mejoraste?"
+ES_MESSAGE = "¿Qué quieres que tu equipo del IEP sepa de ti?"
+SPANISH_ANSWERS = [
+    (ES_STRENGTHS, "Soy bueno para dibujar y construir cosas"),
+    (ES_STRENGTHS, "Me gustan las matemáticas y soy un buen amigo"),
+    (ES_STRENGTHS, "Ayudo a mi hermanito con su tarea todos los días"),
+    (ES_STRENGTHS, "Soy buena para el fútbol y nunca me rindo"),
+    (ES_STRENGTHS, "Sé arreglar bicicletas"),
+    (ES_INTERESTS, "Me gusta dibujar y jugar al fútbol con mis amigos"),
+    (ES_INTERESTS, "Me gusta la música y cocinar con mi abuela"),
+    (ES_INTERESTS, "Los animales, sobre todo los perros y los caballos"),
+    (ES_INTERESTS, "Juego videojuegos con mi primo los fines de semana"),
+    (ES_CHALLENGES, "Leer libros largos es difícil para mí"),
+    (ES_CHALLENGES, "Me pongo nervioso en los exámenes"),
+    (ES_CHALLENGES, "Me cuesta concentrarme cuando hay mucho ruido en el salón"),
+    (ES_CHALLENGES, "La ortografía es difícil"),
+    (ES_CHALLENGES, "Escribir cuentos me toma mucho tiempo"),
+    (ES_LEARNING, "Aprendo mejor cuando la maestra me muestra un ejemplo primero"),
+    (ES_LEARNING, "Cuando trabajo con un compañero entiendo mejor"),
+    (ES_LEARNING, "Me ayuda ver dibujos o un video"),
+    (ES_LEARNING, "Necesito silencio y un poco más de tiempo"),
+    (ES_WISH, "Me gustaría tener más tiempo en los exámenes"),
+    (ES_WISH, "Que alguien me lea las preguntas en voz alta"),
+    (ES_WISH, "Quiero sentarme cerca de la maestra"),
+    (ES_WISH, "Me gustaría poder tomar un descanso cuando me siento nervioso"),
+    (ES_GOAL, "Quiero leer libros de capítulos yo sola"),
+    (ES_GOAL, "Quiero entregar mi tarea a tiempo"),
+    (ES_GOAL, "Quiero aprender las tablas de multiplicar"),
+    (ES_MEASURE, "La maestra puede revisar mi cuaderno cada semana"),
+    (ES_MEASURE, "Voy a sacar mejores calificaciones"),
+    (ES_MESSAGE, "Me esfuerzo mucho aunque a veces no lo parezca"),
+    (ES_MESSAGE, "Quiero que me hablen a mí y no solo de mí"),
 ]

@@ -19,6 +19,7 @@ from assistant.bench.material import (
     ANSWERS,
     KOREAN,
     LIBRIVOX,
+    SPANISH_ANSWERS,
     SYNTHETIC,
     MissingMaterial,
     espeak,
@@ -60,6 +61,42 @@ def _before(rec, clips, human, said, voices, answers, budget_s, log) -> dict:
         out["latency"] = recognition.latency(rec, clips, [5], 1, log)
     finally:
         hearing.with_settings(rec, old)
+    return out
+
+
+def _spanish(quick: bool, said: hearing.Speech, log: Callable[[str], None], budget_s: float | None = None) -> dict:
+    """A Spanish student heard as a Spanish session hears them: the model
+    ``choose_model`` picks for Spanish (multilingual Whisper base, decoding in
+    Spanish), every phrase of the Spanish vocabulary through the live path with the
+    Spanish grammar and hot words, and the Spanish answers' WER, in espeak-ng's
+    Spanish voices (no Piper voice speaks Spanish here). ``quick``: a spread of the
+    phrases (about 8, whatever the vocabulary's size: about 40 s on two idle
+    cores) and answers; else all of them in every voice, or what ``budget_s``
+    seconds a voice allow (a fixed shuffled spread; ``n`` says how many)."""
+    from assistant.errors import UserError
+    from assistant.models import choose_model
+    from assistant.speech.asr import load_recognizer
+
+    phrases = hearing.spoken_phrases("es")
+    voices = hearing.SPANISH_VOICES
+    answers = SPANISH_ANSWERS[::8] if quick else SPANISH_ANSWERS
+    answer_voices = voices[:1] if quick else voices
+    measured = phrases[:: max(1, len(phrases) // 8)] if quick else phrases
+    try:
+        model = choose_model("whisper", None, "es")
+    except UserError as e:
+        log(f"bench: Spanish left out: {e}")
+        return {"missing": str(e)}
+    log(f"bench: Spanish, {model.name}")
+    out: dict = {"model": model.name, "voices": [v.name for v in voices], "answer_voices": [v.name for v in answer_voices],
+                 "phrases": len(measured), "of_phrases": len(phrases), "answers": len(answers),
+                 "of_answers": len(SPANISH_ANSWERS)}
+    with load_recognizer(model) as rec:
+        log("bench:   Spanish commands and yes/no")
+        out["commands"] = hearing.commands(rec, said, voices, measured, log, budget_s, language="es")
+        log("bench:   Spanish answers")
+        out["answers_wer"] = hearing.answers(rec, said, answer_voices, answers, [None], log, budget_s=budget_s,
+                                             language="es")["clean"]
     return out
 
 
@@ -160,6 +197,7 @@ def _measure(quick: bool, librivox_dir: Path, tmp: Path, log: Callable[[str], No
             if m.engine == "whisper":
                 entry["peak_rss_mb"] = program.transcribe_rss(m.name, tmp)
             results["engines"][m.name] = entry
+        results["spanish"] = _spanish(quick, said, log)
     finally:
         said.close()
 

@@ -14,6 +14,34 @@ from assistant.simulate.microphone import SimulatedMicrophone
 from assistant.simulate.voices import NATURAL, StudentVoices, VoiceSpec
 
 SLOWER = 1.2  # a line said again because it was misheard: this much slower each time
+# How far a read-back may be from what the student said and still be what they said:
+# a student judges words, not spelling, so a few letters may differ (a character
+# error rate, after folding what a listener does not hear: case, punctuation,
+# accents, English contractions).
+SAME_MAX_CER = 0.3
+CONTRACTIONS = {"i'm": "i am", "that's": "that is", "don't": "do not", "it's": "it is", "can't": "cannot"}
+
+
+def folded(text: str, language: str = "en") -> str:
+    """``text`` as a listener hears it: lower case, no punctuation, no accents
+    ("Sí, está bien." is "si esta bien"; ñ stays: it is another sound), English
+    contractions written out."""
+    import unicodedata
+
+    from assistant.text import normalize_words
+
+    words = [CONTRACTIONS.get(w, w) if language == "en" else w for w in normalize_words(text, language)]
+    decomposed = unicodedata.normalize("NFD", " ".join(words).replace("ñ", "\0"))
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn")).replace("\0", "ñ")
+
+
+def sounds_like(said: str, heard: str, language: str = "en") -> bool:
+    """Whether ``heard`` (a read-back) is what the student ``said``, as the student
+    would judge it: the same words up to a few letters (``SAME_MAX_CER``)."""
+    from assistant.evaluate import cer
+
+    a, b = folded(said, language), folded(heard, language)
+    return a == b or (bool(a) and cer([a], [b], language) <= SAME_MAX_CER)
 
 
 class SimulatedStudent:

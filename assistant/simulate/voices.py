@@ -9,6 +9,8 @@ voices; the espeak-ng voices stay as the hard set.
 - ``natural``: Piper en_US-joe at two speeds, and a child-like copy (pitch raised
   a third by resampling, its length scale stretched so the tempo stays).
 - ``robotic``: four espeak-ng English voices at 140 words a minute.
+- ``spanish``: three espeak-ng Spanish voices at 140 words a minute (no natural
+  Spanish voice is installed).
 
 Every voice gives 16 kHz mono int16, as a microphone would.
 """
@@ -54,6 +56,9 @@ NATURAL = [
     VoiceSpec("piper joe child-like", "piper", JOE, length_scale=1.0, pitch=1.25),
 ]
 ROBOTIC = [VoiceSpec(f"espeak {v}", "espeak", v) for v in ("en-us", "en", "en-us+f3", "en-us+m3")]
+# Spanish: no Piper voice speaks it here, so espeak-ng's: Latin American (the voice a
+# Spanish student hears), Spain's, and a woman's variant of the first
+SPANISH = [VoiceSpec(f"espeak {v}", "espeak", v) for v in ("es-419", "es", "es-419+f3")]
 
 
 def slug(spec: VoiceSpec) -> str:
@@ -63,10 +68,11 @@ def slug(spec: VoiceSpec) -> str:
 
 def voice_spec(name: str) -> VoiceSpec:
     """The voice called ``name`` (a ``slug``), or a UserError listing the choices."""
-    for spec in (*NATURAL, *ROBOTIC):
+    for spec in (*NATURAL, *ROBOTIC, *SPANISH):
         if slug(spec) == name:
             return spec
-    raise UserError(f"unknown student voice '{name}'; choose one of: {', '.join(slug(s) for s in (*NATURAL, *ROBOTIC))}")
+    raise UserError(f"unknown student voice '{name}'; choose one of: "
+                    f"{', '.join(slug(s) for s in (*NATURAL, *ROBOTIC, *SPANISH))}")
 
 
 @dataclass

@@ -38,7 +38,11 @@ from assistant.speech import piper
 from assistant.text import display_words, spoken_form
 
 DEFAULT_RATE = 165  # words per minute: a little slower than espeak's 175 default
-DEFAULT_VOICES = {"en": "gmw/en-us"}  # espeak-ng: US English for US IEPs; other languages: espeak's own choice
+# espeak-ng's voice for a language with no Piper voice installed: US English for US
+# IEPs; Latin American Spanish (roa/es-419), the Spanish most US students and
+# families speak, not espeak-ng's own "es" (Spain: "c" and "z" said as "th").
+# Other languages: espeak-ng's own choice for the language code.
+DEFAULT_VOICES = {"en": "gmw/en-us", "es": "roa/es-419"}
 PIPER, ESPEAK = "piper", "espeak"
 INSTALL_HINT = "install it: sudo apt-get install espeak-ng (Linux)"
 
