@@ -98,19 +98,22 @@ class SpanishStudent:
 # four short sections) who uses the commands Whisper base hears in espeak-ng's Spanish
 # ("eso es todo", "no sé"; the benchmark measures every phrase), and confirms with
 # "sí, es correcto". The one-word commands are in the test below, run when asked.
+# Her answers are ones Whisper base hears in that voice (/tmp/flk/es_cand.py: "Me gusta dibujar" is
+# "Menústa ni mujer", these three word for word): what is checked here is the Spanish path, the
+# benchmark measures how well Spanish is heard.
 SHORT_SCRIPT = {
-    "¿Qué haces bien": ["Soy buena para dibujar y pintar"],
+    "¿Qué haces bien": ["Me gusta aprender cosas nuevas"],
     "¿Hay algo más que hagas bien": ["eso es todo"],
     "¿Qué te gusta hacer para divertirte": ["Me gusta jugar al fútbol con mis amigos"],
     "¿Hay algo más que te guste hacer": ["eso es todo"],
     "¿Qué se te hace difícil": ["no sé"],
     "¿Hay algo más que se te haga difícil": ["eso es todo"],
-    "equipo del IEP sepa de ti": ["Me esfuerzo mucho en la escuela"],
+    "equipo del IEP sepa de ti": ["Quiero que sepan que me gusta aprender"],
     "¿Quisiste decir": [YES],  # a command heard nearly: it was the command
     "¿Es correcto?": [],
 }
-SHORT_ANSWERS = ["Soy buena para dibujar y pintar", "Me gusta jugar al fútbol con mis amigos",
-                 "Me esfuerzo mucho en la escuela"]
+SHORT_ANSWERS = ["Me gusta aprender cosas nuevas", "Me gusta jugar al fútbol con mis amigos",
+                 "Quiero que sepan que me gusta aprender"]
 
 
 def run_spoken_session(cli, pulse, speech, tmp_path, student, *add_args):
@@ -184,35 +187,9 @@ SPANISH_LIVE = os.environ.get("IEP_SPANISH_LIVE") == "1"
 @pytest.mark.skipif(not SPANISH_LIVE, reason="Whisper base mishears espeak-ng's Spanish one-word commands "
                     "('repite' -> 'y pide', 'salta' -> 'Auta'; docs/benchmarks.md): set IEP_SPANISH_LIVE=1 to run it")
 def test_spoken_spanish_session_through_virtual_devices(cli, pulse, speech, tmp_path):
-    data = tmp_path / "data"
-    env = dict(pulse.env, IEP_ASSISTANT_DATA=str(data))
-    added = cli("student", "add", "Ana López", "--grade", "4", "--language", "es", "--accommodation", "tiempo extra",
-                env=env)
-    assert added.returncode == 0, added.stderr
-    errors = open(tmp_path / "stderr.txt", "w+")
     student = SpanishStudent(pulse, speech)
-    shown, everything = "", ""
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "session", "--student", "Ana López", "--input-device",
-                             "pulse", "--output-device", "pulse", "--rate", "220"], stdout=subprocess.PIPE,
-                            stderr=errors, text=True, env=env, cwd=ROOT)
-    try:
-        started = time.monotonic()
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            shown += line
-            everything += line
-            if "(escuchando)" in line:  # the prompt has been spoken; the app listens now
-                student.say(student.reply(" ".join(shown.split())))
-                shown = ""
-            assert time.monotonic() - started < 600, "the session took too long"
-        code = proc.wait(60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        (tmp_path / "shown.txt").write_text(everything)  # what the student saw, for a failure's reader
-    errors.seek(0)
-    err = errors.read()
+    code, err, everything, data, _ = run_spoken_session(cli, pulse, speech, tmp_path, student,
+                                                        "--accommodation", "tiempo extra")
     assert code == 0, err + everything
     assert "paused" in err, err + everything  # "para": a break, everything saved
 
