@@ -493,7 +493,7 @@ def test_a_teacher_manages_students_in_the_browser_and_the_cli_sees_them(tmp_pat
         assert "Maya Lopez" not in page()
         b.find_element(By.ID, "archived").click()
         click(By.XPATH, "//button[normalize-space()='Show students']")
-        assert "archived=1" in b.current_url and f"Maya Lopez #{maya.id} archived" in page()
+        assert "archived=1" in b.current_url and f"Maya Lopez #{maya.id} English archived" in page()  # name, language, the tag
         click(By.LINK_TEXT, "Maya Lopez")
         click(By.XPATH, "//button[normalize-space()='Unarchive Maya Lopez']")
         assert st.roster.get(maya.id).archived is None
