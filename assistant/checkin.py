@@ -157,14 +157,6 @@ class Checkin:
         self.body: dict = {"goals": [], "accommodations": []}
         self.m = Messages(self.language)
 
-    def _command(self, u: Utterance, cmd: Command | None) -> Command | None:
-        """The command said, in the check-in's language: the conversation's own
-        reading, else this one (a conversation that reads commands in English only
-        would store "para" as an answer)."""
-        from assistant.dialogue.commands import command_of
-
-        return cmd if cmd is not None else command_of(u.text, self.language)
-
     def _save(self, finished: bool = False) -> None:
         self.save_body(self.body, finished)
 
@@ -226,7 +218,6 @@ class Checkin:
         if rating is not None:
             self.talk.say(self.m("checkin.rating_heard", rating=rating))
             return rating, said
-        cmd = self._command(u, cmd)
         if cmd is Command.STOP:
             raise _Stop
         if cmd is Command.SKIP:
@@ -253,7 +244,6 @@ class Checkin:
         from assistant.dialogue.voice import Listen
 
         def settle(u: Utterance, cmd: Command | None) -> str | None | Again:
-            cmd = self._command(u, cmd)
             if cmd is Command.STOP:
                 raise _Stop
             if cmd is Command.SKIP:
@@ -289,7 +279,6 @@ class Checkin:
         self._show("heard", said)
 
         def settle(u: Utterance, cmd: Command | None) -> bool | None | Again:
-            cmd = self._command(u, cmd)
             v = yes_no(u.text, self.language)
             if v == "yes":
                 return True
@@ -328,7 +317,6 @@ class Checkin:
         from assistant.dialogue.voice import Listen
 
         def settle(u: Utterance, cmd: Command | None) -> str | None | Again:
-            cmd = self._command(u, cmd)
             if cmd is Command.STOP:
                 raise _Stop
             if cmd is Command.SKIP:

@@ -97,7 +97,7 @@ class Lessons:
     def _lesson(self, lesson: Lesson) -> bool:
         """One lesson and its check; False when the student said stop."""
         from assistant.dialogue.asking import YES_NO_TRIES, Again, Question
-        from assistant.dialogue.commands import Command, command_of
+        from assistant.dialogue.commands import Command
         from assistant.dialogue.voice import Listen
         from assistant.lexicon import yes_no
 
@@ -111,8 +111,6 @@ class Lessons:
 
         def settle(u, cmd) -> tuple[bool | None, str] | Again:
             """(passed, what to say) — passed None: the student said stop."""
-            # the command in the student's language, also from a conversation that reads English only
-            cmd = cmd if cmd is not None else command_of(u.text, self.student.language)
             if cmd is Command.STOP:
                 return None, ""
             if cmd is Command.BACK:

@@ -163,18 +163,14 @@ class Rehearse:
     def _part(self, n: int, line: str, part: PartResult) -> bool:
         """Ask one part until it is covered or skipped; False when the student said stop."""
         from assistant.dialogue.asking import Again, Question
-        from assistant.dialogue.commands import Command, command_of
+        from assistant.dialogue.commands import Command
 
         self.talk.say(self.m("rehearse.part", number=n, total=len(self.script), title=part.title))
         question = Question(self.m("rehearse.say_it", line=line), True, help=self.m("rehearse.help", line=line))
 
         def settle(u, cmd) -> bool | Again:
-            # the command in the student's language, also from a conversation that reads English only
-            cmd = cmd if cmd is not None else command_of(u.text, self.student.language)
             if cmd is Command.STOP:
                 return False
-            if cmd is Command.REPEAT:  # "otra vez": read by the conversation in English only, heard here
-                return Again(question.text)
             if cmd in (Command.SKIP, Command.THATS_ALL, Command.BACK, Command.DONT_KNOW):
                 return True
             share, missed = coverage(line, u.text, self.student.language)
